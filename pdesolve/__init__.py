@@ -1,0 +1,29 @@
+"""pdesolve: elliptic PDEs by FEM, grids, Jacobi, Deep Ritz, PINN and MscaleDNN, compared honestly."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .domain import Box
+from .errors import ConfigError, PdesolveError
+from .problems import Problem, get_problem, list_problems, register_problem
+from .result import Result, Status
+from .solvers import list_solvers, solve
+
+try:
+    __version__ = version("pdesolve")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "Box",
+    "ConfigError",
+    "PdesolveError",
+    "Problem",
+    "Result",
+    "Status",
+    "__version__",
+    "get_problem",
+    "list_problems",
+    "list_solvers",
+    "register_problem",
+    "solve",
+]

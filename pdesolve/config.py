@@ -1,0 +1,130 @@
+"""Typed solver options from plain mappings (case-file tables), with clear errors.
+
+Each solver declares its options as a dataclass; field metadata may carry
+``min`` / ``max`` bounds (inclusive) and ``help``. ``typing.Literal`` fields list
+their allowed values. :func:`build_options` turns a mapping into that dataclass
+or raises ConfigError naming the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, Literal, get_args, get_origin
+
+from .errors import ConfigError
+
+
+def _type_name(tp) -> str:
+    if get_origin(tp) is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if get_origin(tp) in (list, tuple):
+        return "a list"
+    if get_origin(tp) in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in get_args(tp))
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+            type(None): "absent"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _coerce(value: Any, tp, where: str):
+    """Return value converted to tp, or raise ConfigError."""
+    origin = get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        for arg in get_args(tp):
+            try:
+                return _coerce(value, arg, where)
+            except ConfigError:
+                continue
+        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
+    if origin is Literal:
+        if value in get_args(tp):
+            return value
+        raise ConfigError(f"{where}: {value!r} is not allowed; allowed: {_type_name(tp)[7:]}")
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        (item_tp, *_) = get_args(tp) or (Any,)
+        items = [value[i] if item_tp is Any else _coerce(v, item_tp, f"{where}[{i}]")
+                 for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    if tp is type(None):
+        if value is None:
+            return None
+        raise ConfigError(f"{where}: expected nothing, got {value!r}")
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    elif tp is Any:
+        return value
+    else:
+        return value
+    raise ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
+
+
+def option_fields(cls) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(cls)}
+
+
+def build_options(cls, mapping: dict | None = None, where: str = "options"):
+    """Instantiate the options dataclass ``cls`` from ``mapping``, validating every field."""
+    mapping = dict(mapping or {})
+    fields = option_fields(cls)
+    hints = typing.get_type_hints(cls)
+    unknown = sorted(set(mapping) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown option {unknown[0]!r}; allowed: {', '.join(fields)}"
+        )
+    values = {}
+    for name, value in mapping.items():
+        field_where = f"{where}.{name}"
+        value = _coerce(value, hints[name], field_where)
+        lo, hi = fields[name].metadata.get("min"), fields[name].metadata.get("max")
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                if lo is not None and v < lo:
+                    raise ConfigError(f"{field_where}: must be >= {lo}, got {v!r}")
+                if hi is not None and v > hi:
+                    raise ConfigError(f"{field_where}: must be <= {hi}, got {v!r}")
+        values[name] = value
+    return cls(**values)
+
+
+def is_list_option(cls, name: str) -> bool:
+    """True when the option's own value is a list (so a sweep over it is a list of lists)."""
+    tp = typing.get_type_hints(cls).get(name)
+    candidates = get_args(tp) if get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
+    return any(get_origin(a) in (list, tuple) for a in candidates)
+
+
+def describe_options(cls) -> list[tuple[str, str, Any, str]]:
+    """(name, type description, default, help) for each option, for `pdesolve list`."""
+    hints = typing.get_type_hints(cls)
+    rows = []
+    for f in dataclasses.fields(cls):
+        default = f.default if f.default is not dataclasses.MISSING else (
+            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        rows.append((f.name, _type_name(hints[f.name]), default, f.metadata.get("help", "")))
+    return rows
+
+
+def opt(default, *, help: str = "", min=None, max=None):  # noqa: A002 - mirrors dataclasses.field
+    """A dataclass field with validation metadata."""
+    meta = {"help": help}
+    if min is not None:
+        meta["min"] = min
+    if max is not None:
+        meta["max"] = max
+    if isinstance(default, (list, dict)):
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)

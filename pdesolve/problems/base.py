@@ -1,0 +1,98 @@
+"""The problem interface shared by every solver.
+
+A :class:`Problem` describes
+
+    -div( kappa(x) |grad u|^(p-2) grad u ) = f(x)   in  Omega (a box),
+                                          u = g(x)   on  dOmega.
+
+Every function takes points ``x`` of shape (n, d) and returns shape (n,)
+(gradients: (n, d)). They are written once with the array-API namespace of
+their argument, so the same function evaluates NumPy arrays (FEM, grids,
+metrics) and torch tensors (networks, autograd).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from array_api_compat import array_namespace
+
+from ..domain import Box
+
+PointFunction = Callable[[Any], Any]
+"""x: (n, d) -> (n,) on NumPy arrays and torch tensors alike."""
+
+
+def unit_kappa(x):
+    """kappa(x) = 1, shape (n,), same array type, dtype and device as x."""
+    xp = array_namespace(x)
+    return xp.ones_like(x[:, 0])
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One instance of the PDE family on a box.
+
+    Attributes
+    ----------
+    name : registry name (or a user label).
+    domain : the box Omega.
+    f : source term, x (n, d) -> (n,).
+    g : Dirichlet data on dOmega, x (n, d) -> (n,).
+    p : exponent of the p-Laplacian (2: linear), p >= 2 for the built-ins.
+    kappa : coefficient, x (n, d) -> (n,), positive; defaults to 1.
+    exact, exact_grad : the exact solution (n,) and its gradient (n, d), if known.
+    params : the parameters the problem was built with (recorded in results).
+    constant_kappa : True when kappa is identically 1 (solvers may skip evaluating it).
+    """
+
+    name: str
+    domain: Box
+    f: PointFunction
+    g: PointFunction
+    p: float = 2.0
+    kappa: PointFunction = unit_kappa
+    exact: PointFunction | None = None
+    exact_grad: PointFunction | None = None
+    params: dict = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def dim(self) -> int:
+        return self.domain.dim
+
+    @property
+    def constant_kappa(self) -> bool:
+        return self.kappa is unit_kappa
+
+    @property
+    def is_linear(self) -> bool:
+        return self.p == 2
+
+    @property
+    def has_exact(self) -> bool:
+        return self.exact is not None
+
+    def energy_density(self, grad_u, u, x):
+        """Ritz energy density kappa/p |grad u|^p - f u, shape (n,).
+
+        grad_u (n, d), u (n,), x (n, d). Minimised (with u = g on dOmega) by the
+        weak solution; FEM's Newton iteration and the Deep Ritz loss both use it.
+        """
+        xp = array_namespace(grad_u)
+        sq = xp.sum(grad_u * grad_u, axis=1)
+        grad_term = sq / 2 if self.p == 2 else sq ** (self.p / 2) / self.p
+        return self.kappa(x) * grad_term - self.f(x) * u
+
+    def describe(self) -> dict:
+        """A JSON-serialisable record of the problem (for results files)."""
+        return {
+            "name": self.name,
+            "dim": self.dim,
+            "domain": self.domain.to_dict(),
+            "p": self.p,
+            "constant_kappa": self.constant_kappa,
+            "has_exact": self.has_exact,
+            "params": dict(self.params),
+        }

@@ -1,0 +1,217 @@
+"""The built-in problems (see DESIGN.md and REFERENCES.md for their origins)."""
+
+from __future__ import annotations
+
+import math
+
+from array_api_compat import array_namespace, device
+
+from ..domain import Box
+from ..errors import ConfigError
+from .base import Problem
+from .calculus import plaplace_source, product_rule
+from .registry import register_problem
+
+
+def _check_dim(dim) -> int:
+    if isinstance(dim, bool) or int(dim) != dim or not 1 <= dim <= 10:
+        raise ConfigError(f"problem.dim: must be an integer from 1 to 10, got {dim!r}")
+    return int(dim)
+
+
+def _check_p(p) -> float:
+    if not (isinstance(p, (int, float)) and p >= 2):
+        raise ConfigError(f"problem.p: must be a number >= 2, got {p!r}")
+    return float(p)
+
+
+def _sine_factors(x, w):
+    """phi = sin(w x), phi' = w cos(w x), phi'' = -w^2 sin(w x), each (n, d)."""
+    xp = array_namespace(x)
+    s, c = xp.sin(w * x), xp.cos(w * x)
+    return s, w * c, -(w**2) * s
+
+
+def _sine_product_problem(name, dim, w, box, params, description, p=2.0, kappa=None):
+    """u = prod_i sin(w x_i) with -div(kappa |grad u|^(p-2) grad u) = f derived exactly.
+
+    kappa, if given, is a pair (kappa(x), grad_kappa(x)).
+    """
+
+    def exact(x):
+        return xp_prod_sin(x, w)
+
+    def exact_grad(x):
+        return product_rule(*_sine_factors(x, w))[1]
+
+    def f(x):
+        xp = array_namespace(x)
+        u, grad, lap, *hess = product_rule(*_sine_factors(x, w), hessian=p != 2)
+        if kappa is None:
+            k, gk = xp.ones_like(u), xp.zeros_like(grad)
+        else:
+            k, gk = kappa[0](x), kappa[1](x)
+        return plaplace_source(k, gk, grad, lap, hess[0] if hess else None, p)
+
+    extra = {} if kappa is None else {"kappa": kappa[0]}
+    return Problem(
+        name=name, domain=box, f=f, g=exact, p=p, exact=exact, exact_grad=exact_grad,
+        params=params, description=description, **extra,
+    )
+
+
+def xp_prod_sin(x, w):
+    """prod_i sin(w x_i), shape (n,)."""
+    xp = array_namespace(x)
+    return xp.prod(xp.sin(w * x), axis=1)
+
+
+@register_problem("poisson_sine", source="builtin")
+def poisson_sine(dim: int = 2, k: float = 1.0) -> Problem:
+    """u = prod_i sin(k pi x_i) on [0,1]^d, -Lap u = d (k pi)^2 u: the smooth baseline."""
+    dim = _check_dim(dim)
+    return _sine_product_problem(
+        "poisson_sine", dim, k * math.pi, Box.cube(dim, 0.0, 1.0), {"dim": dim, "k": k},
+        "u = prod_i sin(k pi x_i) on [0,1]^d",
+    )
+
+
+@register_problem("poisson_sin_prod", source="builtin")
+def poisson_sin_prod(dim: int = 2, mu: float = 7 * math.pi) -> Problem:
+    """u = prod_i sin(mu x_i) on [-1,1]^d, f = d mu^2 u (MscaleDNN test B)."""
+    dim = _check_dim(dim)
+    return _sine_product_problem(
+        "poisson_sin_prod", dim, float(mu), Box.cube(dim, -1.0, 1.0), {"dim": dim, "mu": mu},
+        "u = prod_i sin(mu x_i) on [-1,1]^d",
+    )
+
+
+@register_problem("plaplace_sine", source="builtin")
+def plaplace_sine(dim: int = 2, p: float = 3.0, k: float = 1.0) -> Problem:
+    """p-Laplacian with u = prod_i sin(k pi x_i) on [0,1]^d, kappa = 1, f derived exactly."""
+    dim, p = _check_dim(dim), _check_p(p)
+    return _sine_product_problem(
+        "plaplace_sine", dim, k * math.pi, Box.cube(dim, 0.0, 1.0), {"dim": dim, "p": p, "k": k},
+        "-div(|grad u|^(p-2) grad u) = f, u = prod_i sin(k pi x_i) on [0,1]^d", p=p,
+    )
+
+
+_KAPPA5_FREQ = (1.0, 2.0, 3.0, 2.0, 1.0)
+
+
+def _kappa5_factors(x):
+    xp = array_namespace(x)
+    w = math.pi * xp.asarray(_KAPPA5_FREQ, dtype=x.dtype, device=device(x))
+    c, s = xp.cos(w * x), xp.sin(w * x)
+    return c, -w * s, -(w**2) * c
+
+
+def kappa5(x):
+    """kappa = 1 + cos(pi x1) cos(2 pi x2) cos(3 pi x3) cos(2 pi x4) cos(pi x5)."""
+    xp = array_namespace(x)
+    return 1 + xp.prod(_kappa5_factors(x)[0], axis=1)
+
+
+def kappa5_grad(x):
+    return product_rule(*_kappa5_factors(x))[1]
+
+
+@register_problem("plaplace_5d", source="builtin")
+def plaplace_5d(p: float = 2.0) -> Problem:
+    """-div(kappa |grad u|^(p-2) grad u) = f on [0,1]^5, u = prod sin(pi x_i) (arXiv 2009.14597, Ex. 4.6)."""
+    p = _check_p(p)
+    return _sine_product_problem(
+        "plaplace_5d", 5, math.pi, Box.cube(5, 0.0, 1.0), {"p": p},
+        "variable-coefficient p-Laplacian in 5-D, u = prod sin(pi x_i)", p=p,
+        kappa=(kappa5, kappa5_grad),
+    )
+
+
+@register_problem("poisson_sin_sq", source="builtin")
+def poisson_sin_sq(dim: int = 2, mu: float = 15.0) -> Problem:
+    """u = sum_i sin(mu x_i^2) on [-1,1]^d (MscaleDNN test A)."""
+    dim = _check_dim(dim)
+    mu = float(mu)
+
+    def exact(x):
+        xp = array_namespace(x)
+        return xp.sum(xp.sin(mu * x * x), axis=1)
+
+    def exact_grad(x):
+        xp = array_namespace(x)
+        return 2 * mu * x * xp.cos(mu * x * x)
+
+    def f(x):
+        xp = array_namespace(x)
+        x2 = x * x
+        return xp.sum(4 * mu**2 * x2 * xp.sin(mu * x2) - 2 * mu * xp.cos(mu * x2), axis=1)
+
+    return Problem(
+        name="poisson_sin_sq", domain=Box.cube(dim, -1.0, 1.0), f=f, g=exact, exact=exact,
+        exact_grad=exact_grad, params={"dim": dim, "mu": mu},
+        description="u = sum_i sin(mu x_i^2) on [-1,1]^d",
+    )
+
+
+@register_problem("poisson_nd_pinnacle", source="builtin")
+def poisson_nd_pinnacle(dim: int = 5) -> Problem:
+    """-Lap u = (pi^2/4) sum sin(pi x_i/2) on [0,1]^d, u = sum sin(pi x_i/2) (PINNacle PNd)."""
+    dim = _check_dim(dim)
+    w = math.pi / 2
+
+    def exact(x):
+        xp = array_namespace(x)
+        return xp.sum(xp.sin(w * x), axis=1)
+
+    def exact_grad(x):
+        xp = array_namespace(x)
+        return w * xp.cos(w * x)
+
+    def f(x):
+        return w**2 * exact(x)
+
+    return Problem(
+        name="poisson_nd_pinnacle", domain=Box.cube(dim, 0.0, 1.0), f=f, g=exact, exact=exact,
+        exact_grad=exact_grad, params={"dim": dim},
+        description="PINNacle PNd: u = sum_i sin(pi x_i / 2) on [0,1]^d",
+    )
+
+
+_MULTIFREQ = ((1.0, 1.0), (4.0, 4.0), (8.0, -8.0), (24.0, 16.0))  # (frequency, amplitude in g)
+
+
+def _g0(x, xp):
+    """g0 = sin x + sin(4x)/4 - sin(8x)/8 + sin(24x)/36 = sum a_k sin(k x) / k^2."""
+    return sum(a / k**2 * xp.sin(k * x) for k, a in _MULTIFREQ)
+
+
+@register_problem("poisson_multifreq_1d", source="builtin")
+def poisson_multifreq_1d() -> Problem:
+    """-u'' = sin x + 4 sin 4x - 8 sin 8x + 16 sin 24x on (-1,1), u(+-1) = 0 (arXiv 1901.06523)."""
+    import numpy as np
+
+    g0_m1, g0_p1 = _g0(np.float64(-1.0), np), _g0(np.float64(1.0), np)
+    c1 = float((g0_m1 - g0_p1) / 2)
+    c0 = float(-(g0_m1 + g0_p1) / 2)
+
+    def exact(x):
+        xp = array_namespace(x)
+        t = x[:, 0]
+        return _g0(t, xp) + c1 * t + c0
+
+    def exact_grad(x):
+        xp = array_namespace(x)
+        t = x[:, 0]
+        du = sum(a / k * xp.cos(k * t) for k, a in _MULTIFREQ) + c1
+        return du[:, None]
+
+    def f(x):
+        xp = array_namespace(x)
+        t = x[:, 0]
+        return sum(a * xp.sin(k * t) for k, a in _MULTIFREQ)
+
+    return Problem(
+        name="poisson_multifreq_1d", domain=Box.cube(1, -1.0, 1.0), f=f, g=exact, exact=exact,
+        exact_grad=exact_grad, params={"frequencies": [k for k, _ in _MULTIFREQ]},
+        description="frequency-principle source sin x + 4 sin 4x - 8 sin 8x + 16 sin 24x",
+    )

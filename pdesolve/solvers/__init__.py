@@ -1,0 +1,56 @@
+"""Solver registry: every solver kind behind one entry point.
+
+A solver kind is a module exposing
+
+    Options                      a dataclass of keyword options (see pdesolve.config),
+    supports(problem) -> str|None  None if it can solve the problem, else the reason,
+    solve(problem, options, *, progress=True) -> Result
+
+Modules are imported only when their kind is used, so FEM runs never import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from ..config import build_options
+from ..errors import ConfigError
+from ..problems.base import Problem
+from ..result import Result
+
+SOLVER_MODULES = {
+    "fem": "pdesolve.solvers.fem",
+    "grid": "pdesolve.solvers.grid",
+    "jacobi": "pdesolve.solvers.jacobi",
+    "deep_ritz": "pdesolve.solvers.deep_ritz",
+    "pinn": "pdesolve.solvers.pinn",
+}
+
+SOLVER_FAMILIES = {"fem": "classical", "grid": "classical", "jacobi": "classical",
+                   "deep_ritz": "neural", "pinn": "neural"}
+
+
+def list_solvers() -> list[str]:
+    return list(SOLVER_MODULES)
+
+
+def solver_module(kind: str) -> ModuleType:
+    """The module implementing ``kind``; ConfigError listing the kinds if unknown."""
+    if kind not in SOLVER_MODULES:
+        raise ConfigError(f"solver.kind: unknown solver {kind!r}; available: {', '.join(SOLVER_MODULES)}")
+    return importlib.import_module(SOLVER_MODULES[kind])
+
+
+def solve(problem: Problem, kind: str, *, progress: bool = False, **options) -> Result:
+    """Solve ``problem`` with solver ``kind`` and keyword options (validated).
+
+    >>> from pdesolve import get_problem, solve          # doctest: +SKIP
+    >>> result = solve(get_problem("poisson_sine", dim=2), "fem", n=32, element="P2")
+    """
+    module = solver_module(kind)
+    opts = build_options(module.Options, options, where=f"solver {kind!r}")
+    reason = module.supports(problem)
+    if reason:
+        raise ConfigError(f"solver {kind!r} cannot solve problem {problem.name!r}: {reason}")
+    return module.solve(problem, opts, progress=progress)

@@ -1,0 +1,25 @@
+"""Helpers shared by the tests: operators by autograd, fitted slopes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def fitted_slope(x, y) -> float:
+    """Least-squares slope of log y against log x."""
+    return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
+
+
+def autograd_operator(problem, x: np.ndarray) -> np.ndarray:
+    """-div(kappa |grad u|^(p-2) grad u) of problem.exact at x, by torch autograd (float64)."""
+    import torch
+
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    u = problem.exact(xt)
+    (grad,) = torch.autograd.grad(u.sum(), xt, create_graph=True)
+    flux = problem.kappa(xt)[:, None] * (grad * grad).sum(1, keepdim=True) ** ((problem.p - 2) / 2) * grad
+    div = sum(
+        torch.autograd.grad(flux[:, i].sum(), xt, retain_graph=True)[0][:, i]
+        for i in range(x.shape[1])
+    )
+    return (-div).detach().numpy()
