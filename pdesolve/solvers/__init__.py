@@ -35,6 +35,19 @@ def list_solvers() -> list[str]:
     return list(SOLVER_MODULES)
 
 
+def register_solver(kind: str, module_path: str, family: str = "classical") -> None:
+    """Make the module at ``module_path`` available as solver ``kind``.
+
+    The module follows the solver contract above (``Options``, ``supports``,
+    ``solve``). ``family`` ("classical" or "neural") decides whether reports fit
+    convergence rates for it. Re-registering a kind replaces it.
+    """
+    if family not in ("classical", "neural"):
+        raise ConfigError(f"solver family: {family!r} is not allowed; allowed: 'classical', 'neural'")
+    SOLVER_MODULES[kind] = module_path
+    SOLVER_FAMILIES[kind] = family
+
+
 def solver_module(kind: str) -> ModuleType:
     """The module implementing ``kind``; ConfigError listing the kinds if unknown."""
     if kind not in SOLVER_MODULES:

@@ -1,0 +1,181 @@
+"""One run, start to finish, in whatever process executes it.
+
+:func:`execute_run` builds the problem and options, solves, measures the error
+on the case's evaluation set (never the solver's own points) and returns a
+JSON-able record. It never raises for a failed solve: exceptions, divergence
+and time limits become the record's ``status`` and ``message``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import math
+import os
+import platform
+import sys
+import time
+import traceback
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+
+from .. import __version__
+from ..config import build_options
+from ..errors import SolverFailed
+from ..metrics import error_metrics
+from ..quadrature import PointSet, evaluation_points
+from ..result import Result, Status
+from .sweep import RunSpec, build_problem
+from .slices import solution_slice
+
+log = logging.getLogger(__name__)
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+FINISHED = (Status.OK.value, Status.NOT_CONVERGED.value, Status.NOT_APPLICABLE.value)
+"""Statuses a rerun keeps; every other status (failed, diverged, time limit) is retried."""
+
+
+def limit_threads(threads: int | None) -> None:
+    """Cap the threads of libraries loaded from now on, and of torch if already loaded."""
+    if not threads:
+        return
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+
+
+def _threads_used(limit: int | None) -> int:
+    if "torch" in sys.modules:
+        return int(sys.modules["torch"].get_num_threads())
+    return int(limit or os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python, pdesolve and the numerical libraries this process loaded."""
+    out = {"python": platform.python_version(), "pdesolve": __version__}
+    for dist, module in (("numpy", "numpy"), ("scipy", "scipy"), ("scikit-fem", "skfem"),
+                         ("pyamg", "pyamg"), ("torch", "torch")):
+        if module in sys.modules:
+            try:
+                out[dist] = version(dist)
+            except PackageNotFoundError:
+                out[dist] = "unknown"
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _points(lower: tuple, upper: tuple, evaluation: tuple) -> PointSet:
+    from ..domain import Box
+
+    return evaluation_points(Box(lower, upper), **dict(evaluation))
+
+
+def clean(value):
+    """JSON-able copy: NumPy scalars/arrays to Python, non-finite floats to None."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [clean(v) for v in value]
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _reference(problem, cache_dir):
+    """(u, grad) of the problem's exact solution, or of a fine reference solution, or None."""
+    if problem.has_exact:
+        return problem.exact, problem.exact_grad, "exact"
+    try:
+        reference = importlib.import_module("pdesolve.reference")
+    except ImportError:
+        return None
+    u, grad = reference.reference_solution(problem, cache_dir)
+    return u, grad, "reference"
+
+
+def _solve(module, problem, options, progress: bool) -> tuple[Result | None, dict]:
+    """Run the solver; return (result, outcome) where outcome holds status/message/info."""
+    try:
+        result = module.solve(problem, options, progress=progress)
+    except SolverFailed as exc:
+        return None, {"status": exc.status, "message": str(exc), "info": exc.info}
+    except Exception as exc:  # a crashing run is recorded, the sweep goes on
+        log.debug("run raised", exc_info=True)
+        return None, {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {exc}",
+                      "traceback": traceback.format_exc(limit=-4)}
+    status = Status(result.status).value
+    return result, {"status": status, "message": result.message, "info": result.info}
+
+
+def _measure(spec: RunSpec, problem, result: Result, cache_dir) -> dict:
+    """Errors, evaluation time and a solution slice of a usable result."""
+    ref = _reference(problem, cache_dir)
+    if ref is None:
+        return {"error_reference": "none", "message": "no exact solution and no reference solver: "
+                "errors not measured"}
+    u_ref, grad_ref, source = ref
+    domain = problem.domain
+    evaluation = tuple(sorted(spec.evaluation.items()))
+    t0 = time.perf_counter()
+    points = _points(domain.lower, domain.upper, evaluation)
+    try:
+        metrics = error_metrics(points, result.u, u_ref, result.grad, grad_ref)
+    except FloatingPointError as exc:
+        return {"status": Status.DIVERGED.value, "message": str(exc), "error_reference": source}
+    out = {"metrics": metrics, "eval_seconds": time.perf_counter() - t0,
+           "evaluation_set": {"kind": points.kind, "n_points": len(points), **spec.evaluation},
+           "error_reference": source}
+    out["slice"] = solution_slice(domain, result.u, u_ref)
+    return out
+
+
+def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = False,
+                threads: int | None = None, cache_dir: str | None = None) -> dict:
+    """Do one run and return its record (a JSON-able dict); never raises for a failed solve.
+
+    Parameters
+    ----------
+    spec : the run.
+    progress : let the solver show its own progress bar.
+    concurrent : whether other runs share this machine meanwhile (recorded).
+    threads : cap on library threads in this process (recorded), None for no cap.
+    cache_dir : where a reference solution may be cached (problems without exact solution).
+    """
+    limit_threads(threads)
+    module = importlib.import_module(spec.module)
+    problem = build_problem(spec.problem)
+    record = {
+        "run_id": spec.run_id, "case": spec.case, "index": spec.index, "solver": spec.kind,
+        "family": spec.family, "label": spec.label, "options": spec.options, "swept": spec.swept,
+        "seed": spec.seed, "problem": {**problem.describe(), "spec": spec.problem},
+        "status": Status.OK.value, "message": "", "dofs": None, "seconds": None,
+        "eval_seconds": None, "metrics": None, "history": [], "info": {},
+    }
+    reason = module.supports(problem)
+    if reason:
+        record.update(status=Status.NOT_APPLICABLE.value, message=reason)
+    else:
+        options = build_options(module.Options, spec.options, where=f"solver {spec.kind!r}")
+        t0 = time.perf_counter()
+        result, outcome = _solve(module, problem, options, progress)
+        record["seconds"] = time.perf_counter() - t0
+        record.update(outcome)
+        if result is not None:
+            record.update(dofs=int(result.dofs), seconds=float(result.seconds),
+                          history=result.history)
+            record.update(_measure(spec, problem, result, cache_dir))
+    info = record.get("info") or {}
+    record["environment"] = {
+        "threads": int(info.get("threads") or _threads_used(threads)),
+        "thread_limit": threads, "device": str(info.get("device", "cpu")),
+        "concurrent": concurrent, "host": platform.node(), "pid": os.getpid(),
+        "versions": library_versions(),
+    }
+    return clean(record)
