@@ -1,0 +1,86 @@
+"""Finite elements (scikit-fem): P1/P2 Lagrange on structured box meshes, d <= 3.
+
+    -div(kappa |grad u|^(p-2) grad u) = f in Omega, u = g on dOmega.
+
+p = 2: one linear solve of the condensed system A_II u_I = b_I - A_ID g_D.
+p > 2: Newton's method with a line search on the Ritz energy, started from the
+p = 2 solution (pdesolve.fem.newton). Parts live in :mod:`pdesolve.fem`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from ..config import opt
+from ..fem.assembly import Discretisation, quadrature_order
+from ..fem.evaluate import FEMFunction
+from ..fem.linear import LinearSolver
+from ..fem.newton import PLaplaceEnergy, minimise
+from ..problems.base import Problem
+from ..result import Result, Status
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Options:
+    """Options of the FEM solver (case-file keys of a ``kind = "fem"`` table)."""
+
+    element: Literal["P1", "P2"] = opt("P1", help="Lagrange degree (Q1/Q2 on tensor meshes)")
+    n: int = opt(16, min=1, help="elements per direction")
+    mesh: Literal["simplex", "tensor"] = opt(
+        "simplex", help="interval/triangle/tetrahedron or interval/quadrilateral/hexahedron")
+    linear_solver: Literal["auto", "direct", "amg"] = opt(
+        "auto", help="sparse direct, pyamg-preconditioned CG, or chosen by size")
+    tol: float = opt(1e-10, min=1e-16, max=1.0, help="CG relative residual tolerance")
+    newton_tol: float = opt(1e-10, min=1e-16, max=1.0,
+                            help="Newton stops at ||J'(u)|| <= newton_tol ||load||")
+    newton_maxiter: int = opt(50, min=1, help="Newton iteration limit (p != 2)")
+
+
+def supports(problem: Problem) -> str | None:
+    """None if FEM applies, else why not (box meshes exist for d <= 3; Newton needs p >= 2)."""
+    if problem.dim > 3:
+        return f"FEM needs d <= 3, the problem has d = {problem.dim}"
+    if problem.p < 2:
+        return f"FEM's Newton iteration needs p >= 2, the problem has p = {problem.p}"
+    return None
+
+
+def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
+    """Discretise, solve, and return u_h with its gradient.
+
+    ``seconds`` covers mesh, basis, assembly, Dirichlet elimination and solves;
+    ``dofs`` counts the interior (free) DOFs.
+    """
+    start = time.perf_counter()
+    disc = Discretisation.build(problem, options.element, options.n, options.mesh)
+    linear = LinearSolver(options.linear_solver, options.tol, problem.dim)
+    A_II, b_I = disc.condense(disc.stiffness(), disc.load())
+    u_I, stats = linear(A_II, b_I)
+    del A_II
+    u = disc.expand(u_I)
+    info = {"h": disc.boxmesh.h, "n": options.n, "element": options.element,
+            "mesh": options.mesh, "cell": type(disc.boxmesh.mesh).__name__,
+            "basis": type(disc.basis.elem).__name__, "total_dofs": int(disc.basis.N),
+            "intorder": quadrature_order(options.element, options.mesh), **stats}
+    history, status, message = [], Status.OK, ""
+    if not problem.is_linear:
+        u, report = minimise(PLaplaceEnergy(problem, disc), u, linear,
+                             tol=options.newton_tol, maxiter=options.newton_maxiter)
+        info.update(newton_iterations=report.iterations, newton_residual=report.residual,
+                    cg_iterations=info["cg_iterations"] + report.cg_iterations)
+        history = report.history
+        if not report.converged:
+            status = Status.NOT_CONVERGED
+            message = (f"Newton reached newton_maxiter={options.newton_maxiter} at relative "
+                       f"residual {report.residual:.2e} > newton_tol={options.newton_tol:g}")
+    seconds = time.perf_counter() - start
+    fn = FEMFunction.from_basis(disc.boxmesh, disc.basis, u)
+    logger.info("fem %s n=%d: %d dofs in %.2f s", options.element, options.n,
+                disc.interior.size, seconds)
+    return Result("fem", u=fn, grad=fn.grad, dofs=int(disc.interior.size), seconds=seconds,
+                  history=history, info=info, status=status, message=message)
