@@ -1,0 +1,311 @@
+"""Problems written as formulas: the method of manufactured solutions with sympy.
+
+A formula is a string in the coordinates ``x1 .. xd`` (or ``x, y, z`` for d <= 3),
+with ``^`` or ``**`` for powers, implicit multiplication (``3 x2``; function calls
+need parentheses: ``sin(x1)``), the constants
+``pi`` and ``E`` and the elementary functions listed in :data:`FUNCTIONS`.
+
+From an exact solution u (and kappa, p) the source term is derived symbolically,
+
+    f = -div( kappa |grad u|^(p-2) grad u )
+      = -( s^(p-2) div(kappa grad u) + (p-2) s^(p-4) kappa grad u^T H grad u ),   s = |grad u|,
+
+and g = u. Each simplified expression is printed as array-API code, so the functions
+evaluate NumPy arrays and torch tensors (with autograd) alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import tokenize
+
+import sympy as sp
+from array_api_compat import array_namespace
+from sympy.parsing.sympy_parser import (
+    convert_xor,
+    implicit_multiplication,
+    parse_expr,
+    standard_transformations,
+)
+from sympy.printing.numpy import NumPyPrinter
+
+from ..domain import Box
+from ..errors import ConfigError
+from .base import Problem
+
+MAX_DIM = 10
+COORDINATES = sp.symbols(f"x1:{MAX_DIM + 1}", real=True)
+"""The symbols x1 .. x10; ``x, y, z`` are aliases of x1, x2, x3."""
+
+_ALIASES = dict(zip("xyz", COORDINATES))
+
+FUNCTIONS = {
+    f.__name__: f
+    for f in (sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan, sp.atan2, sp.sinh, sp.cosh,
+              sp.tanh, sp.asinh, sp.acosh, sp.atanh, sp.exp, sp.log, sp.sqrt, sp.sign, sp.Min,
+              sp.Max)
+}
+FUNCTIONS["abs"] = sp.Abs
+CONSTANTS = {"pi": sp.pi, "E": sp.E}
+
+_TRANSFORMATIONS = standard_transformations + (
+    implicit_multiplication, convert_xor)
+
+
+def coordinate_hint(dim: int | None) -> str:
+    """How to write the coordinates of a ``dim``-dimensional problem, e.g. 'x1..x2 (or x, y)'."""
+    if dim is None:
+        return "x1..xd, d the dimension (or x, y, z)"
+    names = "x1" if dim == 1 else f"x1..x{dim}"
+    return f"{names} (or {', '.join('xyz'[:dim])})" if dim <= 3 else names
+
+
+def parse_formula(text, *, field: str, dim: int | None = None) -> sp.Expr:
+    """Parse a formula into a sympy expression in x1 .. xd.
+
+    Parameters
+    ----------
+    text : the formula, e.g. ``"exp(x1) sin(3 x2)"``, or a number.
+    field : the case-file field, named in every error (e.g. ``"problem.exact"``).
+    dim : the problem's dimension, if known: coordinates beyond it are refused.
+
+    Raises ConfigError for a syntax error, an unknown symbol or function, or a
+    coordinate beyond ``dim``.
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return sp.nsimplify(text, rational=True)
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(f"{field}: expected a formula (a string) or a number, got {text!r}")
+    if "__" in text or _has_attribute(text):
+        raise ConfigError(f"{field}: cannot read {text!r} as a formula")
+    names = {str(s): s for s in COORDINATES} | _ALIASES | FUNCTIONS | CONSTANTS
+    try:
+        expr = sp.sympify(parse_expr(text, local_dict=names, global_dict=_parser_globals(),
+                                     transformations=_TRANSFORMATIONS))
+    except tokenize.TokenError:
+        raise ConfigError(f"{field}: cannot read {text!r} as a formula (unbalanced "
+                          f"parentheses)") from None
+    except SyntaxError:
+        raise ConfigError(f"{field}: cannot read {text!r} as a formula (invalid syntax; "
+                          f"functions need parentheses, e.g. sin(x1))") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{field}: cannot read {text!r} as a formula ({exc})") from None
+    if not isinstance(expr, sp.Expr):
+        raise ConfigError(f"{field}: {text!r} is not a scalar formula")
+    unknown = sorted(str(s) for s in expr.free_symbols - set(COORDINATES))
+    if unknown:
+        raise ConfigError(f"{field}: unknown symbol {unknown[0]!r}; use {coordinate_hint(dim)}, "
+                          f"the constants {', '.join(CONSTANTS)} and the functions "
+                          f"{', '.join(FUNCTIONS)}")
+    if dim is not None and formula_dim(expr) > dim:
+        raise ConfigError(f"{field}: x{formula_dim(expr)} is beyond the problem's dimension "
+                          f"{dim}; use {coordinate_hint(dim)}")
+    return expr
+
+
+def _has_attribute(text: str) -> bool:
+    """True when the text accesses an attribute (``name.attr``), which no formula needs."""
+    return any(tok.type == tokenize.OP and tok.string == "." for tok in _tokens(text))
+
+
+def _tokens(text: str) -> list:
+    """The Python tokens of ``text``, up to a tokenizer error (unbalanced parentheses)."""
+    tokens = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            tokens.append(token)
+    except tokenize.TokenError:
+        pass  # parse_formula reports it; the tokens read so far are still useful
+    return tokens
+
+
+def _parser_globals() -> dict:
+    """What a parsed formula may reach: sympy's number and symbol constructors only."""
+    return {"__builtins__": {}, "Integer": sp.Integer, "Float": sp.Float,
+            "Rational": sp.Rational, "Symbol": sp.Symbol, "Function": sp.Function}
+
+
+def formula_dim(expr: sp.Expr) -> int:
+    """The highest coordinate index a formula uses (0 for a constant)."""
+    return max((COORDINATES.index(s) + 1 for s in expr.free_symbols if s in COORDINATES),
+               default=0)
+
+
+def coordinates_used(text) -> int:
+    """The highest coordinate index named in a formula's text (x1..x10, or x, y, z), or 0.
+
+    Read from the tokens, before parsing, so that parse errors can already name the
+    dimension.
+    """
+    if not isinstance(text, str):
+        return 0
+    index = {str(s): i + 1 for i, s in enumerate(COORDINATES)} | {c: i + 1 for i, c in enumerate("xyz")}
+    return max((index.get(t.string, 0) for t in _tokens(text) if t.type == tokenize.NAME),
+               default=0)
+
+
+class _ArrayAPIPrinter(NumPyPrinter):
+    """Prints sympy expressions as calls into an array-API namespace named ``xp``."""
+
+    _module = "xp"
+    _kf = {k: "xp." + v for k, v in {
+        "sin": "sin", "cos": "cos", "tan": "tan", "asin": "asin", "acos": "acos",
+        "atan": "atan", "atan2": "atan2", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+        "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "exp": "exp", "log": "log",
+        "sign": "sign"}.items()}
+    _kc = {"Exp1": "xp.e", "Pi": "xp.pi"}
+
+    def _print_Max(self, expr):
+        return self._fold("xp.maximum", expr.args)
+
+    def _print_Min(self, expr):
+        return self._fold("xp.minimum", expr.args)
+
+    def _fold(self, fn, args):
+        code = self._print(args[0])
+        for a in args[1:]:
+            code = f"{fn}({code}, {self._print(a)})"
+        return code
+
+
+def point_function(expr: sp.Expr, dim: int):
+    """x (n, d) -> (n,): ``expr`` evaluated with the array namespace of x.
+
+    Works on NumPy arrays and torch tensors (differentiable by autograd); dtype and
+    device follow x.
+    """
+    if expr.is_number:
+        value = float(expr)
+
+        def constant(x):
+            xp = array_namespace(x)
+            return xp.full_like(x[:, 0], value)
+
+        constant.expr = expr
+        return constant
+
+    args = ", ".join(str(s) for s in COORDINATES[:dim])
+    code = f"def _formula(xp, {args}):\n    return {_ArrayAPIPrinter().doprint(expr)}\n"
+    namespace: dict = {}
+    exec(compile(code, f"<formula {expr}>", "exec"), namespace)  # noqa: S102 - our own printed code
+    compiled = namespace["_formula"]
+
+    def evaluate(x):
+        xp = array_namespace(x)
+        return compiled(xp, *(x[:, i] for i in range(dim))) + xp.zeros_like(x[:, 0])
+
+    evaluate.expr = expr
+    return evaluate
+
+
+def gradient_function(exprs, dim: int):
+    """x (n, d) -> (n, d): the stacked point functions of ``exprs`` (d components)."""
+    components = [point_function(e, dim) for e in exprs]
+
+    def evaluate(x):
+        xp = array_namespace(x)
+        return xp.stack([c(x) for c in components], axis=1)
+
+    return evaluate
+
+
+def plaplace_parts(u: sp.Expr, kappa: sp.Expr, dim: int) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """The simplified pieces of -div(kappa |grad u|^(p-2) grad u).
+
+    Returns
+    -------
+    div_flux : div(kappa grad u) = kappa Lap u + grad kappa . grad u.
+    curvature : kappa grad u^T H grad u (H the Hessian of u).
+    sq : |grad u|^2.
+    """
+    X = COORDINATES[:dim]
+    grad = [sp.diff(u, xi) for xi in X]
+    div_flux = sum(sp.diff(kappa * gi, xi) for gi, xi in zip(grad, X))
+    curvature = kappa * sum(gi * sp.diff(gi, xj) * gj for gi in grad for gj, xj in zip(grad, X))
+    sq = sum(gi**2 for gi in grad)
+    return sp.simplify(div_flux), sp.simplify(curvature), sp.simplify(sq)
+
+
+@functools.lru_cache(maxsize=64)
+def manufactured_source(u: sp.Expr, kappa: sp.Expr, p: float, dim: int):
+    """f = -div(kappa |grad u|^(p-2) grad u) for the exact solution u.
+
+    Returns
+    -------
+    expr : f as one sympy expression (for the record).
+    f : x (n, d) -> (n,). For p != 2 the pieces of :func:`plaplace_parts` are combined
+        at run time so that f stays finite where grad u = 0: the curvature term
+        s^(p-4) grad u^T H grad u is bounded by |H| s^(p-2) and is taken as 0 there
+        (its limit for p > 2).
+    """
+    parts = plaplace_parts(u, kappa, dim)
+    div_flux, curvature, sq = (point_function(e, dim) for e in parts)
+    if p == 2:
+        return -parts[0], point_function(-parts[0], dim)
+    q = sp.nsimplify(p)
+    expr = -(parts[2] ** ((q - 2) / 2) * parts[0] + (q - 2) * parts[2] ** ((q - 4) / 2) * parts[1])
+
+    def f(x):
+        xp = array_namespace(x)
+        s2 = sq(x)
+        weight = s2 ** ((p - 2) / 2)
+        positive = s2 > 0
+        safe = xp.where(positive, s2, xp.ones_like(s2))
+        bend = xp.where(positive, weight * curvature(x) / safe, xp.zeros_like(s2))
+        return -(weight * div_flux(x) + (p - 2) * bend)
+
+    return expr, f
+
+
+def check_p(p, field: str) -> float:
+    """p as a float; ConfigError unless it is a number >= 2."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p >= 2:
+        raise ConfigError(f"{field}: must be a number >= 2, got {p!r}")
+    return float(p)
+
+
+def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
+                    name: str = "formula", where: str = "problem") -> Problem:
+    """A :class:`Problem` on ``box`` given by formulas (strings, see :func:`parse_formula`).
+
+    Parameters
+    ----------
+    box : the domain; its dimension d limits the coordinates x1 .. xd.
+    exact : the exact solution u. Then f = -div(kappa |grad u|^(p-2) grad u) and g = u
+        are derived unless given, and exact_grad is differentiated symbolically.
+    f, g : source term and boundary data; both are needed when ``exact`` is absent
+        (errors are then measured against a reference solution).
+    kappa : the coefficient (default 1), p : the exponent (>= 2).
+    name : the problem's label; where : the prefix of error messages.
+
+    Raises ConfigError naming the field for any malformed formula.
+    """
+    dim = box.dim
+    given = {"exact": exact, "f": f, "g": g, "kappa": kappa}
+    parsed = {k: parse_formula(v, field=f"{where}.{k}", dim=dim)
+              for k, v in given.items() if v is not None}
+    if "exact" not in parsed and "f" not in parsed:
+        raise ConfigError(f'{where}: give exact = "..." (f and g are derived from it) or '
+                          f'f = "..." with g = "..."')
+    if "exact" not in parsed and "g" not in parsed:
+        raise ConfigError(f"{where}.g: needed when no exact solution is given "
+                          f"(the boundary data u = g)")
+    p = check_p(p, f"{where}.p")
+    kappa_expr = parsed.get("kappa", sp.Integer(1))
+    functions = {} if kappa_expr == 1 else {"kappa": point_function(kappa_expr, dim)}
+    notes = [f"{k} = {v}" for k, v in parsed.items()]
+    if "exact" in parsed:
+        u = parsed["exact"]
+        functions["exact"] = point_function(u, dim)
+        functions["exact_grad"] = gradient_function([sp.diff(u, s) for s in COORDINATES[:dim]], dim)
+        f_expr, functions["f"] = manufactured_source(u, kappa_expr, p, dim)
+        if "f" not in parsed:
+            notes.append(f"f = {f_expr} (derived)")
+    if "f" in parsed:
+        functions["f"] = point_function(parsed["f"], dim)
+    functions["g"] = point_function(parsed["g"], dim) if "g" in parsed else functions["exact"]
+    params = {"box": [list(ab) for ab in zip(box.lower, box.upper)], "p": p,
+              **{k: str(v) for k, v in parsed.items()}}
+    return Problem(name=name, domain=box, p=p, params=params, description="; ".join(notes),
+                   **functions)

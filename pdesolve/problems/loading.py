@@ -1,0 +1,308 @@
+"""Build a Problem from a case file's ``[problem]`` table, and check it.
+
+Three ways, chosen by the keys present:
+
+- ``module = "path/to/file.py"`` (relative to the case file) or an importable module
+  name: the module is imported (its :func:`~pdesolve.problems.register_problem`
+  decorators run), then the problem ``name`` is built with the other keys as parameters;
+- ``exact = "..."`` and/or ``f = "..."`` (with ``g``, ``kappa``, ``p``, ``box``,
+  ``dim``, ``name``): a problem written as formulas (:mod:`.formulas`);
+- otherwise ``name`` (+ parameters): a registered problem, built-in or from a plugin.
+
+Every problem built here then passes :func:`check_problem`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import math
+import sys
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from ..domain import Box
+from ..errors import ConfigError
+from .base import Problem
+from .registry import get_problem, list_problems
+
+FORMULA_KEYS = ("exact", "f", "g", "kappa", "p", "box", "dim", "name")
+"""Keys of a ``[problem]`` table written as formulas."""
+
+MISMATCH_TOLERANCE = 1e-5
+"""Relative size of f + div(kappa |grad u|^(p-2) grad u) above which a warning is issued."""
+
+
+def problem_from_table(table: dict, *, base_dir: Path | str = ".", seed: int = 0) -> Problem:
+    """The problem described by a case file's ``[problem]`` table.
+
+    Parameters
+    ----------
+    table : the decoded ``[problem]`` table.
+    base_dir : the case file's directory; ``module`` paths are relative to it.
+    seed : seeds the random points of :func:`check_problem`.
+
+    Raises ConfigError naming the field (``problem.<key>``) for any mistake.
+    """
+    if not isinstance(table, dict):
+        raise ConfigError(f"problem: expected a table, got {table!r}")
+    table = dict(table)
+    if "module" in table:
+        problem = _from_module(table, Path(base_dir))
+    elif "exact" in table or "f" in table:
+        problem = _from_formulas(table)
+    elif "name" in table:
+        problem = _build(_string(table.pop("name"), "problem.name"), table)
+    else:
+        raise ConfigError('problem: give name = "..." (a registered problem), module = "..." '
+                          '(your own Python file or module) or exact = "..." (formulas)')
+    check_problem(problem, where="problem", seed=seed)
+    return problem
+
+
+def _string(value, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{field}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _from_module(table: dict, base_dir: Path) -> Problem:
+    module = import_problem_module(_string(table.pop("module"), "problem.module"), base_dir)
+    own = [n for n, e in list_problems().items() if e.factory.__module__ == module.__name__]
+    if "name" in table:
+        return _build(_string(table.pop("name"), "problem.name"), table)
+    if len(own) != 1:
+        found = ", ".join(own) or "none"
+        raise ConfigError(f"problem.name: needed to choose a problem of {module.__name__!r} "
+                          f"(it registers: {found})")
+    return _build(own[0], table)
+
+
+def _build(name: str, params: dict) -> Problem:
+    """get_problem, with a failing factory (a user's code) reported as a ConfigError."""
+    try:
+        return get_problem(name, **params)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise ConfigError(f"problem: building {name!r} with {params} failed: "
+                          f"{type(exc).__name__}: {exc}") from None
+
+
+def import_problem_module(spec: str, base_dir: Path | str = ".") -> ModuleType:
+    """Import a user module so that its problems register.
+
+    ``spec`` ending in ``.py`` (or containing a ``/``) is a file path, relative to
+    ``base_dir``; anything else is an importable module name. A file is imported once
+    per process (under a name derived from its resolved path), so its decorators do not
+    register twice.
+    """
+    if not (spec.endswith(".py") or "/" in spec):
+        try:
+            return importlib.import_module(spec)
+        except ModuleNotFoundError as exc:
+            if exc.name and spec.startswith(exc.name):
+                raise ConfigError(f"problem.module: no module named {spec!r}; give an importable "
+                                  f"module or a path to a .py file") from None
+            raise ConfigError(f"problem.module: importing {spec!r} failed: {exc}") from None
+        except Exception as exc:  # the user's module is broken: report, do not crash
+            raise ConfigError(f"problem.module: importing {spec!r} failed: "
+                              f"{type(exc).__name__}: {exc}") from None
+    path = (Path(base_dir) / spec).resolve()
+    if not path.is_file():
+        raise ConfigError(f"problem.module: file {spec!r} not found (looked in {path.parent})")
+    name = f"pdesolve_user_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise ConfigError(f"problem.module: importing {spec!r} failed: "
+                          f"{type(exc).__name__}: {exc}") from None
+    return module
+
+
+def _from_formulas(table: dict) -> Problem:
+    from . import formulas  # sympy is imported only by cases that use formulas
+
+    unknown = [k for k in table if k not in FORMULA_KEYS]
+    if unknown:
+        raise ConfigError(f"problem: unknown key {unknown[0]!r} for a problem given by formulas; "
+                          f"allowed: {', '.join(FORMULA_KEYS)}")
+    box = _box(table.get("box"), _dimension(table))
+    fields = {k: table[k] for k in ("exact", "f", "g", "kappa") if k in table}
+    return formulas.formula_problem(box, p=table.get("p", 2.0),
+                                    name=_string(table.get("name", "formula"), "problem.name"),
+                                    **fields)
+
+
+def _dimension(table: dict) -> int:
+    """d from ``dim``, else from ``box`` given per direction, else the coordinates used."""
+    from . import formulas
+
+    dims = {}
+    if "dim" in table:
+        dim = table["dim"]
+        if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= formulas.MAX_DIM:
+            raise ConfigError(f"problem.dim: must be an integer from 1 to {formulas.MAX_DIM}, "
+                              f"got {dim!r}")
+        dims["dim"] = dim
+    box = table.get("box")
+    if isinstance(box, list) and box and all(isinstance(r, list) for r in box):
+        dims["box"] = len(box)
+    if len(set(dims.values())) > 1:
+        raise ConfigError(f"problem.box: has {dims['box']} directions but problem.dim = "
+                          f"{dims['dim']}")
+    if dims:
+        return next(iter(dims.values()))
+    used = [formulas.coordinates_used(table[k]) for k in ("exact", "f", "g", "kappa") if k in table]
+    if max(used) == 0:
+        raise ConfigError("problem.dim: cannot tell the dimension from constant formulas; "
+                          "give dim or box")
+    return max(used)
+
+
+def _box(spec, dim: int) -> Box:
+    """``box = [a, b]`` (the cube [a, b]^d), ``[[a1, b1], ..., [ad, bd]]``, or [0, 1]^d."""
+    if spec is None:
+        return Box.cube(dim, 0.0, 1.0)
+    number = (int, float)
+    if (isinstance(spec, list) and len(spec) == 2
+            and all(isinstance(v, number) and not isinstance(v, bool) for v in spec)):
+        spec = [list(spec)] * dim
+    if not (isinstance(spec, list) and all(
+            isinstance(r, list) and len(r) == 2
+            and all(isinstance(v, number) and not isinstance(v, bool) for v in r) for r in spec)):
+        raise ConfigError(f"problem.box: expected [a, b] or one [a, b] per direction, got {spec!r}")
+    try:
+        return Box([r[0] for r in spec], [r[1] for r in spec])
+    except ConfigError as exc:
+        raise ConfigError(f"problem.box: {exc}") from None
+
+
+def lattice_points(box: Box, budget: int = 5000) -> np.ndarray:
+    """The tensor lattice of 2^k + 1 points per direction (corners, centre, halves, ...)
+    with the most points up to ``budget`` (at least the 2^d corners), (m, d).
+
+    Formulas are often singular exactly there (x = 1/2, a corner), where random points
+    never land.
+    """
+    per_axis = 2
+    while (2 * per_axis - 1) ** box.dim <= budget:
+        per_axis = 2 * per_axis - 1
+    axes = [np.linspace(a, b, per_axis) for a, b in zip(box.lower, box.upper)]
+    return np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], axis=1)
+
+
+def sample_points(box: Box, n: int, rng: np.random.Generator, margin: float = 0.0):
+    """n points inside the box (kept ``margin`` of each edge length away from the boundary)
+    and n points on its faces, each (n, d)."""
+    lo, hi = np.asarray(box.lower), np.asarray(box.upper)
+    span = hi - lo
+    inner = lo + span * rng.uniform(margin, 1 - margin, size=(n, box.dim))
+    faces = lo + span * rng.uniform(size=(n, box.dim))
+    axis = rng.integers(box.dim, size=n)
+    faces[np.arange(n), axis] = np.where(rng.integers(2, size=n) == 1, hi[axis], lo[axis])
+    return inner, faces
+
+
+def _evaluate(fn, x: np.ndarray, field: str, shape: tuple) -> np.ndarray:
+    try:
+        with np.errstate(all="ignore"):  # a non-finite value is reported below, by field
+            value = np.asarray(fn(x), dtype=float)
+    except Exception as exc:  # a user function that cannot evaluate NumPy points
+        raise ConfigError(f"{field}: evaluating it at points of shape {x.shape} failed: "
+                          f"{type(exc).__name__}: {exc}") from None
+    if value.shape != shape:
+        raise ConfigError(f"{field}: returned shape {value.shape} for points of shape "
+                          f"{x.shape}; expected {shape}")
+    bad = ~np.isfinite(value.reshape(len(x), -1)).all(axis=1)
+    if bad.any():
+        where = ", ".join(f"{v:.6g}" for v in x[np.argmax(bad)])
+        raise ConfigError(f"{field}: not finite on the domain, e.g. at x = ({where})")
+    return value
+
+
+def fd_operator(problem: Problem, x: np.ndarray, h: float = 5e-4) -> np.ndarray:
+    """-div(kappa |grad u|^(p-2) grad u) of problem.exact by finite differences, (n,).
+
+    The flux uses exact_grad when given (else differences of exact); its divergence
+    is the fourth-order central difference with step h times each edge length.
+    """
+    grad = _gradient(problem, h)
+
+    def flux(y):
+        g = grad(y)
+        return (problem.kappa(y) * np.sum(g * g, axis=1) ** ((problem.p - 2) / 2))[:, None] * g
+
+    steps = h * problem.domain.lengths
+    return -sum(_derivative(lambda y, i=i: flux(y)[:, i], x, i, s) for i, s in enumerate(steps))
+
+
+def _derivative(fn, x: np.ndarray, axis: int, step: float) -> np.ndarray:
+    """d fn / d x_axis by (-F(2s) + 8 F(s) - 8 F(-s) + F(-2s)) / (12 s), F(t) = fn(x + t e_axis)."""
+    e = np.zeros(x.shape[1])
+    e[axis] = step
+    return (fn(x - 2 * e) - 8 * fn(x - e) + 8 * fn(x + e) - fn(x + 2 * e)) / (12 * step)
+
+
+def _gradient(problem: Problem, h: float = 5e-4):
+    """exact_grad, or fourth-order differences of exact (step h times each edge length)."""
+    if problem.exact_grad is not None:
+        return problem.exact_grad
+    steps = h * problem.domain.lengths
+
+    def grad(x):
+        return np.stack([_derivative(problem.exact, x, i, s) for i, s in enumerate(steps)], axis=1)
+
+    return grad
+
+
+def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n: int = 64) -> None:
+    """Check a problem's functions at random points and lattice points of its closed domain.
+
+    Raises ConfigError (naming ``<where>.f``, ``.g``, ``.kappa``, ``.exact`` or
+    ``.exact_grad``) for a value that is not finite, a wrong shape or a non-positive
+    kappa. When an exact solution is given, warns (UserWarning, with the size) if f
+    differs from -div(kappa |grad u|^(p-2) grad u) (by :func:`fd_operator`) or g from
+    u on the boundary.
+    """
+    rng = np.random.default_rng(seed)
+    inner, faces = sample_points(problem.domain, n, rng, margin=0.05)
+    closed = np.concatenate([inner, faces, lattice_points(problem.domain)])
+    m = len(closed)
+    if problem.exact is not None:  # first: f and g derived from a broken exact fail too
+        u = _evaluate(problem.exact, closed, f"{where}.exact", (m,))
+        if problem.exact_grad is not None:
+            _evaluate(problem.exact_grad, closed, f"{where}.exact_grad", (m, problem.dim))
+    f = _evaluate(problem.f, closed, f"{where}.f", (m,))
+    kappa = _evaluate(problem.kappa, closed, f"{where}.kappa", (m,))
+    if not (kappa > 0).all():
+        at = ", ".join(f"{v:.6g}" for v in closed[np.argmin(kappa)])
+        raise ConfigError(f"{where}.kappa: must be positive on the domain; it is "
+                          f"{kappa.min():.3g} at x = ({at})")
+    g = _evaluate(problem.g, faces, f"{where}.g", (n,))
+    if problem.exact is None:
+        return
+    g_gap = np.abs(g - u[n:2 * n]).max()
+    if g_gap > MISMATCH_TOLERANCE * max(np.abs(u).max(), 1.0):
+        warnings.warn(f"{where}.g does not match the exact solution on the boundary: "
+                      f"max |g - u| = {g_gap:.3g} at {n} random boundary points", stacklevel=2)
+    lu = fd_operator(problem, inner)
+    # the operator's own size, |div flux| and |flux| / edge length, so that f = 0 is judged fairly
+    flux = kappa[:n] * np.sum(_gradient(problem)(inner) ** 2, axis=1) ** ((problem.p - 1) / 2)
+    scale = max(np.abs(lu).max(), np.abs(flux).max() / problem.domain.lengths.min(),
+                math.ulp(1.0))
+    gap = np.abs(f[:n] - lu).max()
+    if gap > MISMATCH_TOLERANCE * scale:
+        warnings.warn(f"{where}.f does not match its exact solution: max |f + div(kappa "
+                      f"|grad u|^(p-2) grad u)| = {gap:.3g} (relative {gap / scale:.2g}) at "
+                      f"{n} random interior points", stacklevel=2)
