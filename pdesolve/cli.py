@@ -1,0 +1,143 @@
+"""The ``pdesolve`` command: ``run`` a case file, ``report`` a results directory, ``list``.
+
+User mistakes (a bad case file, an unknown name, a missing directory) end with one
+sentence on stderr and exit status 2; a sweep with failed runs exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import logging
+import sys
+from pathlib import Path
+
+from .errors import ConfigError, PdesolveError
+
+log = logging.getLogger(__name__)
+
+EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pdesolve", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run every configuration of a case file, then report")
+    run.add_argument("case", type=Path, help="the case file (TOML)")
+    run.add_argument("--out", type=Path, help="results directory (default: results/<case-name>, "
+                     "results/<case-name>-quick with --quick)")
+    run.add_argument("--force", action="store_true", help="redo runs already finished")
+    run.add_argument("--workers", type=_positive_int, default=1,
+                     help="runs at once on this machine, each in its own process (default 1)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="send the runs to this Dask scheduler (e.g. tcp://host:8786)")
+    run.add_argument("--quick", action="store_true",
+                     help="apply each solver table's `quick` overrides (small sizes, for smoke tests)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars, log lines only")
+    report = sub.add_parser("report", help="write summary.csv, report.md and plots of a results "
+                            "directory")
+    report.add_argument("results", type=Path, help="a case's results directory")
+    sub.add_parser("list", help="show the problems and solvers with their parameters")
+    return parser
+
+
+def _run(args) -> int:
+    from .harness import Store, expand_case, load_case, run_sweep
+    from .harness.report import save_settings, write_report
+
+    case = load_case(args.case)
+    specs = expand_case(case, quick=args.quick)
+    root = args.out or Path("results") / (case.name + ("-quick" if args.quick else ""))
+    log.info("%s: %d runs -> %s", case.name, len(specs), root)
+    store = Store(root)
+    try:
+        outcome = run_sweep(specs, store, force=args.force, workers=args.workers,
+                            scheduler=args.scheduler, progress=not args.quiet)
+    except OSError as exc:
+        if args.scheduler:
+            raise ConfigError(f"--scheduler: cannot reach the Dask scheduler at "
+                              f"{args.scheduler!r} ({exc})") from None
+        raise
+    save_settings(root, {**case.report, "description": case.description})
+    written = write_report(root)
+    sys.stdout.write(
+        f"{case.name}: {len(specs)} runs, {len(outcome.executed)} executed "
+        f"({len(outcome.failed)} failed), {len(outcome.skipped)} already finished, "
+        f"{outcome.seconds:.1f} s\n" + "".join(f"  {p}\n" for p in written))
+    if outcome.failed:
+        log.warning("%d runs failed; see %s (a rerun retries them)", len(outcome.failed),
+                    root / "report.md")
+        return EXIT_FAILED_RUNS
+    return 0
+
+
+def _report(args) -> int:
+    from .harness.report import write_report
+
+    if not args.results.is_dir():
+        raise ConfigError(f"{args.results}: results directory not found")
+    sys.stdout.write("".join(f"{p}\n" for p in write_report(args.results)))
+    return 0
+
+
+def _list(_args) -> int:
+    from .config import describe_options
+    from .problems import list_problems
+    from .solvers import SOLVER_FAMILIES, list_solvers, solver_module
+
+    out = ["Problems (case file: [problem] name = ..., parameters as keys):"]
+    for name, entry in list_problems().items():
+        params = ", ".join(f"{k}={v!r}" if v is not inspect.Parameter.empty else k
+                           for k, v in entry.parameters.items())
+        out.append(f"  {name}({params})  {entry.summary}")
+    out.append("")
+    out.append("Solvers (case file: [[solver]] kind = ..., options as keys):")
+    for kind in list_solvers():
+        try:
+            options = describe_options(solver_module(kind).Options)
+        except ImportError as exc:
+            out.append(f"  {kind}: not available ({exc})")
+            continue
+        out.append(f"  {kind} ({SOLVER_FAMILIES.get(kind, 'classical')})")
+        out += [f"    {n}: {tp}, default {d!r}" + (f" - {h}" if h else "")
+                for n, tp, d, h in options]
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``pdesolve`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    for name in ("pdesolve.cli", "pdesolve.harness"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    commands = {"run": _run, "report": _report, "list": _list}
+    try:
+        with logging_redirect_tqdm():
+            return commands[args.command](args)
+    except ConfigError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except PdesolveError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_FAILED_RUNS
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: finished runs are stored; run again to resume\n")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
