@@ -1,0 +1,178 @@
+"""The discrete p-Laplacian energy on a tensor grid and Newton's method with line search.
+
+Per unit cell volume the discrete Ritz energy is
+
+    J(u) = sum_cells (1/p) s_c^(p/2) - sum_i f_i u_i,
+    s_c  = sum_j mean_{edges e of c in direction j} kappa_e^(2/p) (D_e u)^2,
+
+with D_e u = (u_{i+e_j} - u_i) / h_j on edge e and kappa_e at its midpoint; s_c is a
+second-order approximation of kappa^(2/p) |grad u|^2 at the cell centre. J is convex.
+Its gradient is the finite-difference operator with edge weights
+
+    a_e = kappa_e^(2/p) * mean_{cells c containing e} s_c^((p-2)/2),
+
+so for p = 2 (a_e = kappa_e) the discretisation is exactly the stencil of
+:mod:`pdesolve.grid.stencil`. The Hessian is H = K(u) + sum_c (p-2) s_c^((p-4)/2) g_c g_c^T
+(K(u) the stencil with weights a_e, g_c = grad s_c / 2), and K <= H <= (p-1) K by
+Cauchy-Schwarz, so CG on H preconditioned by multigrid on K(u) needs a bounded number
+of iterations.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import scipy.sparse.linalg as spla
+
+from .multigrid import Multigrid, pcg
+from .stencil import EdgeField
+from .tensor import TensorGrid
+
+log = logging.getLogger(__name__)
+
+ARMIJO = 1e-4
+MIN_STEP = 2.0**-30
+
+
+def _pair_mean(arr: np.ndarray, axis: int) -> np.ndarray:
+    lo = np.take(arr, np.arange(arr.shape[axis] - 1), axis=axis)
+    hi = np.take(arr, np.arange(1, arr.shape[axis]), axis=axis)
+    return (lo + hi) / 2
+
+
+def _pair_spread(arr: np.ndarray, axis: int) -> np.ndarray:
+    """Adjoint of _pair_mean along ``axis``: m cells -> m + 1 edges, each half of each side."""
+    pad = [(0, 0)] * arr.ndim
+    pad[axis] = (1, 1)
+    return _pair_mean(np.pad(arr, pad), axis)
+
+
+class PLaplaceEnergy:
+    """J, grad J and the Hessian on the interior unknowns (flat, C order).
+
+    Parameters
+    ----------
+    grid : the tensor grid; p : the exponent (>= 2).
+    kappa : kappa at every edge midpoint, boundary faces included (``full`` edge fields).
+    f : the source at the interior nodes, shape n; boundary : padded array with g on the
+        boundary nodes.
+    """
+
+    def __init__(self, grid: TensorGrid, p: float, kappa: EdgeField, f: np.ndarray,
+                 boundary: np.ndarray):
+        self.grid, self.p, self.f, self.boundary = grid, p, f.ravel(), boundary
+        self.weight = [k ** (2 / p) for k in kappa]
+
+    def _pad(self, u: np.ndarray, boundary: np.ndarray | None) -> np.ndarray:
+        padded = np.zeros(self.grid.shape) if boundary is None else boundary.copy()
+        padded[self.grid.interior] = u.reshape(self.grid.n)
+        return padded
+
+    def _diffs(self, padded: np.ndarray) -> list[np.ndarray]:
+        return [np.diff(padded, axis=j) / self.grid.h[j] for j in range(self.grid.dim)]
+
+    def _cells(self, edge_values: list[np.ndarray]) -> np.ndarray:
+        """sum_j of the mean over each cell's direction-j edges, shape (n_j + 1)_j."""
+        total = 0.0
+        for j, e in enumerate(edge_values):
+            for axis in range(self.grid.dim):
+                if axis != j:
+                    e = _pair_mean(e, axis)
+            total = total + e
+        return total
+
+    def _spread(self, cells: np.ndarray, j: int) -> np.ndarray:
+        for axis in range(self.grid.dim):
+            if axis != j:
+                cells = _pair_spread(cells, axis)
+        return cells
+
+    def _divergence(self, fluxes: list[np.ndarray]) -> np.ndarray:
+        """-sum_j (flux_j(i+1/2) - flux_j(i-1/2)) / h_j at the interior nodes, flat."""
+        out = np.zeros(self.grid.n)
+        for j, flux in enumerate(fluxes):
+            idx = list(self.grid.interior)
+            idx[j] = slice(None)
+            out -= np.diff(flux[tuple(idx)], axis=j) / self.grid.h[j]
+        return out.ravel()
+
+    def _state(self, u: np.ndarray):
+        d = self._diffs(self._pad(u, self.boundary))
+        s = self._cells([w * dj**2 for w, dj in zip(self.weight, d)])
+        return d, s
+
+    def energy(self, u: np.ndarray) -> float:
+        """J(u) for interior values u (N,)."""
+        _, s = self._state(u)
+        return float(np.sum(s ** (self.p / 2)) / self.p - self.f @ u)
+
+    def gradient(self, u: np.ndarray) -> tuple[np.ndarray, EdgeField]:
+        """(grad J(u) (N,), the edge weights a_e of K(u) on every edge)."""
+        d, s = self._state(u)
+        a = [w * self._spread(s ** ((self.p - 2) / 2), j) for j, w in enumerate(self.weight)]
+        return self._divergence([aj * dj for aj, dj in zip(a, d)]) - self.f, a
+
+    def interior_edges(self, field: EdgeField) -> EdgeField:
+        """The edges with interior nodes across their direction (the stencil's edge field)."""
+        dim = self.grid.dim
+        return [a[tuple(slice(None) if l == j else slice(1, -1) for l in range(dim))]
+                for j, a in enumerate(field)]
+
+    def hessian(self, u: np.ndarray, weights: EdgeField) -> spla.LinearOperator:
+        """H(u) as a matrix-free operator; ``weights`` are the a_e of :meth:`gradient`."""
+        d, s = self._state(u)
+        s_safe = np.maximum(s, np.finfo(float).tiny ** 0.5 * max(float(s.max()), 1.0))
+        coef = (self.p - 2) * s_safe ** ((self.p - 4) / 2)
+        wd = [w * dj for w, dj in zip(self.weight, d)]
+
+        def matvec(v):
+            dv = self._diffs(self._pad(np.ravel(v), None))
+            linear = self._divergence([aj * dvj for aj, dvj in zip(weights, dv)])
+            t = coef * self._cells([w * dvj for w, dvj in zip(wd, dv)])
+            rank_one = self._divergence([w * self._spread(t, j) for j, w in enumerate(wd)])
+            return linear + rank_one
+
+        size = self.grid.unknowns
+        return spla.LinearOperator((size, size), matvec=matvec, dtype=float)
+
+
+def newton(energy: PLaplaceEnergy, u0: np.ndarray, *, tol: float, max_iter: int,
+           cg_tol: float, cg_maxiter: int) -> tuple[np.ndarray, list[dict], bool]:
+    """Minimise J by Newton's method with Armijo backtracking; CG + multigrid inside.
+
+    Each step solves H delta = -grad J to the forcing tolerance min(0.1, ||g|| / ||g_0||)
+    (not below ``cg_tol``), then halves alpha from 1 until
+    J(u + alpha delta) <= J(u) + 1e-4 alpha grad J . delta. Stops when
+    ||grad J|| <= tol ||grad J(u0)||. Returns (u, history, converged).
+    """
+    u = u0.copy()
+    history: list[dict] = []
+    g, a = energy.gradient(u)
+    g0 = max(float(np.linalg.norm(g)), np.finfo(float).tiny)
+    for step in range(max_iter + 1):
+        gnorm = float(np.linalg.norm(g))
+        entry = {"step": step, "residual": gnorm / g0, "energy": energy.energy(u)}
+        history.append(entry)
+        if gnorm <= tol * g0:
+            return u, history, True
+        if step == max_iter:
+            break
+        floor = 1e-6 * max(float(np.max(w)) for w in a)
+        mg = Multigrid(energy.grid, [np.maximum(w, floor) for w in energy.interior_edges(a)])
+        forcing = max(min(0.1, gnorm / g0), cg_tol)
+        delta, its, _ = pcg(energy.hessian(u, a), -g, mg.operator(), rtol=forcing,
+                            maxiter=cg_maxiter)
+        slope = float(g @ delta)
+        j0, alpha = entry["energy"], 1.0
+        if -slope > 1e3 * np.finfo(float).eps * abs(j0):
+            while (energy.energy(u + alpha * delta) > j0 + ARMIJO * alpha * slope
+                   and alpha > MIN_STEP):
+                alpha /= 2
+        u = u + alpha * delta
+        entry.update(cg_iterations=its, step_length=alpha)
+        log.debug("newton %d: |g|/|g0| = %.3e, %d CG iterations, alpha = %g",
+                  step, gnorm / g0, its, alpha)
+        g, a = energy.gradient(u)
+    log.warning("Newton stopped after %d iterations at |g|/|g0| = %.3e", max_iter, gnorm / g0)
+    return u, history, False

@@ -1,0 +1,103 @@
+"""The second-order finite-difference operator -div(c grad u) on a tensor grid.
+
+With edge coefficients c_{j, i+1/2} (kappa at the midpoints of the grid edges in
+direction j),
+
+    (A u)_i = sum_j [ c_{j,i+1/2} (u_i - u_{i+e_j}) + c_{j,i-1/2} (u_i - u_{i-e_j}) ] / h_j^2,
+
+the (2d+1)-point stencil, symmetric positive definite on the interior unknowns. An
+edge-coefficient field is a list of d arrays; array j has n_j + 1 entries along axis j
+(the edge midpoints) and the n_l interior nodes along every other axis l.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .tensor import TensorGrid
+
+EdgeField = list[np.ndarray]
+"""d arrays, array j of shape (n_1, ..., n_j + 1, ..., n_d)."""
+
+
+def edge_axes(grid: TensorGrid, j: int, full: bool = False) -> list[np.ndarray]:
+    """Coordinates of the direction-j edge midpoints: midpoints along j, nodes elsewhere.
+
+    ``full`` includes the edges on the boundary faces (all n_l + 2 nodes along l != j);
+    otherwise only the n_l interior nodes.
+    """
+    return [grid.midpoints(l) if l == j else (grid.axis(l) if full else grid.axis(l)[1:-1])
+            for l in range(grid.dim)]
+
+
+def kappa_edges(grid: TensorGrid, kappa, full: bool = False) -> EdgeField:
+    """kappa at the edge midpoints of every direction (``kappa=None``: kappa = 1)."""
+    fields = []
+    for j in range(grid.dim):
+        axes = edge_axes(grid, j, full)
+        fields.append(np.ones(tuple(len(a) for a in axes)) if kappa is None
+                      else grid.sample(kappa, axes))
+    return fields
+
+
+def _along(arr: np.ndarray, axis: int, sl: slice) -> np.ndarray:
+    idx = [slice(None)] * arr.ndim
+    idx[axis] = sl
+    return arr[tuple(idx)]
+
+
+def diagonal(grid: TensorGrid, coeffs: EdgeField) -> np.ndarray:
+    """The diagonal of A on the interior nodes, shape n."""
+    diag = np.zeros(grid.n)
+    for j, c in enumerate(coeffs):
+        diag += (_along(c, j, slice(None, -1)) + _along(c, j, slice(1, None))) / grid.h[j] ** 2
+    return diag
+
+
+def assemble(grid: TensorGrid, coeffs: EdgeField) -> sp.csr_matrix:
+    """A as a CSR matrix on the interior unknowns in C order, shape (N, N), N = prod n.
+
+    Rows are built directly in sorted column order (offsets -s_0 < ... < 0 < ... < s_0 with
+    s_j the C-order stride of axis j); entries that would cross the boundary are dropped.
+    """
+    d, big = grid.dim, grid.unknowns
+    strides = np.cumprod((1,) + grid.n[:0:-1])[::-1]
+    data = np.empty((2 * d + 1,) + grid.n)
+    mask = np.ones((2 * d + 1,) + grid.n, dtype=bool)
+    data[d] = diagonal(grid, coeffs)
+    for j, c in enumerate(coeffs):
+        scaled = c / grid.h[j] ** 2
+        data[j] = -_along(scaled, j, slice(None, -1))
+        data[2 * d - j] = -_along(scaled, j, slice(1, None))
+        _along(mask[j], j, slice(0, 1))[...] = False
+        _along(mask[2 * d - j], j, slice(-1, None))[...] = False
+    offsets = np.concatenate([-strides, [0], strides[::-1]]).astype(np.int32)
+    mask = mask.reshape(2 * d + 1, big).T
+    cols = np.arange(big, dtype=np.int32)[:, None] + offsets[None, :]
+    indptr = np.concatenate([[0], np.cumsum(mask.sum(axis=1))]).astype(np.int32)
+    return sp.csr_matrix((data.reshape(2 * d + 1, big).T[mask], cols[mask], indptr),
+                         shape=(big, big))
+
+
+def apply(grid: TensorGrid, coeffs: EdgeField, padded: np.ndarray) -> np.ndarray:
+    """(A u) on the interior for a padded array u (boundary values included), shape n.
+
+    Matrix-free: for each direction, the flux c (u_{i+1} - u_i) / h_j and its difference.
+    """
+    out = np.zeros(grid.n)
+    for j, c in enumerate(coeffs):
+        idx = list(grid.interior)
+        idx[j] = slice(None)
+        flux = np.diff(padded[tuple(idx)], axis=j) * (c / grid.h[j] ** 2)
+        out -= np.diff(flux, axis=j)
+    return out
+
+
+def right_hand_side(grid: TensorGrid, coeffs: EdgeField, f_interior: np.ndarray,
+                    boundary: np.ndarray) -> np.ndarray:
+    """b = f - A g: the source at the interior nodes with the Dirichlet data moved over.
+
+    ``boundary`` is padded with g on the boundary nodes and 0 inside; shape n.
+    """
+    return f_interior - apply(grid, coeffs, boundary)

@@ -1,0 +1,151 @@
+"""Uniform tensor grids on a box, 1-D interpolation matrices, multilinear interpolation.
+
+A :class:`TensorGrid` has n_j interior nodes in direction j and spacing
+h_j = (b_j - a_j) / (n_j + 1); arrays of nodal values are stored *padded*, shape
+(n_1 + 2, ..., n_d + 2), boundary nodes included, so that differences are slices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..domain import Box
+
+CHUNK = 1 << 15
+
+
+@dataclass(frozen=True)
+class TensorGrid:
+    """The grid x_{j,i} = a_j + i h_j, i = 0..n_j + 1, on ``domain``.
+
+    Attributes
+    ----------
+    domain : the box.
+    n : interior nodes per direction (d,), each >= 1.
+    """
+
+    domain: Box
+    n: tuple[int, ...]
+
+    @property
+    def dim(self) -> int:
+        return len(self.n)
+
+    @cached_property
+    def h(self) -> np.ndarray:
+        """Spacings h_j = (b_j - a_j) / (n_j + 1), shape (d,)."""
+        return self.domain.lengths / (np.asarray(self.n) + 1)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Padded shape (n_j + 2)_j."""
+        return tuple(m + 2 for m in self.n)
+
+    @property
+    def unknowns(self) -> int:
+        return int(np.prod(self.n))
+
+    def axis(self, j: int) -> np.ndarray:
+        """All node coordinates in direction j, shape (n_j + 2,)."""
+        return np.linspace(self.domain.lower[j], self.domain.upper[j], self.n[j] + 2)
+
+    def midpoints(self, j: int) -> np.ndarray:
+        """Edge midpoints a_j + (i + 1/2) h_j, i = 0..n_j, shape (n_j + 1,)."""
+        x = self.axis(j)
+        return (x[:-1] + x[1:]) / 2
+
+    @property
+    def interior(self) -> tuple[slice, ...]:
+        """Index of the interior block of a padded array."""
+        return (slice(1, -1),) * self.dim
+
+    def coarsened(self) -> TensorGrid | None:
+        """The next multigrid level: n_j -> (n_j - 1) // 2 where n_j >= 3; None if none can."""
+        if max(self.n) < 3:
+            return None
+        return TensorGrid(self.domain, tuple((m - 1) // 2 if m >= 3 else m for m in self.n))
+
+    def points(self, axes: list[np.ndarray]) -> np.ndarray:
+        """The tensor product of coordinate vectors ``axes`` as points (prod len, d), C order."""
+        mesh = np.meshgrid(*axes, indexing="ij")
+        return np.stack([g.ravel() for g in mesh], axis=1)
+
+    def sample(self, fn, axes: list[np.ndarray]) -> np.ndarray:
+        """fn on the tensor product of ``axes``, shape (len(axes[0]), ...), in chunks of rows."""
+        shape = tuple(len(a) for a in axes)
+        rows = [self.points([axes[0][i:i + 1]] + axes[1:]) for i in range(shape[0])]
+        per_chunk = max(1, CHUNK // max(1, len(rows[0])))
+        out = [np.asarray(fn(np.concatenate(rows[i:i + per_chunk])), dtype=float)
+               for i in range(0, shape[0], per_chunk)]
+        return np.concatenate(out).reshape(shape)
+
+    def boundary_values(self, g) -> np.ndarray:
+        """Padded array with g at every boundary node and 0 inside, shape ``self.shape``."""
+        full = np.zeros(self.shape)
+        axes = [self.axis(j) for j in range(self.dim)]
+        for j in range(self.dim):
+            for end in (0, -1):
+                face = list(axes)
+                face[j] = axes[j][[end]]
+                idx = [slice(None)] * self.dim
+                idx[j] = slice(end, None) if end == -1 else slice(0, 1)
+                full[tuple(idx)] = self.sample(g, face)
+        return full
+
+
+def interp_matrix(src: np.ndarray, dst: np.ndarray) -> sp.csr_matrix:
+    """Piecewise-linear interpolation from sorted nodes ``src`` to points ``dst`` (clamped).
+
+    Returns a CSR matrix P (len(dst), len(src)) with v(dst) = P v(src); two entries per row.
+    """
+    i = np.clip(np.searchsorted(src, dst, side="right") - 1, 0, len(src) - 2)
+    t = np.clip((dst - src[i]) / (src[i + 1] - src[i]), 0.0, 1.0)
+    rows = np.repeat(np.arange(len(dst)), 2)
+    cols = np.stack([i, i + 1], axis=1).ravel()
+    vals = np.stack([1 - t, t], axis=1).ravel()
+    return sp.csr_matrix((vals, (rows, cols)), shape=(len(dst), len(src)))
+
+
+def apply_along(mat: sp.spmatrix, arr: np.ndarray, axis: int) -> np.ndarray:
+    """Multiply ``arr`` by the matrix ``mat`` along ``axis`` (a mode-``axis`` product)."""
+    moved = np.moveaxis(arr, axis, 0)
+    out = mat @ moved.reshape(moved.shape[0], -1)
+    return np.moveaxis(out.reshape((mat.shape[0],) + moved.shape[1:]), 0, axis)
+
+
+def interpolate(grid: TensorGrid, values: np.ndarray, x: np.ndarray,
+                gradient: bool = False) -> np.ndarray:
+    """Multilinear interpolant of padded nodal ``values`` at points x (m, d).
+
+    On the cell containing x with local coordinates s_j in [0, 1],
+    v(x) = sum_{b in {0,1}^d} prod_j (b_j s_j + (1 - b_j)(1 - s_j)) v_b; with ``gradient``
+    the derivative of that interpolant, (m, d), is returned instead of (m,). Points outside
+    the box are extrapolated from the nearest cell.
+    """
+    x = np.asarray(x, dtype=float)
+    d = grid.dim
+    t = (x - np.asarray(grid.domain.lower)) / grid.h
+    base = np.clip(np.floor(t).astype(np.int64), 0, np.asarray(grid.n))
+    s = t - base
+    strides = np.cumprod((1,) + grid.shape[:0:-1])[::-1]
+    corners = np.array(np.meshgrid(*[[0, 1]] * d, indexing="ij")).reshape(d, -1).T
+    flat = np.ravel(values)
+    corner_vals = flat[(base @ strides)[:, None] + (corners @ strides)[None, :]]
+
+    def contract(deriv_axis: int | None) -> np.ndarray:
+        c = corner_vals
+        for j in reversed(range(d)):
+            c = c.reshape(len(x), -1, 2)
+            if j == deriv_axis:
+                c = (c[..., 1] - c[..., 0]) / grid.h[j]
+            else:
+                c = c[..., 0] * (1 - s[:, j, None]) + c[..., 1] * s[:, j, None]
+        return c[:, 0]
+
+    if gradient:
+        return np.stack([contract(j) for j in range(d)], axis=1)
+    return contract(None)

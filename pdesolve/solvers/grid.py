@@ -1,0 +1,128 @@
+"""Finite differences on a tensor grid in any dimension (``kind = "grid"``).
+
+Second-order central differences (not Q1): n interior nodes per direction,
+h_j = (b_j - a_j) / (n + 1), kappa at the edge midpoints (half points), Dirichlet data g
+at the boundary nodes. p = 2: the SPD system A u = f - A g is solved by CG preconditioned
+with geometric multigrid (:mod:`pdesolve.grid.multigrid`). p > 2: the convex discrete
+energy of :mod:`pdesolve.grid.plaplace` is minimised by Newton's method with Armijo line
+search, starting from the p = 2 solution. u_h and grad u_h at arbitrary points are the
+multilinear interpolant of the nodal values and its derivative.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Literal
+
+import numpy as np
+
+from ..config import opt
+from ..errors import ConfigError, SolverFailed
+from ..grid import stencil
+from ..grid.multigrid import Multigrid, pcg
+from ..grid.plaplace import PLaplaceEnergy, newton
+from ..grid.tensor import TensorGrid, interpolate
+from ..problems.base import Problem
+from ..result import Result, Status
+
+log = logging.getLogger(__name__)
+
+MAX_UNKNOWNS = 10**8
+
+
+@dataclass
+class Options:
+    n: int = opt(32, help="interior grid points (unknowns) per direction", min=2)
+    tol: float = opt(1e-10, help="CG stopping rule ||b - A u|| <= tol ||b||", min=0.0)
+    maxiter: int = opt(1000, help="most CG iterations per linear solve", min=1)
+    preconditioner: Literal["multigrid", "none"] = opt(
+        "multigrid", help="CG preconditioner: geometric multigrid V-cycle, or none")
+    newton_tol: float = opt(1e-9, help="p > 2: stop when ||grad J|| <= newton_tol ||grad J(u0)||",
+                            min=0.0)
+    max_newton: int = opt(50, help="p > 2: most Newton iterations", min=1)
+
+
+def supports(problem: Problem) -> str | None:
+    """Any box in 1..10 dimensions with p >= 2."""
+    if not 1 <= problem.dim <= 10:
+        return f"the grid solver needs 1 <= d <= 10, got d = {problem.dim}"
+    if problem.p < 2:
+        return f"the grid solver needs p >= 2, got p = {problem.p}"
+    return None
+
+
+def make_grid(problem: Problem, n: int) -> TensorGrid:
+    """The n^d interior-node grid on the problem's box; ConfigError if it is too large."""
+    if float(n) ** problem.dim > MAX_UNKNOWNS:
+        raise ConfigError(f"solver 'grid'.n: n = {n} in d = {problem.dim} gives {n}^{problem.dim} "
+                          f"unknowns; at most {MAX_UNKNOWNS:.0e}")
+    return TensorGrid(problem.domain, (n,) * problem.dim)
+
+
+def linear_system(problem: Problem, grid: TensorGrid, full_edges: bool = False):
+    """(kappa on the edges, f at the interior nodes, padded boundary values g).
+
+    ``full_edges`` also evaluates kappa on the edges of the boundary faces.
+    """
+    kappa = stencil.kappa_edges(grid, None if problem.constant_kappa else problem.kappa,
+                                full=full_edges)
+    f = grid.sample(problem.f, [grid.axis(j)[1:-1] for j in range(grid.dim)])
+    return kappa, f, grid.boundary_values(problem.g)
+
+
+def solve_linear(grid: TensorGrid, coeffs: stencil.EdgeField, rhs: np.ndarray,
+                 options: Options) -> tuple[np.ndarray, int, bool, int]:
+    """A u = rhs by (multigrid-preconditioned) CG; returns (u flat, iterations, converged, levels)."""
+    if options.preconditioner == "multigrid":
+        mg = Multigrid(grid, coeffs)
+        matrix, precond, levels = mg.matrix, mg.operator(), len(mg.levels)
+    else:
+        matrix, precond, levels = stencil.assemble(grid, coeffs), None, 1
+    u, its, ok = pcg(matrix, rhs.ravel(), precond, rtol=options.tol, maxiter=options.maxiter)
+    return u, its, ok, levels
+
+
+def _pad(grid: TensorGrid, boundary: np.ndarray, u: np.ndarray) -> np.ndarray:
+    padded = boundary.copy()
+    padded[grid.interior] = u.reshape(grid.n)
+    return padded
+
+
+def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
+    """Solve the problem on the n^d grid; see the module docstring for the method."""
+    start = time.perf_counter()
+    grid = make_grid(problem, options.n)
+    nonlinear = problem.p != 2
+    kappa, f, boundary = linear_system(problem, grid, full_edges=nonlinear)
+    energy = PLaplaceEnergy(grid, problem.p, kappa, f, boundary) if nonlinear else None
+    coeffs = energy.interior_edges(kappa) if nonlinear else kappa
+    rhs = stencil.right_hand_side(grid, coeffs, f, boundary)
+    u, its, converged, levels = solve_linear(grid, coeffs, rhs, options)
+    info = {"n": options.n, "h": grid.h.tolist(), "unknowns": grid.unknowns,
+            "method": "finite differences (2d+1-point stencil)", "levels": levels,
+            "cg_iterations": [its], "preconditioner": options.preconditioner}
+    history: list[dict] = [{"step": 0, "cg_iterations": its}]
+    if nonlinear:
+        u, history, newton_ok = newton(energy, u, tol=options.newton_tol,
+                                       max_iter=options.max_newton, cg_tol=options.tol,
+                                       cg_maxiter=options.maxiter)
+        info["newton_iterations"] = len(history) - 1
+        info["cg_iterations"] += [h["cg_iterations"] for h in history if "cg_iterations" in h]
+        info["line_search_steps"] = [h["step_length"] for h in history if "step_length" in h]
+        converged = converged and newton_ok
+    if not np.all(np.isfinite(u)):
+        raise SolverFailed("grid solver produced non-finite values", status="diverged", info=info)
+    values = _pad(grid, boundary, u)
+    seconds = time.perf_counter() - start
+    log.info("grid solve n=%d d=%d: %.3f s, CG iterations %s", options.n, grid.dim, seconds,
+             info["cg_iterations"])
+    return Result(
+        solver="grid", u=partial(interpolate, grid, values),
+        grad=partial(interpolate, grid, values, gradient=True), dofs=grid.unknowns,
+        seconds=seconds, history=history, info=info,
+        status=Status.OK if converged else Status.NOT_CONVERGED,
+        message="" if converged else "iteration limit reached above tolerance",
+    )
