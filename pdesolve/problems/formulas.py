@@ -156,6 +156,10 @@ class _ArrayAPIPrinter(NumPyPrinter):
         "sign": "sign"}.items()}
     _kc = {"Exp1": "xp.e", "Pi": "xp.pi"}
 
+    def _print_Heaviside(self, expr):
+        # H(0) = 1/2, sympy's default, which is how a derivative of Max or Min reads at a tie
+        return f"((xp.sign({self._print(expr.args[0])}) + 1) / 2)"
+
     def _print_Max(self, expr):
         return self._fold("xp.maximum", expr.args)
 
@@ -211,7 +215,12 @@ def gradient_function(exprs, dim: int):
 
 
 def plaplace_parts(u: sp.Expr, kappa: sp.Expr, dim: int) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
-    """The simplified pieces of -div(kappa |grad u|^(p-2) grad u).
+    """The pieces of -div(kappa |grad u|^(p-2) grad u), simplified.
+
+    Every first and second derivative of u and kappa is simplified on its own; the
+    two short pieces are simplified again as a whole, while the long curvature term
+    (whose full simplification costs seconds in 3-D and rarely shortens it) is
+    assembled from the simplified derivatives.
 
     Returns
     -------
@@ -220,11 +229,21 @@ def plaplace_parts(u: sp.Expr, kappa: sp.Expr, dim: int) -> tuple[sp.Expr, sp.Ex
     sq : |grad u|^2.
     """
     X = COORDINATES[:dim]
-    grad = [sp.diff(u, xi) for xi in X]
-    div_flux = sum(sp.diff(kappa * gi, xi) for gi, xi in zip(grad, X))
-    curvature = kappa * sum(gi * sp.diff(gi, xj) * gj for gi in grad for gj, xj in zip(grad, X))
+    grad = [sp.simplify(sp.diff(u, xi)) for xi in X]
+    hess = [[sp.simplify(sp.diff(gi, xj)) for xj in X] for gi in grad]
+    div_flux = kappa * sum(hess[i][i] for i in range(dim)) + sum(
+        sp.simplify(sp.diff(kappa, xi)) * gi for xi, gi in zip(X, grad))
+    curvature = kappa * sum(grad[i] * hess[i][j] * grad[j] for i in range(dim) for j in range(dim))
     sq = sum(gi**2 for gi in grad)
-    return sp.simplify(div_flux), sp.simplify(curvature), sp.simplify(sq)
+    return sp.simplify(div_flux), curvature, sp.simplify(sq)
+
+
+def not_twice_differentiable(u: sp.Expr, kappa: sp.Expr, dim: int) -> bool:
+    """True when a second derivative of u or a first derivative of kappa is a distribution
+    (a kink such as abs or Max: f would contain a Dirac delta)."""
+    X = COORDINATES[:dim]
+    derivatives = [sp.diff(u, a, b) for a in X for b in X] + [sp.diff(kappa, a) for a in X]
+    return any(d.has(sp.DiracDelta) for d in derivatives)
 
 
 @functools.lru_cache(maxsize=64)
@@ -249,10 +268,11 @@ def manufactured_source(u: sp.Expr, kappa: sp.Expr, p: float, dim: int):
     def f(x):
         xp = array_namespace(x)
         s2 = sq(x)
-        weight = s2 ** ((p - 2) / 2)
         positive = s2 > 0
-        safe = xp.where(positive, s2, xp.ones_like(s2))
-        bend = xp.where(positive, weight * curvature(x) / safe, xp.zeros_like(s2))
+        safe = xp.where(positive, s2, xp.ones_like(s2))  # keeps autograd finite at s = 0
+        zero = xp.zeros_like(s2)
+        weight = xp.where(positive, safe ** ((p - 2) / 2), zero)
+        bend = xp.where(positive, weight * curvature(x) / safe, zero)
         return -(weight * div_flux(x) + (p - 2) * bend)
 
     return expr, f
@@ -297,6 +317,9 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
     notes = [f"{k} = {v}" for k, v in parsed.items()]
     if "exact" in parsed:
         u = parsed["exact"]
+        if not_twice_differentiable(u, kappa_expr, dim):
+            raise ConfigError(f"{where}.exact: has a kink (abs, Max, Min, sign), so f would "
+                              f"contain a Dirac delta; give a smooth exact solution and kappa")
         functions["exact"] = point_function(u, dim)
         functions["exact_grad"] = gradient_function([sp.diff(u, s) for s in COORDINATES[:dim]], dim)
         f_expr, functions["f"] = manufactured_source(u, kappa_expr, p, dim)

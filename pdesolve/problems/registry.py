@@ -90,7 +90,13 @@ def _load_entry_points() -> None:
 
 
 def refresh_entry_points() -> None:
-    """Forget the cached entry-point scan (after installing a plugin at run time)."""
+    """Scan the entry points again (after installing or removing a plugin at run time).
+
+    Problems registered from entry points are forgotten first, so that a removed
+    plugin's problems disappear; built-ins and decorator registrations stay.
+    """
+    for name in [n for n, e in _REGISTRY.items() if e.source.startswith("entry point")]:
+        del _REGISTRY[name]
     _load_entry_points.cache_clear()
 
 
