@@ -40,7 +40,7 @@ class Case:
     name : the case name (directory under the results root).
     description : free text for the report.
     seed : evaluation-set seed, and the run seed of solvers that take one and are not given one.
-    problem : ``{"name": ..., **parameters}`` for :func:`pdesolve.problems.get_problem`.
+    problem : the ``[problem]`` table (see :func:`pdesolve.problems.loading.problem_from_table`).
     evaluation : keyword arguments of :func:`pdesolve.quadrature.evaluation_points`.
     solvers : the ``[[solver]]`` tables, as written.
     report : the ``[report]`` table with defaults filled in (``plots``, ``metric``).
@@ -57,6 +57,11 @@ class Case:
     report: dict[str, Any]
     quick_evaluation: dict[str, int] = field(default_factory=dict)
     path: Path | None = None
+
+    @property
+    def base_dir(self) -> str:
+        """The directory that relative paths of the case file refer to."""
+        return str(self.path.parent.resolve()) if self.path else "."
 
 
 def _check_keys(table: dict, allowed: tuple[str, ...], where: str, what: str = "key") -> None:
@@ -127,7 +132,6 @@ def parse_case(data: dict, name: str, path: Path | None = None) -> Case:
     if "problem" not in data:
         raise ConfigError("problem: missing; a case needs a [problem] table with a 'name'")
     problem = _table(data["problem"], "problem")
-    _expect(problem.get("name"), str, "problem.name", "the name of a registered problem")
     solvers = data.get("solver")
     if not solvers:
         raise ConfigError("solver: missing; a case needs at least one [[solver]] table")

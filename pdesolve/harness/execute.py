@@ -150,11 +150,11 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
     """
     limit_threads(threads)
     module = importlib.import_module(spec.module)
-    problem = build_problem(spec.problem)
+    problem = build_problem(spec.problem, spec.base_dir, spec.evaluation["seed"])
     record = {
         "run_id": spec.run_id, "case": spec.case, "index": spec.index, "solver": spec.kind,
         "family": spec.family, "label": spec.label, "options": spec.options, "swept": spec.swept,
-        "seed": spec.seed, "problem": {**problem.describe(), "spec": spec.problem},
+        "seed": spec.seed, "problem": {**problem.describe(), "table": spec.problem},
         "status": Status.OK.value, "message": "", "dofs": None, "seconds": None,
         "eval_seconds": None, "metrics": None, "history": [], "info": {},
     }

@@ -24,10 +24,9 @@ COLUMNS = ("case", "problem", "solver", "family", "label", "config", "seed", "do
 
 
 def problem_name(record: dict) -> str:
-    """``name(param=value, ...)`` of the record's problem table."""
-    spec = dict(record["problem"]["spec"])
-    name = spec.pop("name")
-    return f"{name}({', '.join(f'{k}={v}' for k, v in sorted(spec.items()))})"
+    """``name(param=value, ...)`` of the record's problem."""
+    params = record["problem"].get("params", {})
+    return f"{record['problem']['name']}({', '.join(f'{k}={v}' for k, v in sorted(params.items()))})"
 
 
 def config_text(record: dict) -> str:

@@ -19,7 +19,8 @@ from typing import Any
 from .. import __version__
 from ..config import build_options, is_list_option, option_fields
 from ..errors import ConfigError
-from ..problems import Problem, get_problem
+from ..problems import Problem
+from ..problems.loading import problem_from_table
 from ..solvers import SOLVER_FAMILIES, SOLVER_MODULES, solver_module
 from .case import SOLVER_RESERVED, Case
 
@@ -37,7 +38,8 @@ class RunSpec:
     label : series name in tables and legends.
     options : every option of the solver, defaults filled in.
     swept : the options this run varies within its solver table.
-    problem : ``{"name": ..., **parameters}``.
+    problem : the case's ``[problem]`` table.
+    base_dir : the case file's directory (``problem.module`` paths are relative to it).
     evaluation : keyword arguments of ``evaluation_points`` (seed included).
     seed : the run's ``seed`` option, or None for solvers without one.
     """
@@ -52,6 +54,7 @@ class RunSpec:
     options: dict[str, Any]
     swept: dict[str, Any]
     problem: dict[str, Any]
+    base_dir: str
     evaluation: dict[str, Any]
     seed: int | None
 
@@ -67,15 +70,13 @@ def run_id(config: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def build_problem(spec: dict) -> Problem:
-    """The problem named in a ``[problem]`` table; any construction error becomes a ConfigError."""
-    params = {k: v for k, v in spec.items() if k != "name"}
-    try:
-        return get_problem(spec["name"], **params)
-    except ConfigError:
-        raise
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"problem: cannot build {spec['name']!r} with {params}: {exc}") from None
+def build_problem(table: dict, base_dir: str, seed: int) -> Problem:
+    """The problem of a case's ``[problem]`` table (registered, from a module, or formulas).
+
+    ``seed`` seeds the consistency check of the problem. Raises ConfigError naming
+    the field for any mistake in the table.
+    """
+    return problem_from_table(table, base_dir=base_dir, seed=seed)
 
 
 def _is_sweep(options_cls, name: str, value) -> bool:
@@ -157,7 +158,7 @@ def expand_case(case: Case, *, quick: bool = False) -> list[RunSpec]:
     Raises ConfigError (naming the field and the allowed values) before anything runs.
     Identical configurations (same id) are kept once.
     """
-    build_problem(case.problem)
+    build_problem(case.problem, case.base_dir, case.seed)
     evaluation = {**case.evaluation, **(case.quick_evaluation if quick else {}), "seed": case.seed}
     specs: dict[str, RunSpec] = {}
     for i, table in enumerate(case.solvers):
@@ -168,5 +169,6 @@ def expand_case(case: Case, *, quick: bool = False) -> list[RunSpec]:
             specs.setdefault(rid, RunSpec(
                 run_id=rid, case=case.name, index=len(specs), kind=kind, module=module,
                 family=family, label=label, options=options, swept=swept,
-                problem=dict(case.problem), evaluation=evaluation, seed=options.get("seed")))
+                problem=dict(case.problem), base_dir=case.base_dir, evaluation=evaluation,
+                seed=options.get("seed")))
     return list(specs.values())

@@ -1,0 +1,147 @@
+"""Harness: case checks, sweep expansion, records, failures, resume and reports (in process)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from pdesolve.errors import ConfigError
+from pdesolve.harness import Store, expand_case, run_sweep
+from pdesolve.harness.case import parse_case
+from pdesolve.harness.report import write_report
+
+from .test_harness_solvers import register
+
+register()
+
+
+def case_of(*solvers, dim=1, **top):
+    return parse_case({"problem": {"name": "poisson_sine", "dim": dim},
+                       "solver": list(solvers), **top}, "t")
+
+
+def test_sweep_is_cartesian_product_with_zip_and_seeds():
+    specs = expand_case(case_of({"kind": "toy", "n": [2, 4], "steps": [1, 2, 3]}))
+    assert [(s.options["n"], s.options["steps"]) for s in specs] == [
+        (2, 1), (2, 2), (2, 3), (4, 1), (4, 2), (4, 3)]
+    zipped = expand_case(case_of({"kind": "toy", "n": [2, 4], "steps": [1, 2], "zip": ["n", "steps"],
+                                  "seeds": [5, 6]}))
+    assert [(s.options["n"], s.options["steps"], s.seed) for s in zipped] == [
+        (2, 1, 5), (2, 1, 6), (4, 2, 5), (4, 2, 6)]
+
+
+def test_list_option_sweeps_only_as_list_of_lists():
+    fixed = expand_case(case_of({"kind": "toy", "widths": [8, 16]}))
+    assert [s.options["widths"] for s in fixed] == [[8, 16]]
+    swept = expand_case(case_of({"kind": "toy", "widths": [[8], [16, 16]]}))
+    assert [s.options["widths"] for s in swept] == [[8], [16, 16]]
+
+
+def test_run_ids_are_stable_and_depend_on_the_configuration():
+    a = expand_case(case_of({"kind": "toy", "n": [2, 4]}))
+    b = expand_case(case_of({"kind": "toy", "n": [4, 2]}))
+    assert {s.run_id for s in a} == {s.run_id for s in b}
+    assert len({s.run_id for s in a}) == 2
+    # the case seed is the default run seed and the evaluation seed
+    c = expand_case(case_of({"kind": "toy", "n": [2, 4]}, seed=1))
+    assert not {s.run_id for s in a} & {s.run_id for s in c}
+    assert {s.seed for s in c} == {1}
+
+
+def test_string_sweeps_split_the_label():
+    specs = expand_case(case_of({"kind": "toy", "label": "T", "mode": ["ok", "raise"]}))
+    assert [s.label for s in specs] == ["T mode=ok", "T mode=raise"]
+
+
+@pytest.mark.parametrize("solver, message", [
+    ({"kind": "toy", "n": 0}, "solver[0] (toy).n: must be >= 1, got 0"),
+    ({"kind": "toy", "n": [4, "x"]}, "solver[0] (toy).n: expected an integer, got 'x'"),
+    ({"kind": "toy", "colour": 1}, "unknown option 'colour'; allowed: n, seed, widths"),
+    ({"kind": "toy", "mode": "maybe"}, "'maybe' is not allowed; allowed: 'ok', 'raise', 'diverge'"),
+    ({"kind": "nope"}, "unknown solver 'nope'; available: fem"),
+    ({"kind": "toy", "n": [2, 4], "steps": [1], "zip": ["n", "steps"]},
+     "zipped options need lists of equal length"),
+    ({"kind": "toy", "seeds": [1], "seed": 2}, "give either 'seed' or 'seeds'"),
+    ({"kind": "toy", "n": []}, "solver[0] (toy).n: an empty list sweeps nothing"),
+    ({"n": 2}, "solver[0]: missing 'kind'"),
+])
+def test_invalid_solver_tables_name_the_field(solver, message):
+    with pytest.raises(ConfigError, match=None) as err:
+        expand_case(case_of({"kind": "toy"}, solver))
+    assert message in str(err.value).replace("solver[1]", "solver[0]")
+
+
+def test_all_configurations_are_validated_before_running(tmp_path):
+    case = case_of({"kind": "toy", "n": [2, 4]}, {"kind": "toy", "n": [3, -1]})
+    with pytest.raises(ConfigError, match=r"solver\[1\] \(toy\).n: must be >= 1, got -1"):
+        expand_case(case)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_records_errors_on_the_case_evaluation_set(tmp_path):
+    specs = expand_case(case_of({"kind": "toy", "n": [2, 4]}, {"kind": "toynet", "seeds": [0, 1]}))
+    outcome = run_sweep(specs, Store(tmp_path), progress=False)
+    assert outcome.failed == [] and len(outcome.executed) == 4
+    record = json.loads((tmp_path / "runs" / f"{specs[1].run_id}.json").read_text())
+    # the toy solver's error is exactly 1/n^2 (seed 0): l2 and H1-seminorm alike
+    assert record["metrics"]["l2_rel"] == pytest.approx(1 / 16, rel=1e-12)
+    assert record["metrics"]["h1_rel"] == pytest.approx(1 / 16, rel=1e-12)
+    assert record["status"] == "ok" and record["dofs"] == 4
+    assert record["evaluation_set"]["kind"] == "gauss"
+    assert record["eval_seconds"] >= 0 and record["seconds"] >= 0
+    assert record["environment"]["concurrent"] is False
+    assert {"numpy", "pdesolve", "python"} <= set(record["environment"]["versions"])
+    assert record["options"] == {"n": 4, "seed": 0, "widths": [8], "mode": "ok", "delay": 0.0,
+                                 "steps": 5}
+
+
+def test_failures_are_recorded_and_retried_on_rerun(tmp_path):
+    specs = expand_case(case_of({"kind": "toy", "mode": ["ok", "raise", "diverge"]}))
+    store = Store(tmp_path)
+    first = run_sweep(specs, store, progress=False)
+    assert len(first.executed) == 3 and len(first.failed) == 2
+    statuses = {store.load(s.run_id)["status"]: store.load(s.run_id)["message"] for s in specs}
+    assert statuses["failed"] == "RuntimeError: boom: the toy solver was asked to fail"
+    assert statuses["diverged"] == "loss became NaN at step 3"
+    assert store.load(specs[1].run_id)["metrics"] is None
+    second = run_sweep(specs, store, progress=False)
+    assert second.skipped == [specs[0].run_id]
+    assert sorted(second.executed) == sorted(s.run_id for s in specs[1:])
+    forced = run_sweep(specs, store, force=True, progress=False)
+    assert len(forced.executed) == 3
+
+
+def test_not_applicable_is_recorded_not_raised(tmp_path):
+    specs = expand_case(case_of({"kind": "toy"}, dim=4))
+    outcome = run_sweep(specs, Store(tmp_path), progress=False)
+    record = Store(tmp_path).load(specs[0].run_id)
+    assert outcome.failed == [] and record["status"] == "not_applicable"
+    assert record["message"] == "the toy solver needs d <= 3"
+
+
+def test_report_tables_rates_and_figures(tmp_path):
+    specs = expand_case(case_of({"kind": "toy", "label": "A", "n": [2, 4, 8]},
+                                {"kind": "toynet", "widths": [[8], [16]], "seeds": [0, 1]},
+                                {"kind": "toy", "label": "bad", "mode": "raise"}, dim=2))
+    run_sweep(specs, Store(tmp_path), progress=False)
+    written = write_report(tmp_path)
+    names = {p.name for p in written}
+    assert {"summary.csv", "report.md", "error_vs_dofs.png", "error_vs_time.png", "history.png",
+            "frequency.png", "solution.png"} <= names
+    rows = list(csv.DictReader(open(tmp_path / "summary.csv")))
+    assert len(rows) == 8
+    assert {"case", "solver", "label", "dofs", "seconds", "l2_rel", "h1_rel", "max_err", "status",
+            "l2re", "eval_seconds", "seed", "run_id"} <= set(rows[0])
+    text = (tmp_path / "report.md").read_text()
+    # error 1/n^2 with DOFs n^2: slope -1 in DOFs, h-rate 2 in 2-D
+    assert "| toy | A | -1.00 | -1.00 | 2.00 | 2.00 |" in text
+    # two seeds: mean and spread; the failed run is listed with its message
+    assert "6.56e-02 ± 4.4e-03" in text
+    assert "RuntimeError: boom" in text
+
+
+def test_report_of_an_empty_directory_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="no run records found"):
+        write_report(tmp_path)
