@@ -56,10 +56,14 @@ def dst1(a: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.moveaxis(s, -1, axis)
 
 
-def _relative(diff: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """|diff| / |ref| with nan where the reference coefficient is zero."""
+ZERO = 1e-12
+"""Reference coefficients below ZERO * (largest coefficient) count as zero (error: nan)."""
+
+
+def _relative(diff: np.ndarray, ref: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """|diff| / |ref|, nan where |ref| <= ZERO * scale (a mode absent from the reference)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(ref != 0, np.abs(diff) / np.abs(ref), np.nan)
+        return np.where(np.abs(ref) > ZERO * scale, np.abs(diff) / np.abs(ref), np.nan)
 
 
 def peak_frequencies(reference: np.ndarray, count: int | None = None,
@@ -92,9 +96,10 @@ def dft_errors(values: np.ndarray, reference: np.ndarray, freqs) -> np.ndarray:
     freqs : (m,) DFT indices. Returns (..., m).
     """
     freqs = np.asarray(freqs, dtype=int)
-    ref_hat = np.fft.fft(np.asarray(reference, dtype=float), axis=-1)[..., freqs]
+    ref_hat = np.fft.fft(np.asarray(reference, dtype=float), axis=-1)
     err_hat = np.fft.fft(np.asarray(values, dtype=float) - reference, axis=-1)[..., freqs]
-    return _relative(err_hat, ref_hat)
+    scale = np.max(np.abs(ref_hat), axis=-1, keepdims=True)
+    return _relative(err_hat, ref_hat[..., freqs], scale)
 
 
 def sine_mode_errors(values: np.ndarray, reference: np.ndarray, modes) -> np.ndarray:
@@ -103,16 +108,18 @@ def sine_mode_errors(values: np.ndarray, reference: np.ndarray, modes) -> np.nda
     values, reference : (..., N) on a uniform grid of n = N - 1 intervals, end points
     included; c_k = sum_{i=1}^{n-1} v_i sin(i k pi / n) over the interior points, i.e. the
     coordinates in the eigenvectors of tridiag(-1, 2, -1) (the Jacobi eigenmodes).
-    modes : (m,) integers in 1..N-2. Returns (..., m).
+    modes : (m,) integers in 1..N-2. Returns (..., m); nan for a mode absent from the
+    reference (e.g. the odd k of an odd function on a symmetric interval).
     """
     values, reference = np.asarray(values, dtype=float), np.asarray(reference, dtype=float)
     modes = np.asarray(modes, dtype=int)
     interior = values.shape[-1] - 2
     if modes.size and (modes.min() < 1 or modes.max() > interior):
         raise ValueError(f"modes must lie in 1..{interior} for {interior + 2} grid points")
-    c_ref = dst1(reference[..., 1:-1])[..., modes - 1]
+    c_ref = dst1(reference[..., 1:-1])
     c_err = dst1(values[..., 1:-1] - reference[..., 1:-1])[..., modes - 1]
-    return _relative(c_err, c_ref)
+    scale = np.max(np.abs(c_ref), axis=-1, keepdims=True)
+    return _relative(c_err, c_ref[..., modes - 1], scale)
 
 
 def sine_coefficients(values: np.ndarray) -> np.ndarray:
@@ -163,6 +170,21 @@ def mode_labels(freqs) -> list[str]:
 def band_labels(edges: np.ndarray) -> list[str]:
     """History labels of radial bands: ``"|k| in [a, b)"`` (b rounded to 3 digits)."""
     return [f"|k| in [{a:.3g}, {b:.3g})" for a, b in zip(edges[:-1], edges[1:])]
+
+
+def convergence_steps(history: list[dict], threshold: float, key: str = FREQ_KEY,
+                      x_key: str = "step") -> dict[str, float | None]:
+    """For each frequency label, the first recorded step with error below ``threshold``.
+
+    Returns {label: step, or None when the error never falls below ``threshold``}.
+    """
+    steps: dict[str, float | None] = {}
+    for i, entry in enumerate(history):
+        for label, err in entry.get(key, {}).items():
+            steps.setdefault(label, None)
+            if steps[label] is None and err < threshold:
+                steps[label] = entry.get(x_key, i)
+    return steps
 
 
 def plot_frequency_history(history: list[dict], key: str = FREQ_KEY, ax=None,
