@@ -88,7 +88,7 @@ def test_report_of_a_missing_directory(tmp_path, capsys):
 
 
 def test_failed_runs_make_the_exit_code_nonzero(tmp_path, capsys):
-    path = write(tmp_path, TOY + 'mode = ["ok", "raise"]\n')
+    path = write(tmp_path, TOY + 'mode = ["ok", "raise"]\n[report]\nplots = ["error_vs_dofs"]\n')
     out = tmp_path / "out"
     assert main(["run", path, "--out", str(out), "--quiet"]) == 1
     stdout = capsys.readouterr().out
