@@ -149,3 +149,33 @@ def test_wrong_source_warns_with_the_size_of_the_mismatch():
 def test_parse_formula_alone():
     assert str(parse_formula("x^2 + 3 y", field="f", dim=2)) == "x1**2 + 3*x2"
     assert parse_formula(2.5, field="p") == parse_formula("5/2", field="p")
+
+
+def test_source_only_problem_is_measured_against_a_cached_reference(tmp_path, monkeypatch):
+    import pdesolve.reference as reference
+    from pdesolve.metrics import error_metrics
+    from pdesolve.quadrature import gauss_rule
+
+    problem = problem_from_table({"f": "2 pi^2 sin(pi x) sin(pi y)", "g": "0"})
+    assert reference.reference_settings(problem) == ("fem", {"element": "P2", "n": 128})
+    coarse = {"kind": "fem", "options": {"element": "P2", "n": 16}}
+    u, grad = reference.reference_solution(problem, tmp_path, **coarse)
+    (cached,) = tmp_path.glob("formula-*.pkl")
+
+    def exact(x):
+        return np.sin(np.pi * x[:, 0]) * np.sin(np.pi * x[:, 1])
+
+    errors = error_metrics(gauss_rule(problem.domain, 8, 4), u, exact)
+    assert errors["l2_rel"] < 5e-4  # P2, h = 1/16: measured 1.7e-4
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("the cached reference should have been loaded")
+
+    monkeypatch.setattr(reference, "_loaded", {})
+    monkeypatch.setattr(reference, "solve", no_solve)
+    u2, grad2 = reference.reference_solution(problem, str(tmp_path), **coarse)
+    x = interior(problem, np.random.default_rng(0))
+    assert np.array_equal(u(x), u2(x)) and np.array_equal(grad(x), grad2(x))
+    other = problem_from_table({"f": "1", "g": "0", "dim": 2})
+    assert reference.reference_key(other, **coarse) != cached.stem.split("-")[1]
+    assert reference.reference_settings(problem_from_table({"f": "1", "g": "0", "dim": 5}))[0] == "grid"
