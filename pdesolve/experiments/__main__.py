@@ -1,0 +1,7 @@
+"""``python -m pdesolve.experiments NAME [--quick] [--out DIR]``."""
+
+import sys
+
+from pdesolve.experiments import main
+
+sys.exit(main())
