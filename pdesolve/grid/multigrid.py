@@ -26,7 +26,7 @@ from .tensor import TensorGrid, apply_along, interp_matrix
 log = logging.getLogger(__name__)
 
 COARSEST = 4096
-"""Largest number of unknowns solved directly (sparse LU)."""
+"""Default largest number of unknowns solved directly (sparse LU)."""
 
 
 @dataclass
@@ -64,10 +64,12 @@ class Multigrid:
     grid : the finest grid; coeffs : its edge coefficients (stencil.EdgeField).
     matrix : A on the finest grid if already assembled.
     degree : Chebyshev degree of each pre- and post-smoothing.
+    coarsest : coarsen until at most this many unknowns, then solve by sparse LU.
     """
 
     def __init__(self, grid: TensorGrid, coeffs: stencil.EdgeField,
-                 matrix: sp.csr_matrix | None = None, degree: int = 2):
+                 matrix: sp.csr_matrix | None = None, degree: int = 2,
+                 coarsest: int = COARSEST):
         self.degree = degree
         self.lower = 0.9 / grid.dim
         self.levels: list[Level] = []
@@ -76,7 +78,7 @@ class Multigrid:
             matrix = None
             self.levels.append(Level(grid, a, 1.0 / a.diagonal()))
             coarse = grid.coarsened()
-            if grid.unknowns <= COARSEST or coarse is None:
+            if grid.unknowns <= coarsest or coarse is None:
                 break
             self.levels[-1].prolong = _prolongation(grid, coarse)
             self.levels[-1].scale = float(np.prod(coarse.h / grid.h))
