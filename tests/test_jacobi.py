@@ -1,0 +1,93 @@
+"""Weighted Jacobi: one sweep by hand, the textbook per-mode contraction, frequency ordering."""
+
+import numpy as np
+import pytest
+
+from pdesolve import Box, ConfigError, Status, get_problem, solve
+from pdesolve.grid import stencil
+from pdesolve.grid.tensor import TensorGrid
+from pdesolve.solvers.jacobi import JacobiSweeps
+from pdesolve.spectral import convergence_steps
+
+
+@pytest.mark.parametrize("constant", [True, False])
+def test_one_sweep_by_hand(constant):
+    """1-D, h = 1/4, kappa = 1: u_i <- (1 - w) u_i + w (h^2 f_i + u_{i-1} + u_{i+1}) / 2."""
+    grid = TensorGrid(Box.cube(1), (3,))
+    padded = np.array([1.0, 0.5, -1.0, 2.0, 3.0])
+    f = np.array([16.0, 0.0, -32.0])
+    omega = 0.5
+    JacobiSweeps(grid, stencil.kappa_edges(grid, None), f, padded, omega, constant).sweep()
+    expected = 0.5 * np.array([0.5, -1.0, 2.0]) + 0.5 * np.array([1.0, 2.5, 0.0]) / 2
+    np.testing.assert_allclose(padded, [1.0, *expected, 3.0], atol=1e-14)
+
+
+def test_sweep_is_the_matrix_iteration(rng):
+    """Variable kappa in 2-D: one sweep equals u + w D^{-1} (b - A u)."""
+    grid = TensorGrid(Box.cube(2), (5, 4))
+    coeffs = stencil.kappa_edges(grid, lambda x: 1 + x[:, 0] * x[:, 1])
+    boundary = grid.boundary_values(lambda x: x[:, 0] - x[:, 1])
+    f = rng.standard_normal(grid.n)
+    a = stencil.assemble(grid, coeffs)
+    b = stencil.right_hand_side(grid, coeffs, f, boundary).ravel()
+    padded = boundary.copy()
+    padded[grid.interior] = rng.standard_normal(grid.n)
+    u = padded[grid.interior].ravel().copy()
+    JacobiSweeps(grid, coeffs, f, padded, 0.7, constant=False).sweep()
+    np.testing.assert_allclose(padded[grid.interior].ravel(),
+                               u + 0.7 * (b - a @ u) / a.diagonal(), atol=1e-12)
+
+
+@pytest.mark.parametrize("omega", [1.0, 2 / 3])
+def test_mode_contraction_matches_the_amplification_factor(omega):
+    """Error in sine mode k shrinks by 1 - omega (1 - cos(k pi / (n + 1))) per sweep."""
+    n, every = 63, 4
+    modes = [2, 8, 20, 40, 62]
+    result = solve(get_problem("poisson_multifreq_1d"), "jacobi", n=n, omega=omega,
+                   sweeps=2 * every, record_every=every, modes=modes, reference="discrete")
+    first, second = (np.array(list(h["mode_err"].values())) for h in result.history[1:3])
+    measured = (second / first) ** (1 / every)
+    theory = np.abs(1 - omega * (1 - np.cos(np.array(modes) * np.pi / (n + 1))))
+    np.testing.assert_allclose(measured, theory, rtol=0.01)
+
+
+def test_high_frequencies_converge_first():
+    """The inverse F-principle on a 101-point grid: convergence times ordered by frequency."""
+    result = solve(get_problem("poisson_multifreq_1d"), "jacobi", n=99, sweeps=3000,
+                   record_every=10, modes=[2, 4, 8, 16])
+    assert result.info["peaks"] == [1, 3, 8]
+    for key in ("freq_err", "mode_err"):
+        steps = convergence_steps(result.history, 1e-2, key=key)
+        times = list(steps.values())
+        assert None not in times and times == sorted(times, reverse=True)
+        assert len(set(times)) == len(times)
+
+
+@pytest.mark.slow
+def test_paper_setup_highest_peak_converges_10x_earlier():
+    """1001 points on [-1, 1] (arXiv 1901.06523): peak k=8 below 1e-2 >= 10x earlier than k=1."""
+    result = solve(get_problem("poisson_multifreq_1d"), "jacobi", n=999, sweeps=240_000,
+                   record_every=100)
+    steps = convergence_steps(result.history, 1e-2)
+    assert list(steps) == ["k=1", "k=8"]
+    assert steps["k=8"] * 10 <= steps["k=1"]
+
+
+def test_radial_bands_in_2d_and_tolerance_stop():
+    result = solve(get_problem("poisson_sine", dim=2, k=3), "jacobi", n=15, omega=0.8,
+                   sweeps=5000, record_every=20, tol=1e-8, bands=4, reference="discrete")
+    assert result.status is Status.OK and result.info["sweeps"] < 5000
+    assert len(result.history[0]["freq_err"]) == 4
+    assert result.history[-1]["residual"] <= 1e-8
+
+
+def test_not_converged_and_bad_options():
+    problem = get_problem("poisson_multifreq_1d")
+    result = solve(problem, "jacobi", n=31, sweeps=10, record_every=5, tol=1e-12)
+    assert result.status is Status.NOT_CONVERGED and result.dofs == 31
+    with pytest.raises(ConfigError, match="omega"):
+        solve(problem, "jacobi", omega=1.5)
+    with pytest.raises(ConfigError, match="modes"):
+        solve(problem, "jacobi", n=31, sweeps=1, modes=[40])
+    with pytest.raises(ConfigError, match="p = 2"):
+        solve(get_problem("plaplace_sine", p=3), "jacobi")
