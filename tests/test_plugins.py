@@ -1,0 +1,183 @@
+"""New problems without editing pdesolve: a user module, an installed plugin package."""
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pdesolve import ConfigError
+from pdesolve.problems import list_problems, refresh_entry_points
+from pdesolve.problems.loading import problem_from_table
+
+REPO = Path(__file__).resolve().parents[1]
+PLUGIN_SRC = Path(__file__).parent / "plugin_pkg"
+CASES = REPO / "cases"
+
+
+def test_module_path_from_the_case_file_directory():
+    table = {"module": "../examples/my_problem.py", "name": "gaussian_bump", "dim": 3}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # its f matches its exact solution
+        problem = problem_from_table(table, base_dir=CASES)
+        again = problem_from_table(table, base_dir=CASES)  # imported once, registered once
+    assert problem.name == "gaussian_bump" and problem.dim == 3 and again.params == problem.params
+    assert list_problems()["gaussian_bump"].source == "user"
+    x = np.full((1, 3), 0.5)
+    assert problem.exact(x)[0] == 1.0
+
+
+def test_user_module_case_runs(tmp_path):
+    from pdesolve.cli import main
+
+    assert main(["run", str(CASES / "user_module.toml"), "--quick", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    rows = (tmp_path / "summary.csv").read_text().splitlines()
+    assert len(rows) == 5 and all(",ok," in r for r in rows[1:])
+    assert all("gaussian_bump" in r for r in rows[1:])
+
+
+def write_module(directory: Path, name: str, body: str) -> Path:
+    path = directory / f"{name}.py"
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+USER_MODULE = """
+    from array_api_compat import array_namespace
+    from pdesolve import Box, Problem, register_problem
+
+    @register_problem("{name}")
+    def factory(scale: float = 1.0):
+        if scale < 0:
+            raise ValueError("scale must be >= 0")
+
+        def exact(x):
+            xp = array_namespace(x)
+            return xp.sin(x[:, 0]) * xp.exp(x[:, 1])
+
+        def f(x):  # -Lap u = 0: only right with scale = 0
+            return scale * exact(x)
+
+        return Problem(name="{name}", domain=Box.cube(2), f=f, g=exact, exact=exact)
+"""
+
+
+def test_importable_module_name_and_a_single_registered_problem(tmp_path, monkeypatch):
+    write_module(tmp_path, "tmp_user_problems", USER_MODULE.format(name="tmp_harmonic"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        problem = problem_from_table({"module": "tmp_user_problems", "scale": 0.0})
+    assert problem.name == "tmp_harmonic"
+    with pytest.warns(UserWarning, match=r"problem.f does not match .* = \d\.\d+ \(relative"):
+        problem_from_table({"module": "tmp_user_problems", "name": "tmp_harmonic"})
+
+
+@pytest.fixture(scope="module")
+def user_modules(tmp_path_factory):
+    """One directory for all cases: a file registers its problem once per process."""
+    directory = tmp_path_factory.mktemp("user_modules")
+    write_module(directory, "broken", "x = 1 / 0\n")
+    write_module(directory, "empty", "\n")
+    write_module(directory, "ok", USER_MODULE.format(name="tmp_ok"))
+    return directory
+
+
+@pytest.mark.parametrize("table,message", [
+    ({"module": "no_such_module_xyz", "name": "a"}, "problem.module: no module named 'no_such_module_xyz'"),
+    ({"module": "missing/file.py"}, "problem.module: file 'missing/file.py' not found"),
+    ({"module": "broken.py"}, "problem.module: importing 'broken.py' failed: ZeroDivisionError"),
+    ({"module": "empty.py"}, "problem.name: needed to choose a problem of"),
+    ({"module": "ok.py", "name": "tmp_ok", "colour": 1}, "problem: unknown parameter 'colour'"),
+    ({"module": "ok.py", "name": "tmp_ok", "scale": -1}, "problem: building 'tmp_ok' with {'scale': -1} failed: ValueError"),
+    ({"name": 3}, "problem.name: expected a non-empty string"),
+    ({"dim": 2}, 'problem: give name = "..."'),
+])
+def test_module_mistakes_get_one_message(user_modules, table, message):
+    with pytest.raises(ConfigError) as err:
+        problem_from_table(table, base_dir=user_modules)
+    assert str(err.value).startswith(message)
+
+
+def fake_site(root: Path) -> Path:
+    """A directory laid out like site-packages: the plugin's package and its .dist-info
+    (METADATA, entry_points.txt), as pip writes them; plus a plugin that cannot load."""
+    site = root / "site"
+    shutil.copytree(PLUGIN_SRC / "pdesolve_demo_plugin", site / "pdesolve_demo_plugin")
+    for dist, entry in [("pdesolve_demo_plugin-0.1.0", "demo_paraboloid = pdesolve_demo_plugin:paraboloid"),
+                        ("broken_plugin-0.1.0", "demo_broken = no_such_plugin_module:factory")]:
+        info = site / f"{dist}.dist-info"
+        info.mkdir()
+        name, version = dist.rsplit("-", 1)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[pdesolve.problems]\n{entry}\n")
+    return site
+
+
+def test_entry_points_found_by_importlib_metadata(tmp_path):
+    site = str(fake_site(tmp_path))
+    sys.path.insert(0, site)
+    importlib.invalidate_caches()
+    try:
+        refresh_entry_points()
+        with pytest.warns(UserWarning, match="problem plugin 'demo_broken' .* failed to load"):
+            problems = list_problems()
+        assert problems["demo_paraboloid"].source == "entry point pdesolve_demo_plugin"
+        assert "demo_broken" not in problems
+        problem = problem_from_table({"name": "demo_paraboloid", "dim": 3})
+        assert problem.f(np.zeros((2, 3))).tolist() == [6.0, 6.0]
+    finally:
+        sys.path.remove(site)
+        sys.modules.pop("pdesolve_demo_plugin", None)
+        importlib.invalidate_caches()
+        refresh_entry_points()
+    assert "demo_paraboloid" not in list_problems()  # uninstalled: gone after a rescan
+
+
+def test_plugin_installed_by_pip_is_listed_and_runs_a_case(tmp_path):
+    src = shutil.copytree(PLUGIN_SRC, tmp_path / "plugin")  # builds write next to the source
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
+                    str(venv)], check=True)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps", "--no-build-isolation", "--no-index", str(src)], check=True)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    listing = subprocess.run([str(python), "-m", "pdesolve.cli", "list"], env=env, check=True,
+                             capture_output=True, text=True).stdout
+    assert "demo_paraboloid(dim=2)" in listing
+    case = tmp_path / "plugin_case.toml"
+    case.write_text(textwrap.dedent("""
+        [problem]
+        name = "demo_paraboloid"
+        dim = 2
+
+        [[solver]]
+        kind = "fem"
+        element = "P2"
+        n = [2, 4]
+
+        [evaluation]
+        cells = 4
+        order = 3
+
+        [report]
+        plots = []
+    """))
+    out = tmp_path / "results"
+    subprocess.run([str(python), "-m", "pdesolve.cli", "run", str(case), "--quiet", "--out",
+                    str(out)], env=env, check=True, capture_output=True, text=True)
+    rows = (out / "summary.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    assert len(rows) == 3
+    for row in rows[1:]:
+        record = dict(zip(header, row.split(",")))
+        assert record["status"] == "ok" and record["problem"] == "demo_paraboloid(dim=2)"
+        assert float(record["l2_rel"]) < 1e-12  # P2 reproduces the quadratic exactly
