@@ -1,0 +1,118 @@
+"""Training losses: the Ritz energy and the strong-form (PINN) residual, any network.
+
+For -div(kappa |grad u|^(p-2) grad u) = f in Omega, u = g on dOmega, with interior points
+x_i (weight w each) and boundary points y_j (weights w_j) from :mod:`pdesolve.sampling`:
+
+    deep_ritz:  w sum_i [kappa/p |grad u|^p - f u](x_i)  +  beta sum_j w_j (u(y_j) - g(y_j))^2
+    pinn:       mean_i r(x_i)^2  +  beta sum_j w_j (u(y_j) - g(y_j))^2 / |dOmega|,
+                r = -div(kappa |grad u|^(p-2) grad u) - f.
+
+The Ritz term is a Monte-Carlo (or quadrature) estimate of the energy
+J(u) = int kappa/p |grad u|^p - f u; the penalty estimates beta int_dOmega (u - g)^2.
+The PINN terms are mean squares (the peers' convention; beta = 1 weighs them equally).
+With ``boundary="exact"`` the network is wrapped in :class:`DirichletAnsatz` and the
+penalty is dropped.
+
+Derivatives: grad u by reverse mode with ``create_graph``; the divergence of the flux by one
+more reverse pass per dimension (double backward). Measured on this 2-core CPU for a
+2-100-100-100-1 tanh MLP and 4096 points, a full training step: double backward 29 steps/s,
+torch.func ``vmap(hessian)`` 23 steps/s -- double backward is the faster correct choice,
+and it needs no compilation.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..domain import Box
+from ..problems.base import Problem
+
+
+class DirichletAnsatz(nn.Module):
+    """u(x) = g(x) + phi(x) N(x), phi(x) = prod_i 4 (x_i - a_i)(b_i - x_i) / (b_i - a_i)^2.
+
+    phi vanishes on dOmega and is 1 at the centre, so u = g there exactly. ``g`` must be
+    defined (smoothly) inside the box too -- it is for the built-in problems, where g is
+    the exact solution.
+    """
+
+    def __init__(self, net: nn.Module, box: Box, g):
+        super().__init__()
+        self.net = net
+        self.g = g
+        self.register_buffer("lower", torch.tensor(box.lower))
+        self.register_buffer("upper", torch.tensor(box.upper))
+
+    def distance(self, x: torch.Tensor) -> torch.Tensor:
+        """phi(x), shape (n,)."""
+        span = self.upper - self.lower
+        return torch.prod(4 * (x - self.lower) * (self.upper - x) / span**2, dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.g(x) + self.distance(x) * self.net(x)
+
+
+def value_and_grad(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """u (n,) and grad u (n, d) at x, differentiable again; also returns the leaf x used."""
+    x = x.detach().requires_grad_(True)
+    u = model(x)
+    (grad,) = torch.autograd.grad(u.sum(), x, create_graph=True)
+    return u, grad, x
+
+
+def boundary_penalty(model: nn.Module, problem: Problem, y: torch.Tensor,
+                     wy: torch.Tensor) -> torch.Tensor:
+    """sum_j w_j (u(y_j) - g(y_j))^2, the estimate of int_dOmega (u - g)^2."""
+    r = model(y) - problem.g(y)
+    return torch.sum(wy * r * r)
+
+
+def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w: float) -> torch.Tensor:
+    """w sum_i kappa/p |grad u|^p - f u at the interior points x (n, d)."""
+    u, grad, _ = value_and_grad(model, x)
+    return w * torch.sum(problem.energy_density(grad, u, x.detach()))
+
+
+def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tensor:
+    """r = -div(kappa |grad u|^(p-2) grad u) - f at x (n, d), shape (n,)."""
+    u, grad, xl = value_and_grad(model, x)
+    flux = grad
+    if problem.p != 2:
+        flux = flux * torch.sum(grad * grad, dim=1, keepdim=True) ** ((problem.p - 2) / 2)
+    if not problem.constant_kappa:
+        flux = problem.kappa(x.detach())[:, None] * flux
+    div = sum(torch.autograd.grad(flux[:, i].sum(), xl, create_graph=True)[0][:, i]
+              for i in range(x.shape[1]))
+    return -div - problem.f(x.detach())
+
+
+class Loss:
+    """A training loss: ``loss(model, x, w, y, wy, beta) -> (total, boundary term)``.
+
+    Parameters
+    ----------
+    problem : the PDE.
+    kind : "deep_ritz" or "pinn".
+    exact_boundary : the model enforces u = g itself; no boundary term.
+    """
+
+    def __init__(self, problem: Problem, kind: str, exact_boundary: bool = False):
+        self.problem = problem
+        self.kind = kind
+        self.exact_boundary = exact_boundary
+        self.boundary_measure = problem.domain.boundary_measure
+
+    def __call__(self, model: nn.Module, x: torch.Tensor, w: float, y: torch.Tensor,
+                 wy: torch.Tensor, beta: float) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.kind == "deep_ritz":
+            interior = ritz_energy(model, self.problem, x, w)
+            scale = 1.0
+        else:
+            r = residual(model, self.problem, x)
+            interior = torch.mean(r * r)
+            scale = 1.0 / self.boundary_measure
+        if self.exact_boundary:
+            return interior, torch.zeros((), dtype=interior.dtype, device=interior.device)
+        bnd = scale * boundary_penalty(model, self.problem, y, wy)
+        return interior + beta * bnd, bnd

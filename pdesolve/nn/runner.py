@@ -1,0 +1,119 @@
+"""From options to a trained network and a Result: what deep_ritz and pinn share."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+from ..problems.base import Problem
+from ..result import Result
+from ..sampling import BoundarySampler, InteriorSampler
+from . import checkpoint
+from .activations import get_activation
+from .callbacks import FrequencyProbe, Monitor, ProgressBar
+from .function import NetworkFunction
+from .losses import DirichletAnsatz, Loss
+from .networks import build_network, count_parameters
+from .options import NeuralOptions
+from .training import Trainer
+
+log = logging.getLogger(__name__)
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" -> cuda when available, else cpu; "cuda" without a GPU is a ConfigError."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device: 'cuda' was asked for but no CUDA device is available")
+    return torch.device(name)
+
+
+def check_options(problem: Problem, options: NeuralOptions) -> None:
+    """Refuse combinations the field-by-field validation cannot see."""
+    if options.freq_history and not problem.has_exact:
+        raise ConfigError("freq_history: needs a problem with an exact solution")
+    if options.resume and not options.checkpoint_dir:
+        raise ConfigError("resume: needs checkpoint_dir")
+    if options.checkpoint_every and not options.checkpoint_dir:
+        raise ConfigError("checkpoint_every: needs checkpoint_dir")
+
+
+def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool = False) -> Result:
+    """Build the network, samplers and loss of ``kind`` from ``options``; train; wrap the result.
+
+    Raises SolverFailed (status "diverged") when the loss becomes NaN/inf.
+    """
+    check_options(problem, options)
+    threads = torch.get_num_threads()
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    try:
+        return _train(problem, options, kind, progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool) -> Result:
+    start = time.perf_counter()
+    device = resolve_device(options.device)
+    dtype = getattr(torch, options.dtype)
+    seeds = np.random.SeedSequence(options.seed).generate_state(3)
+    net = build_network(options.network, problem.dim, options.widths,
+                        get_activation(options.activation, options.power),
+                        scales=options.scales, residual=options.residual,
+                        init_scale=options.init_scale, seed=int(seeds[0]), dtype=dtype)
+    exact_boundary = options.boundary == "exact"
+    model = DirichletAnsatz(net, problem.domain, problem.g) if exact_boundary else net
+    model = model.to(device=device, dtype=dtype)
+    interior = InteriorSampler(problem.domain, options.batch_interior, options.sampler,
+                               seed=int(seeds[1]), dtype=dtype, device=device)
+    boundary = BoundarySampler(problem.domain, options.batch_boundary, options.sampler,
+                               seed=int(seeds[2]), dtype=dtype, device=device)
+    schedule = options.beta_schedule
+    if schedule == "auto":
+        schedule = "constant" if options.network == "mlp" else "staircase"
+    freq = FrequencyProbe(problem, options.freq_count) if options.freq_history else None
+    monitor = Monitor(problem, model, points=options.monitor_points, log_every=options.log_every,
+                      seed=options.seed, dtype=dtype, device=device, freq=freq)
+    callbacks = [monitor]
+    if progress:
+        callbacks.append(ProgressBar(kind))
+    saver = None
+    if options.checkpoint_every:
+        saver = checkpoint.Checkpointer(options.checkpoint_dir, options.checkpoint_every, options)
+        callbacks.append(saver)
+    trainer = Trainer(model, Loss(problem, kind, exact_boundary), interior, boundary,
+                      optimizer=options.optimizer, steps=options.steps,
+                      lbfgs_steps=options.lbfgs_steps, lr=options.lr, lr_decay=options.lr_decay,
+                      beta=options.beta, beta_schedule=schedule,
+                      max_seconds=options.max_seconds, callbacks=callbacks)
+    if options.resume:
+        checkpoint.resume(trainer, options.checkpoint_dir, options)
+    setup_seconds = time.perf_counter() - start
+    trainer.run()
+    info = {
+        "steps": trainer.step,
+        "stop_reason": trainer.stop_reason or "steps done",
+        "final_loss": trainer.last_loss,
+        "setup_seconds": setup_seconds,
+        "train_seconds": trainer.train_seconds,
+        "monitor_seconds": monitor.seconds,
+        "checkpoint_seconds": saver.seconds if saver else 0.0,
+        "beta_schedule": schedule,
+        "device": str(device),
+        "dtype": options.dtype,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "network": repr(net).replace("\n", " "),
+        "options": dataclasses.asdict(options),
+    }
+    function = NetworkFunction(model, dtype, device, info)
+    return Result(solver=kind, u=function.u, grad=function.grad, dofs=count_parameters(net),
+                  seconds=setup_seconds + trainer.train_seconds, history=trainer.history,
+                  info=info, message=trainer.stop_reason)
