@@ -179,3 +179,25 @@ def test_source_only_problem_is_measured_against_a_cached_reference(tmp_path, mo
     other = problem_from_table({"f": "1", "g": "0", "dim": 2})
     assert reference.reference_key(other, **coarse) != cached.stem.split("-")[1]
     assert reference.reference_settings(problem_from_table({"f": "1", "g": "0", "dim": 5}))[0] == "grid"
+
+
+@pytest.mark.parametrize("kind,options,expected", [
+    ("fem", {"element": "P1"}, -1.0),  # L2 error ~ h^2 = DOFs^(-1) in 2-D
+    ("fem", {"element": "P2"}, -1.5),
+    ("grid", {}, -1.0),
+])
+def test_formula_problem_converges_at_the_optimal_rate(kind, options, expected):
+    from pdesolve.metrics import error_metrics
+    from pdesolve.quadrature import gauss_rule
+    from pdesolve.solvers import solve
+
+    from .helpers import fitted_slope
+
+    problem = problem_from_table(EXP_SIN)
+    points = gauss_rule(problem.domain, 16, 4)
+    dofs, errors = [], []
+    for n in (8, 16, 32):
+        result = solve(problem, kind, n=n, **options)
+        dofs.append(result.dofs)
+        errors.append(error_metrics(points, result.u, problem.exact)["l2_rel"])
+    assert fitted_slope(dofs, errors) == pytest.approx(expected, abs=0.15)
