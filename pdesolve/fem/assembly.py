@@ -51,7 +51,7 @@ def _load(v, w):
 def at_points(fn, x_q: np.ndarray) -> np.ndarray:
     """Evaluate a point function on quadrature points x_q (d, nel, nq) -> (nel, nq)."""
     d, nel, nq = x_q.shape
-    return np.asarray(fn(x_q.reshape(d, -1).T)).reshape(nel, nq)
+    return np.asarray(fn(np.ascontiguousarray(x_q.reshape(d, -1).T))).reshape(nel, nq)
 
 
 @dataclass
@@ -80,20 +80,24 @@ class Discretisation:
     def build(cls, problem: Problem, element: str, n: int, kind: str) -> "Discretisation":
         boxmesh = BoxMesh.build(problem.domain, n, kind)
         elem = ELEMENT_TYPES[problem.dim, kind, element]()
-        basis = skfem.CellBasis(boxmesh.mesh, elem, intorder=quadrature_order(element, kind))
-        boundary = boxmesh.boundary_dofs(basis.doflocs)
+        # P1 DOFs are the vertices: skip scikit-fem's mapping of every element's DOFs
+        nodal = element == "P1"
+        basis = skfem.CellBasis(boxmesh.mesh, elem, intorder=quadrature_order(element, kind),
+                                disable_doflocs=nodal)
+        doflocs = boxmesh.mesh.p if nodal else basis.doflocs
+        boundary = boxmesh.boundary_dofs(doflocs)
         interior = np.setdiff1d(np.arange(basis.N), boundary, assume_unique=True)
-        x_q = basis.global_coordinates().value
+        x_q = np.asarray(basis.global_coordinates())
         kappa_q = None if problem.constant_kappa else at_points(problem.kappa, x_q)
         f_q = at_points(problem.f, x_q)
         u_bc = np.zeros(basis.N)
-        u_bc[boundary] = problem.g(basis.doflocs[:, boundary].T)
+        u_bc[boundary] = problem.g(doflocs[:, boundary].T)
         return cls(boxmesh, basis, boundary, interior, kappa_q, f_q, u_bc)
 
     @property
     def quadrature_points(self) -> np.ndarray:
         """Global quadrature points flattened to (nel * nq, d)."""
-        x_q = self.basis.global_coordinates().value
+        x_q = np.asarray(self.basis.global_coordinates())
         return x_q.reshape(x_q.shape[0], -1).T
 
     def stiffness(self) -> sp.csr_matrix:

@@ -50,7 +50,7 @@ class FEMFunction:
             for i in range(self.element_dofs.shape[0]):
                 phi = self.elem.gbasis(self.mapping, X, i, tind=cells)[0]
                 c = self.coefficients[self.element_dofs[i, cells]]
-                acc += c * (phi.grad[..., 0] if with_grad else phi.value[:, 0])
+                acc += c * (phi.grad[..., 0] if with_grad else np.asarray(phi)[:, 0])
             out[start:start + CHUNK] = acc.T if with_grad else acc
         return out
 

@@ -72,7 +72,7 @@ class PLaplaceEnergy:
         field = self.disc.basis.interpolate(u)
         d = field.grad.shape[0]
         density = self.problem.energy_density(field.grad.reshape(d, -1).T,
-                                              field.value.ravel(), self.x_q)
+                                              np.asarray(field).ravel(), self.x_q)
         return float(np.sum(self.disc.basis.dx.ravel() * np.asarray(density)))
 
     def _coefficients(self, field, hessian: bool) -> dict:
