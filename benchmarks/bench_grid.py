@@ -1,0 +1,95 @@
+"""Grid solver on plaplace_5d end to end against a bare scipy CG on the 5-D Laplacian.
+
+    python benchmarks/bench_grid.py [--n 16] [--large 20]
+
+Each measurement runs in its own process so that its peak resident memory is its own:
+- bare: the 11-point (2d + 1) 5-D Laplacian in CSR, scipy ``cg`` (default rtol 1e-5,
+  no preconditioner), rhs ~ N(0, 1) (seed 0); the time of the CG call;
+- grid: ``solve(plaplace_5d, "grid", n)`` (kappa, f, g evaluation, assembly, multigrid set-up,
+  CG to rtol 1e-10) plus ``error_metrics`` on the 2^17 Sobol evaluation points.
+Prints the times, iteration counts, peak memory and the ratio grid / bare from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare(n: int) -> dict:
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    one = sp.diags([-np.ones(n - 1), 2 * np.ones(n), -np.ones(n - 1)], [-1, 0, 1]) * (n + 1) ** 2
+    eye = sp.identity(n, format="csr")
+    a = one
+    for _ in range(4):
+        a = sp.kron(a, eye, format="csr") + sp.kron(sp.identity(a.shape[0], format="csr"), one,
+                                                     format="csr")
+    b = np.random.default_rng(0).standard_normal(a.shape[0])
+    count = [0]
+    start = time.perf_counter()
+    spla.cg(a, b, callback=lambda _: count.__setitem__(0, count[0] + 1))
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "iterations": count[0], "csr_mb": (a.data.nbytes
+            + a.indices.nbytes + a.indptr.nbytes) / 2**20, "peak_mb": _peak_mb()}
+
+
+def grid(n: int) -> dict:
+    from pdesolve import get_problem, solve
+    from pdesolve.metrics import error_metrics
+    from pdesolve.quadrature import evaluation_points
+
+    problem = get_problem("plaplace_5d")
+    points = evaluation_points(problem.domain, seed=0)
+    start = time.perf_counter()
+    result = solve(problem, "grid", n=n)
+    errors = error_metrics(points, result.u, problem.exact, result.grad, problem.exact_grad)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "solve_seconds": result.seconds,
+            "iterations": result.info["cg_iterations"][0], "levels": result.info["levels"],
+            "l2_rel": errors["l2_rel"], "peak_mb": _peak_mb(), "unknowns": result.dofs}
+
+
+def _child(part: str, n: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--part", part, "--n", str(n)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=16)
+    parser.add_argument("--large", type=int, default=20, help="also run the grid solver here")
+    parser.add_argument("--part", choices=["bare", "grid"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.part:
+        print(json.dumps({"bare": bare, "grid": grid}[args.part](args.n)))
+        return
+    base, ours = _child("bare", args.n), _child("grid", args.n)
+    print(f"bare scipy CG, n={args.n}: {base['seconds']:.2f} s, {base['iterations']} iterations, "
+          f"CSR {base['csr_mb']:.0f} MB, peak {base['peak_mb']:.0f} MB")
+    print(f"grid solver end to end, n={args.n}: {ours['seconds']:.2f} s (solve "
+          f"{ours['solve_seconds']:.2f} s), {ours['iterations']} MG-CG iterations, "
+          f"{ours['levels']} levels, l2_rel {ours['l2_rel']:.2e}, peak {ours['peak_mb']:.0f} MB")
+    print(f"ratio grid / bare CG: {ours['seconds'] / base['seconds']:.2f} (target <= 3); "
+          f"peak memory {ours['peak_mb'] / 1024:.2f} GB (target < 2)")
+    if args.large:
+        big = _child("grid", args.large)
+        print(f"grid solver end to end, n={args.large} ({big['unknowns']:.2e} unknowns): "
+              f"{big['seconds']:.2f} s, {big['iterations']} iterations, l2_rel "
+              f"{big['l2_rel']:.2e}, peak {big['peak_mb'] / 1024:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
