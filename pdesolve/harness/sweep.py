@@ -136,7 +136,8 @@ def expand_solver(case: Case, index: int, table: dict, *, quick: bool) -> list[t
     if quick:
         overrides = table.get("quick", {})
         build_options(module.Options, {k: v for k, v in overrides.items()
-                                       if not _is_sweep(module.Options, k, v)},
+                                       if k != "seeds"
+                                       and not _is_sweep(module.Options, k, v)},
                       where=f"{where}.quick")
         table = {**table, **overrides}
     fixed, axes = _axes(table, module.Options, where)
