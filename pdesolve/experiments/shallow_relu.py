@@ -48,6 +48,7 @@ PUBLISHED = {
 }
 """Table 1 of arXiv 2306.17301: (MAX, MSE) for float32 n=100, n=1000, float64 n=100, n=1000."""
 
+DTYPES = (np.float32, np.float64)
 PINV_METHODS = ("eigh", "pinv", "pinvh", "pinv_eps")
 
 
@@ -179,19 +180,19 @@ def table1(ns: tuple[int, int], x: np.ndarray, method: str = "eigh") -> dict:
     return {
         (basis, kind): [
             fit_errors(basis, make_knots(n, kind), dtype, x, method)
-            for dtype in (np.float32, np.float64)
+            for dtype in DTYPES
             for n in ns
         ]
         for basis, kind in PUBLISHED
     }
 
 
-def gram_spectrum(n: int, kind: str = "uniform") -> dict[str, np.ndarray]:
-    """Eigenvalues (descending, shape (n,)) of the NN and FEM Gram matrices, float64."""
+def gram_spectrum(n: int, kind: str = "uniform", dtype=np.float64) -> dict[str, np.ndarray]:
+    """Eigenvalues (descending, shape (n,)) of the NN and FEM Gram matrices rounded to dtype."""
     knots = make_knots(n, kind)
     return {
-        "NN": np.linalg.eigvalsh(relu_system(knots)[0])[::-1],
-        "FEM": np.linalg.eigvalsh(p1_system(knots)[0])[::-1],
+        "NN": np.linalg.eigvalsh(relu_system(knots)[0].astype(dtype))[::-1],
+        "FEM": np.linalg.eigvalsh(p1_system(knots)[0].astype(dtype))[::-1],
     }
 
 
@@ -314,29 +315,31 @@ def run(out_dir: Path, quick: bool = False) -> Path:
     """Run experiment 4 and write ``report.md``, ``gram_eigenvalues.png``, ``gradient_flow.png``.
 
     Full: n = 100, 1000, 10^5 + 1 error points, spectra at n = 1000, flow at n = 100 for
-    10^5 steps. Quick: n = 100, 300, 10^4 + 1 points, spectra at n = 300, flow at
+    10^5 steps. Quick: n = 100, 200, 10^4 + 1 points, spectra at n = 300, flow at
     n = 50 for 2 10^4 steps.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ns = (100, 300) if quick else (100, 1000)
+    ns = (100, 200) if quick else (100, 1000)
     x = np.linspace(-1.0, 1.0, 10_001 if quick else 100_001)
     ours = table1(ns, x)
-    uniform = make_knots(ns[1], "uniform")
-    variants = {
-        method: [fit_errors("NN", uniform, dtype, x, method) for dtype in (np.float32, np.float64)]
+    variant_rows = [
+        [method, kind]
+        + [_fmt(fit_errors("NN", make_knots(ns[1], kind), dt, x, method)) for dt in DTYPES]
+        for kind in ("uniform", "adaptive")
         for method in PINV_METHODS
-    }
+    ]
     n_spec = 300 if quick else 1000
     spectrum = gram_spectrum(n_spec)
     k_fit = (n_spec // 20, n_spec // 2)
     slope = decay_slope(spectrum["NN"], k_fit)
-    conds = {
-        (basis, kind, n): float(lam[0] / lam[-1])
-        for kind in ("uniform", "adaptive")
-        for n in ns
-        for basis, lam in gram_spectrum(n, kind).items()
-    }
+    conds = {}
+    for kind in ("uniform", "adaptive"):
+        for n in ns:
+            single = gram_spectrum(n, kind, np.float32)
+            for basis, lam in gram_spectrum(n, kind).items():
+                kept = int(np.sum(single[basis] > np.finfo(np.float32).eps * single[basis][0]))
+                conds[(basis, kind, n)] = (float(lam[0] / lam[-1]), kept)
     flow = gradient_flow(50 if quick else 100, 20_000 if quick else 100_000)
     # mode 1 is left out: Euler with dt = 1/lambda_1 removes it in one step
     shown = np.array([1, 3, 7, 15] if not quick else [1, 3, 7])
@@ -347,9 +350,8 @@ def run(out_dir: Path, quick: bool = False) -> Path:
 
     table = _table_markdown(ours, ns)
     log.info("Table 1 (MAX, MSE), ours vs paper:\n%s", table)
-    variant_rows = [[m, _fmt(v[0]), _fmt(v[1])] for m, v in variants.items()]
-    cond_rows = [[b, k, n, f"{c:.2e}"] for (b, k, n), c in conds.items()]
-    quick_note = " QUICK RUN (small n, no published column for n = 300)." if quick else ""
+    cond_rows = [[b, k, n, f"{c:.2e}", kept] for (b, k, n), (c, kept) in conds.items()]
+    quick_note = " QUICK RUN (small n, no published column for n = 200)." if quick else ""
     text = f"""# Experiment 4: shallow ReLU basis vs P1 FEM (arXiv 2306.17301, Table 1)
 
 Least-squares fit of f(x) = arctan(25x) on (-1, 1) by the span of n functions at knots
@@ -363,20 +365,21 @@ MSE = mean((u - f)^2) on {x.size} uniform points of [-1, 1].{quick_note}
 ## Table 1 (MAX, MSE)
 
 {table}
-## How G^+ F is computed matters in float32 (NN, uniform knots; float32 | float64, n={ns[1]})
+## How G^+ F is computed matters (NN basis, n = {ns[1]}; MAX, MSE)
 
 eigh: V diag(1/lambda) V^T F over lambda > eps lambda_max (used above); pinv / pinvh:
 numpy.linalg.pinv / scipy.linalg.pinvh with default cut-off (1e-15 / n eps), formed, then
 multiplied; pinv_eps: numpy.linalg.pinv with cut-off eps, formed.
 
-{markdown_table(["method", "float32", "float64"], variant_rows)}
+{markdown_table(["method", "knots", "float32", "float64"], variant_rows)}
 ## Gram matrices
 
 NN eigenvalues decay like k^{slope:.2f} (least-squares fit over k = {k_fit[0]}..{k_fit[1]},
 n = {n_spec}, uniform knots; the paper: k^-4). Condition numbers lambda_max / lambda_min
-(float64 eigenvalues; a value near 1/eps = 4.5e15 only says "at least that"):
+(float64 eigenvalues; a value near 1/eps = 4.5e15 only says "at least that"), and how many
+eigenvalues of the float32 Gram matrix exceed eps32 * lambda_max (the directions G^+ keeps):
 
-{markdown_table(["basis", "knots", "n", "cond"], cond_rows)}
+{markdown_table(["basis", "knots", "n", "cond", "modes kept in float32"], cond_rows)}
 ![Gram eigenvalues](gram_eigenvalues.png)
 
 ## Gradient flow of the outer weights
