@@ -17,7 +17,7 @@ import scipy.sparse.linalg as spla
 
 logger = logging.getLogger(__name__)
 
-DIRECT_MAX_DOFS = {1: 10**7, 2: 2 * 10**5, 3: 3 * 10**4}
+DIRECT_MAX_DOFS = {1: 10**7, 2: 2 * 10**5, 3: 10**4}
 """'auto' uses the direct solver up to this many unknowns (by space dimension)."""
 
 
