@@ -81,7 +81,7 @@ def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tenso
     if problem.p != 2:
         flux = flux * torch.sum(grad * grad, dim=1, keepdim=True) ** ((problem.p - 2) / 2)
     if not problem.constant_kappa:
-        flux = problem.kappa(x.detach())[:, None] * flux
+        flux = problem.kappa(xl)[:, None] * flux
     div = sum(torch.autograd.grad(flux[:, i].sum(), xl, create_graph=True)[0][:, i]
               for i in range(x.shape[1]))
     return -div - problem.f(x.detach())

@@ -1,0 +1,143 @@
+"""Neural solvers end to end through ``pdesolve.solvers.solve``: small, seeded runs."""
+
+import numpy as np
+import pytest
+import torch
+
+from pdesolve import ConfigError, Status, get_problem, solve
+from pdesolve.errors import SolverFailed
+from pdesolve.metrics import error_metrics
+from pdesolve.problems.base import Problem
+from pdesolve.quadrature import evaluation_points
+
+FAST = {"threads": 1, "widths": [16, 16], "log_every": 50, "monitor_points": 256}
+
+
+def l2_rel(problem, result):
+    points = evaluation_points(problem.domain, seed=0, cells=20)
+    return error_metrics(points, result.u, problem.exact)["l2_rel"]
+
+
+def test_deep_ritz_small_run_reaches_modest_error_and_fills_the_result():
+    problem = get_problem("poisson_sine", dim=2)
+    result = solve(problem, "deep_ritz", **FAST, steps=400, lr=1e-2, sampler="sobol",
+                   batch_interior=512, boundary="exact")
+    assert l2_rel(problem, result) < 0.03
+    x = np.random.default_rng(0).uniform(size=(7, 2))
+    assert result.u(x).shape == (7,) and result.grad(x).shape == (7, 2)
+    assert result.dofs == (2 * 16 + 16) + (16 * 16 + 16) + (16 + 1)
+    assert result.status is Status.OK and result.info["steps"] == 400
+    assert result.info["eval_seconds"] > 0 and result.seconds >= result.info["train_seconds"]
+    steps = [h["step"] for h in result.history]
+    assert steps == list(range(0, 401, 50))
+    assert {"loss", "l2_rel", "beta", "lr", "seconds"} <= set(result.history[-1])
+
+
+def test_pinn_small_run_with_adam_then_lbfgs():
+    problem = get_problem("poisson_sine", dim=2)
+    result = solve(problem, "pinn", **FAST, optimizer="adam+lbfgs", steps=200, lbfgs_steps=100,
+                   lr=1e-2, batch_interior=512, batch_boundary=128, beta=100.0)
+    assert l2_rel(problem, result) < 0.03
+    assert result.history[-1]["lr"] is None  # the last entries come from the L-BFGS phase
+
+
+def test_mscale_uses_the_staircase_and_float64():
+    problem = get_problem("poisson_sin_prod", dim=2, mu=3.0)
+    result = solve(problem, "deep_ritz", **FAST, network="mscale2", scales=[1, 2, 4],
+                   activation="s2relu", steps=100, dtype="float64")
+    betas = [h["beta"] for h in result.history]
+    assert betas[0] == 1000.0 and betas[-1] == 500 * 1000.0
+    assert result.info["beta_schedule"] == "staircase" and result.info["dtype"] == "float64"
+
+
+def test_frequency_principle_low_frequency_converges_first():
+    """Deep Ritz on the paper's 1-D grid: DFT peak k=1 falls below 1e-2 before k=8."""
+    problem = get_problem("poisson_multifreq_1d")
+    result = solve(problem, "deep_ritz", threads=1, widths=[32, 32], sampler="grid",
+                   batch_interior=1000, lr=1e-2, beta=100.0, steps=1200, log_every=50,
+                   freq_history=True, freq_count=4)
+    errs = [h["freq_err"] for h in result.history]
+    assert set(errs[0]) == {"k=1", "k=8"}
+    first_low = next(i for i, e in enumerate(errs) if e["k=1"] < 1e-2)
+    assert all(e["k=8"] > 1e-2 for e in errs[: first_low + 1])
+    assert errs[first_low]["k=8"] > 0.1
+
+
+def _exploding_problem(after_calls):
+    base = get_problem("poisson_sine", dim=1)
+    calls = {"n": 0}
+
+    def f(x):
+        calls["n"] += 1
+        value = base.f(x)
+        return value * float("nan") if calls["n"] > after_calls else value
+
+    return Problem("exploding", base.domain, f, base.g, exact=base.exact)
+
+
+def test_nan_loss_stops_the_run_naming_step_and_last_finite_loss():
+    with pytest.raises(SolverFailed, match=r"diverged at step 4: .*last finite loss -?\d") as err:
+        solve(_exploding_problem(3), "deep_ritz", **FAST, steps=10)
+    assert err.value.status == "diverged" and err.value.info["step"] == 4
+
+
+class _Killed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adam+lbfgs"])
+def test_killed_and_resumed_run_ends_with_identical_parameters(tmp_path, monkeypatch, optimizer):
+    problem = get_problem("poisson_sine", dim=2)
+    opts = dict(FAST, steps=20, lbfgs_steps=30, optimizer=optimizer, dtype="float64",
+                checkpoint_every=5, checkpoint_dir=str(tmp_path), batch_interior=64,
+                batch_boundary=16, sampler="sobol")
+    x = np.random.default_rng(1).uniform(size=(50, 2))
+    reference = solve(problem, "deep_ritz", **dict(opts, checkpoint_dir=str(tmp_path / "ref")))
+
+    real_step = torch.optim.Adam.step
+    calls = {"n": 0}
+
+    def dying_step(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 13:
+            raise _Killed
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", dying_step)
+    with pytest.raises(_Killed):
+        solve(problem, "deep_ritz", **opts)
+    monkeypatch.setattr(torch.optim.Adam, "step", real_step)
+    resumed = solve(problem, "deep_ritz", **opts, resume=True)
+    assert resumed.history[0]["step"] == 0 and resumed.info["steps"] == reference.info["steps"]
+    np.testing.assert_array_equal(resumed.u(x), reference.u(x))
+    assert [h["loss"] for h in resumed.history] == [h["loss"] for h in reference.history]
+
+
+def test_resume_refuses_a_checkpoint_of_other_options(tmp_path):
+    problem = get_problem("poisson_sine", dim=1)
+    opts = dict(FAST, steps=10, checkpoint_every=5, checkpoint_dir=str(tmp_path))
+    solve(problem, "pinn", **opts)
+    with pytest.raises(ConfigError, match="lr"):
+        solve(problem, "pinn", **dict(opts, lr=0.5), resume=True)
+
+
+@pytest.mark.parametrize("options,match", [
+    ({"activation": "gelu"}, "valid: relu"),
+    ({"network": "resnet"}, "allowed"),
+    ({"sampler": "grid"}, "1-D"),
+    ({"resume": True}, "checkpoint_dir"),
+    ({"lr_decay": 2.0}, "<= 1"),
+])
+def test_bad_options_raise_config_error(options, match):
+    with pytest.raises(ConfigError, match=match):
+        solve(get_problem("poisson_sine", dim=2), "pinn", steps=1, **options)
+
+
+def test_same_seed_same_numbers():
+    problem = get_problem("poisson_sine", dim=1)
+    a = solve(problem, "pinn", **FAST, steps=30, seed=4)
+    b = solve(problem, "pinn", **FAST, steps=30, seed=4)
+    c = solve(problem, "pinn", **FAST, steps=30, seed=5)
+    x = np.linspace(0, 1, 9)[:, None]
+    np.testing.assert_array_equal(a.u(x), b.u(x))
+    assert not np.array_equal(a.u(x), c.u(x))
