@@ -27,10 +27,12 @@ MARKERS = "osD^v<>ph*"
 MAX_PANELS = 8
 
 
-def _save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+def _save(fig, path: Path, drawn: bool = True) -> Path | None:
+    """Save (when something was drawn) and close the figure; the path, or None."""
+    if drawn:
+        fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
-    return path
+    return path if drawn else None
 
 
 def _series_style(index: int, family: str) -> dict:
@@ -80,7 +82,7 @@ def plot_error_vs_dofs(points: list[Point], metric: str, path: Path, title: str)
         drawn |= _error_axes(ax, points, "dofs", m, with_slopes=True)
         ax.set_xlabel("degrees of freedom (unknowns or trainable parameters)")
         ax.set_title(f"{title}: {METRIC_NAMES[m]} vs DOFs", fontsize=10)
-    return _save(fig, path) if drawn else plt.close(fig)
+    return _save(fig, path, drawn)
 
 
 def plot_error_vs_time(points: list[Point], metric: str, path: Path, title: str) -> Path | None:
@@ -89,7 +91,7 @@ def plot_error_vs_time(points: list[Point], metric: str, path: Path, title: str)
     drawn = _error_axes(ax, points, "seconds", metric, with_slopes=False)
     ax.set_xlabel("wall time of solve or training [s]")
     ax.set_title(f"{title}: {METRIC_NAMES[metric]} vs wall time", fontsize=10)
-    return _save(fig, path) if drawn else plt.close(fig)
+    return _save(fig, path, drawn)
 
 
 def _by_series(records: list[dict], keep) -> dict[str, list[dict]]:

@@ -23,6 +23,9 @@ from .sweep import RunSpec
 
 log = logging.getLogger(__name__)
 
+CONNECT_TIMEOUT = "20s"
+"""How long to wait for a Dask scheduler before giving up."""
+
 
 @dataclass
 class SweepOutcome:
@@ -75,7 +78,7 @@ def _dask(todo: list[RunSpec], scheduler: str, cache_dir: str) -> Iterator[dict]
     from dask.distributed import Client
     from dask.distributed import as_completed as dask_completed
 
-    with Client(scheduler) as client:
+    with Client(scheduler, timeout=CONNECT_TIMEOUT) as client:
         slots = client.nthreads()
         concurrent = sum(slots.values()) > 1
         threads = min(slots.values()) if slots else None
@@ -138,5 +141,7 @@ def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, worker
                 outcome.failed.append(record["run_id"])
             _log_record(record)
             bar.update()
+            if scheduler or workers > 1:
+                bar.set_postfix_str(f"last: {record['label']}")
     outcome.seconds = time.perf_counter() - start
     return outcome
