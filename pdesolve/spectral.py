@@ -146,7 +146,7 @@ def radial_band_errors(values: np.ndarray, reference: np.ndarray,
     -------
     band_edges : (n_bands + 1,).
     errors : (n_bands,), ||c(h) - c(u)|| / ||c(u)|| over each band (nan for an empty band
-        or one where the reference vanishes).
+        or one where the reference's norm is below ZERO times its total norm).
     """
     values, reference = np.asarray(values, dtype=float), np.asarray(reference, dtype=float)
     c_ref = sine_coefficients(reference).ravel()
@@ -157,8 +157,9 @@ def radial_band_errors(values: np.ndarray, reference: np.ndarray,
     band = np.minimum(np.searchsorted(edges, radius, side="right") - 1, n_bands - 1)
     err_sq = np.bincount(band, weights=c_err**2, minlength=n_bands)
     ref_sq = np.bincount(band, weights=c_ref**2, minlength=n_bands)
+    present = np.sqrt(ref_sq) > ZERO * np.sqrt(ref_sq.sum())
     with np.errstate(divide="ignore", invalid="ignore"):
-        errors = np.where(ref_sq > 0, np.sqrt(err_sq / ref_sq), np.nan)
+        errors = np.where(present, np.sqrt(err_sq / ref_sq), np.nan)
     return edges, errors
 
 

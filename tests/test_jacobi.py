@@ -38,29 +38,40 @@ def test_sweep_is_the_matrix_iteration(rng):
                                u + 0.7 * (b - a @ u) / a.diagonal(), atol=1e-12)
 
 
+@pytest.mark.parametrize("system", ["grid", "fem"])
 @pytest.mark.parametrize("omega", [1.0, 2 / 3])
-def test_mode_contraction_matches_the_amplification_factor(omega):
-    """Error in sine mode k shrinks by 1 - omega (1 - cos(k pi / (n + 1))) per sweep."""
+def test_mode_contraction_matches_the_amplification_factor(omega, system):
+    """Error in sine mode k shrinks by 1 - omega (1 - cos(k pi / (n + 1))) per sweep
+    (the 1-D P1 stiffness matrix is tridiag(-1, 2, -1) / h: the same factors)."""
     n, every = 63, 4
     modes = [2, 8, 20, 40, 62]
     result = solve(get_problem("poisson_multifreq_1d"), "jacobi", n=n, omega=omega,
-                   sweeps=2 * every, record_every=every, modes=modes, reference="discrete")
+                   sweeps=2 * every, record_every=every, modes=modes, reference="discrete",
+                   system=system)
     first, second = (np.array(list(h["mode_err"].values())) for h in result.history[1:3])
     measured = (second / first) ** (1 / every)
     theory = np.abs(1 - omega * (1 - np.cos(np.array(modes) * np.pi / (n + 1))))
     np.testing.assert_allclose(measured, theory, rtol=0.01)
 
 
-def test_high_frequencies_converge_first():
-    """The inverse F-principle on a 101-point grid: convergence times ordered by frequency."""
+@pytest.mark.parametrize("system", ["grid", "fem"])
+def test_high_frequencies_converge_first(system):
+    """The inverse F-principle on a 101-point grid: convergence times ordered by frequency.
+
+    All tracked frequencies are ordered on the grid system (the paper's setup). On the P1
+    system the DFT bins k = 3 and 8 (not eigenmodes: they collect leakage of the slow low
+    sine modes) converge within a few sweeps of each other, so there the DFT check is
+    lowest peak versus highest; the sine modes (eigenmodes) are fully ordered on both.
+    """
     result = solve(get_problem("poisson_multifreq_1d"), "jacobi", n=99, sweeps=3000,
-                   record_every=10, modes=[2, 4, 8, 16])
+                   record_every=10, modes=[2, 4, 8, 16], system=system)
     assert result.info["peaks"] == [1, 3, 8]
-    for key in ("freq_err", "mode_err"):
-        steps = convergence_steps(result.history, 1e-2, key=key)
-        times = list(steps.values())
+    peaks = list(convergence_steps(result.history, 1e-2).values())
+    modes = list(convergence_steps(result.history, 1e-2, key="mode_err").values())
+    for times in ([peaks, modes] if system == "grid" else [modes]):
         assert None not in times and times == sorted(times, reverse=True)
         assert len(set(times)) == len(times)
+    assert None not in peaks and 2 * peaks[-1] < peaks[0]
 
 
 @pytest.mark.slow
@@ -73,12 +84,21 @@ def test_paper_setup_highest_peak_converges_10x_earlier():
     assert steps["k=8"] * 10 <= steps["k=1"]
 
 
-def test_radial_bands_in_2d_and_tolerance_stop():
-    result = solve(get_problem("poisson_sine", dim=2, k=3), "jacobi", n=15, omega=0.8,
-                   sweeps=5000, record_every=20, tol=1e-8, bands=4, reference="discrete")
+@pytest.mark.parametrize("system", ["grid", "fem"])
+def test_radial_bands_in_2d_and_tolerance_stop(system):
+    result = solve(get_problem("poisson_sin_sq", dim=2, mu=8.0), "jacobi", n=15, omega=0.8,
+                   sweeps=5000, record_every=20, tol=1e-8, bands=4, reference="discrete",
+                   system=system)
     assert result.status is Status.OK and result.info["sweeps"] < 5000
     assert len(result.history[0]["freq_err"]) == 4
     assert result.history[-1]["residual"] <= 1e-8
+    first, last = (np.array(list(h["freq_err"].values())) for h in result.history[1::10][:2])
+    assert np.all(last < first)
+
+
+def test_fem_system_is_for_d_up_to_3():
+    with pytest.raises(ConfigError, match="d <= 3"):
+        solve(get_problem("poisson_sine", dim=4), "jacobi", n=3, system="fem")
 
 
 def test_not_converged_and_bad_options():

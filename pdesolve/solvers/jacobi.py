@@ -1,7 +1,8 @@
 """Weighted Jacobi on the finite-difference grid system, frequency by frequency (``kind = "jacobi"``).
 
 The system is the grid solver's, A u = f - A g (:mod:`pdesolve.grid.stencil`,
-n interior points per direction). One sweep is
+n interior points per direction), or with ``system = "fem"`` (d <= 3) the P1 finite-element
+system on Kuhn simplices whose vertices are the same grid nodes. One sweep is
 
     u <- (1 - omega) u + omega D^{-1} (f + (D - A) u),
 
@@ -58,6 +59,9 @@ class Options:
     modes: list[int] = opt([], help="1-D: sine modes k (1..n) whose coefficient errors to track")
     bands: int = opt(8, help="d > 1: radial frequency bands", min=1)
     max_seconds: float | None = opt(None, help="wall-clock limit", min=0.0)
+    system: Literal["grid", "fem"] = opt(
+        "grid", help="the finite-difference system, or P1 FEM on n + 1 cells per direction "
+                     "(d <= 3)")
 
 
 def supports(problem: Problem) -> str | None:
@@ -121,28 +125,104 @@ class JacobiSweeps:
                 self.inside[...] = acc
 
 
-def _reference(problem: Problem, grid: TensorGrid, options: Options, coeffs, rhs,
-               boundary) -> np.ndarray:
+class GridSystem:
+    """The grid solver's system A u = f - A g; the iterate is the padded nodal array."""
+
+    def __init__(self, problem: Problem, grid: TensorGrid, omega: float):
+        self.grid = grid
+        self.coeffs, self.f, self.boundary = linear_system(problem, grid)
+        self.rhs = stencil.right_hand_side(grid, self.coeffs, self.f, self.boundary)
+        self.values = self.boundary.copy()
+        self.sweep = JacobiSweeps(grid, self.coeffs, self.f, self.values, omega,
+                                  problem.constant_kappa).sweep
+
+    def padded(self) -> np.ndarray:
+        return self.values
+
+    def residual(self) -> float:
+        """||b - A u|| / ||b||; b - A u = f - (A applied to the padded u, g included)."""
+        r = self.f - stencil.apply(self.grid, self.coeffs, self.values)
+        return float(np.linalg.norm(r) / max(np.linalg.norm(self.rhs), np.finfo(float).tiny))
+
+    def discrete_solution(self) -> np.ndarray:
+        """A^{-1} b as a padded array (multigrid CG to rtol 1e-13)."""
+        u, *_ = solve_linear(self.grid, self.coeffs, self.rhs,
+                             GridOptions(n=self.grid.n[0], tol=1e-13))
+        padded = self.boundary.copy()
+        padded[self.grid.interior] = u.reshape(self.grid.n)
+        return padded
+
+    def functions(self):
+        """(u, grad) of the current iterate: the multilinear interpolant."""
+        values = self.values.copy()
+        return (partial(interpolate, self.grid, values),
+                partial(interpolate, self.grid, values, gradient=True))
+
+
+class FemSystem:
+    """The P1 FEM system (Kuhn simplices, n + 1 cells per direction, d <= 3): its vertices
+    are the grid nodes, so the iterate maps onto the padded grid array for the spectra."""
+
+    def __init__(self, problem: Problem, grid: TensorGrid, omega: float):
+        from ..fem.assembly import Discretisation
+
+        self.grid, self.dim = grid, problem.dim
+        self.disc = Discretisation.build(problem, "P1", grid.n[0] + 1, "simplex")
+        self.matrix, self.rhs = self.disc.condense(self.disc.stiffness(), self.disc.load())
+        self.matrix = self.matrix.tocsr()
+        self.scaled = omega / self.matrix.diagonal()
+        self.x = np.zeros(len(self.rhs))
+        nodes = self.disc.boxmesh.mesh.p[:, self.disc.interior].T
+        index = np.rint((nodes - np.asarray(grid.domain.lower)) / grid.h).astype(int)
+        self.order = np.ravel_multi_index(index.T, grid.shape)
+        self.boundary = grid.boundary_values(problem.g)
+
+    def sweep(self, count: int = 1) -> None:
+        """``count`` sweeps x <- x + omega D^{-1} (b - A x)."""
+        for _ in range(count):
+            self.x += self.scaled * (self.rhs - self.matrix @ self.x)
+
+    def padded(self) -> np.ndarray:
+        values = self.boundary.copy()
+        values.flat[self.order] = self.x
+        return values
+
+    def residual(self) -> float:
+        r = self.rhs - self.matrix @ self.x
+        return float(np.linalg.norm(r) / max(np.linalg.norm(self.rhs), np.finfo(float).tiny))
+
+    def discrete_solution(self) -> np.ndarray:
+        from ..fem.linear import LinearSolver
+
+        x, _ = LinearSolver("auto", 1e-13, self.dim)(self.matrix, self.rhs)
+        values = self.boundary.copy()
+        values.flat[self.order] = x
+        return values
+
+    def functions(self):
+        from ..fem.evaluate import FEMFunction
+
+        fn = FEMFunction.from_basis(self.disc.boxmesh, self.disc.basis,
+                                    self.disc.expand(self.x.copy()))
+        return fn, fn.grad
+
+
+def _reference(problem: Problem, grid: TensorGrid, options: Options, system) -> np.ndarray:
     """The padded reference values: exact at the nodes, or the discrete solution."""
     if options.reference == "exact":
         if not problem.has_exact:
             raise ConfigError(f"solver 'jacobi'.reference: problem {problem.name!r} has no exact "
                               "solution; use reference = \"discrete\"")
         return grid.sample(problem.exact, [grid.axis(j) for j in range(grid.dim)])
-    u, _, ok, _ = solve_linear(grid, coeffs, rhs, GridOptions(n=options.n, tol=1e-13))
-    padded = boundary.copy()
-    padded[grid.interior] = u.reshape(grid.n)
-    return padded
+    return system.discrete_solution()
 
 
 class _Recorder:
     """Errors of an iterate against the reference, as one history entry."""
 
-    def __init__(self, grid, coeffs, rhs, reference, options: Options):
-        self.grid, self.coeffs, self.rhs, self.ref = grid, coeffs, rhs, reference
-        self.rhs_norm = max(float(np.linalg.norm(rhs)), np.finfo(float).tiny)
+    def __init__(self, grid: TensorGrid, reference: np.ndarray, options: Options):
+        self.grid, self.ref, self.options = grid, reference, options
         self.ref_norm = float(np.linalg.norm(reference[grid.interior]))
-        self.options = options
         self.peaks = (spectral.peak_frequencies(reference, options.peaks) if grid.dim == 1
                       else np.array([], dtype=int))
         if options.modes and grid.dim > 1:
@@ -152,12 +232,11 @@ class _Recorder:
         if bad:
             raise ConfigError(f"solver 'jacobi'.modes: {bad[0]} is outside 1..{grid.n[0]}")
 
-    def __call__(self, sweep: int, values: np.ndarray) -> dict:
+    def __call__(self, sweep: int, values: np.ndarray, residual: float) -> dict:
         inner = values[self.grid.interior]
-        residual = self.rhs - stencil.apply(self.grid, self.coeffs, values)
         entry = {"step": sweep,
                  "l2_rel": float(np.linalg.norm(inner - self.ref[self.grid.interior]) / self.ref_norm),
-                 "residual": float(np.linalg.norm(residual) / self.rhs_norm)}
+                 "residual": residual}
         if self.grid.dim == 1:
             errs = spectral.dft_errors(values, self.ref, self.peaks)
             entry["freq_err"] = dict(zip(spectral.mode_labels(self.peaks), errs.tolist()))
@@ -175,19 +254,18 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     """Run weighted Jacobi from u = 0 inside (u = g on the boundary), recording as it goes."""
     start = time.perf_counter()
     grid = make_grid(problem, options.n)
-    coeffs, f, boundary = linear_system(problem, grid)
-    rhs = stencil.right_hand_side(grid, coeffs, f, boundary)
-    record = _Recorder(grid, coeffs, rhs, _reference(problem, grid, options, coeffs, rhs,
-                                                     boundary), options)
-    values = boundary.copy()
-    jacobi = JacobiSweeps(grid, coeffs, f, values, options.omega, problem.constant_kappa)
-    history = [record(0, values)]
+    if options.system == "fem" and problem.dim > 3:
+        raise ConfigError(f"solver 'jacobi'.system: 'fem' needs d <= 3, the problem has "
+                          f"d = {problem.dim}; use system = \"grid\"")
+    system = (FemSystem if options.system == "fem" else GridSystem)(problem, grid, options.omega)
+    record = _Recorder(grid, _reference(problem, grid, options, system), options)
+    history = [record(0, system.padded(), system.residual())]
     done, status = 0, Status.OK if options.tol is None else Status.NOT_CONVERGED
     while done < options.sweeps:
         batch = min(options.record_every, options.sweeps - done)
-        jacobi.sweep(batch)
+        system.sweep(batch)
         done += batch
-        history.append(record(done, values))
+        history.append(record(done, system.padded(), system.residual()))
         if not np.isfinite(history[-1]["residual"]):
             raise SolverFailed(f"Jacobi diverged after {done} sweeps", status="diverged",
                                info={"sweeps": done})
@@ -198,12 +276,14 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
             status = Status.TIME_LIMIT
             break
     seconds = time.perf_counter() - start
-    log.info("jacobi n=%d d=%d omega=%g: %d sweeps in %.3f s, residual %.3e", options.n,
-             grid.dim, options.omega, done, seconds, history[-1]["residual"])
+    log.info("jacobi (%s) n=%d d=%d omega=%g: %d sweeps in %.3f s, residual %.3e",
+             options.system, options.n, grid.dim, options.omega, done, seconds,
+             history[-1]["residual"])
     info = {"sweeps": done, "omega": options.omega, "n": options.n, "unknowns": grid.unknowns,
-            "peaks": record.peaks.tolist(), "reference": options.reference}
+            "system": options.system, "peaks": record.peaks.tolist(),
+            "reference": options.reference}
     message = {Status.OK: "", Status.NOT_CONVERGED: f"tol not reached in {done} sweeps",
                Status.TIME_LIMIT: f"max_seconds reached after {done} sweeps"}[status]
-    return Result(solver="jacobi", u=partial(interpolate, grid, values),
-                  grad=partial(interpolate, grid, values, gradient=True), dofs=grid.unknowns,
-                  seconds=seconds, history=history, info=info, status=status, message=message)
+    u, grad = system.functions()
+    return Result(solver="jacobi", u=u, grad=grad, dofs=grid.unknowns, seconds=seconds,
+                  history=history, info=info, status=status, message=message)
