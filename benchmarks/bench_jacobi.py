@@ -54,8 +54,8 @@ def main() -> None:
         times["solve"].append(result.seconds / args.sweeps)
     best = {k: min(v) * 1e6 for k, v in times.items()}
     print(f"bare slicing loop: {best['bare']:.2f} us/sweep")
-    print(f"JacobiSweeps.sweep: {best['ours']:.2f} us/sweep, ratio {best['ours'] / best['bare']:.2f} "
-          "(target <= 1.5)")
+    print(f"JacobiSweeps.sweep: {best['ours']:.2f} us/sweep, "
+          f"ratio {best['ours'] / best['bare']:.2f} (target <= 1.5)")
     print(f"solve(..., 'jacobi') end to end: {best['solve']:.2f} us/sweep, ratio "
           f"{best['solve'] / best['bare']:.2f}")
 

@@ -26,7 +26,7 @@ def test_dst1_matches_definition(rng):
 
 def test_peak_frequencies_of_a_two_tone_signal():
     t = np.arange(200) / 200
-    u = 3 * np.cos(2 * np.pi * 5 * t) + np.cos(2 * np.pi * 17 * t) + 0.2 * np.cos(2 * np.pi * 40 * t)
+    u = sum(a * np.cos(2 * np.pi * k * t) for k, a in ((5, 3.0), (17, 1.0), (40, 0.2)))
     assert peak_frequencies(u).tolist() == [5, 17, 40]
     assert peak_frequencies(u, count=2).tolist() == [5, 17]
 

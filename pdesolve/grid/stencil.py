@@ -47,11 +47,17 @@ def _along(arr: np.ndarray, axis: int, sl: slice) -> np.ndarray:
     return arr[tuple(idx)]
 
 
+def edge_sides(c: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """(c_{i-1/2}, c_{i+1/2}): the direction-j edge below and above each interior node, shape n."""
+    return _along(c, j, slice(None, -1)), _along(c, j, slice(1, None))
+
+
 def diagonal(grid: TensorGrid, coeffs: EdgeField) -> np.ndarray:
     """The diagonal of A on the interior nodes, shape n."""
     diag = np.zeros(grid.n)
     for j, c in enumerate(coeffs):
-        diag += (_along(c, j, slice(None, -1)) + _along(c, j, slice(1, None))) / grid.h[j] ** 2
+        below, above = edge_sides(c, j)
+        diag += (below + above) / grid.h[j] ** 2
     return diag
 
 
@@ -67,9 +73,8 @@ def assemble(grid: TensorGrid, coeffs: EdgeField) -> sp.csr_matrix:
     mask = np.ones((2 * d + 1,) + grid.n, dtype=bool)
     data[d] = diagonal(grid, coeffs)
     for j, c in enumerate(coeffs):
-        scaled = c / grid.h[j] ** 2
-        data[j] = -_along(scaled, j, slice(None, -1))
-        data[2 * d - j] = -_along(scaled, j, slice(1, None))
+        below, above = edge_sides(c / grid.h[j] ** 2, j)
+        data[j], data[2 * d - j] = -below, -above
         _along(mask[j], j, slice(0, 1))[...] = False
         _along(mask[2 * d - j], j, slice(-1, None))[...] = False
     offsets = np.concatenate([-strides, [0], strides[::-1]]).astype(np.int32)

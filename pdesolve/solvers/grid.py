@@ -75,7 +75,10 @@ def linear_system(problem: Problem, grid: TensorGrid, full_edges: bool = False):
 
 def solve_linear(grid: TensorGrid, coeffs: stencil.EdgeField, rhs: np.ndarray,
                  options: Options) -> tuple[np.ndarray, int, bool, int]:
-    """A u = rhs by (multigrid-preconditioned) CG; returns (u flat, iterations, converged, levels)."""
+    """A u = rhs by (multigrid-preconditioned) CG.
+
+    Returns (u (N,), CG iterations, converged, multigrid levels).
+    """
     if options.preconditioner == "multigrid":
         mg = Multigrid(grid, coeffs)
         matrix, precond, levels = mg.matrix, mg.operator(), len(mg.levels)

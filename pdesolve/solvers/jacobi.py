@@ -1,4 +1,4 @@
-"""Weighted Jacobi on the finite-difference grid system, frequency by frequency (``kind = "jacobi"``).
+"""Weighted Jacobi, frequency by frequency (``kind = "jacobi"``).
 
 The system is the grid solver's, A u = f - A g (:mod:`pdesolve.grid.stencil`,
 n interior points per direction), or with ``system = "fem"`` (d <= 3) the P1 finite-element
@@ -98,9 +98,8 @@ class JacobiSweeps:
             if constant:
                 self.weights.append(scale / grid.h[j] ** 2)
             else:
-                edges = [c[tuple(slice(None, -1) if a == j else slice(None) for a in range(c.ndim))],
-                         c[tuple(slice(1, None) if a == j else slice(None) for a in range(c.ndim))]]
-                self.weights.append(tuple(e * scale / grid.h[j] ** 2 for e in edges))
+                self.weights.append(tuple(e * scale / grid.h[j] ** 2
+                                          for e in stencil.edge_sides(c, j)))
         self._sum = np.empty(grid.n)
         self._term = np.empty(grid.n)
 
@@ -234,9 +233,8 @@ class _Recorder:
 
     def __call__(self, sweep: int, values: np.ndarray, residual: float) -> dict:
         inner = values[self.grid.interior]
-        entry = {"step": sweep,
-                 "l2_rel": float(np.linalg.norm(inner - self.ref[self.grid.interior]) / self.ref_norm),
-                 "residual": residual}
+        error = float(np.linalg.norm(inner - self.ref[self.grid.interior]))
+        entry = {"step": sweep, "l2_rel": error / self.ref_norm, "residual": residual}
         if self.grid.dim == 1:
             errs = spectral.dft_errors(values, self.ref, self.peaks)
             entry["freq_err"] = dict(zip(spectral.mode_labels(self.peaks), errs.tolist()))
