@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 
 import pytest
@@ -118,6 +119,19 @@ def test_not_applicable_is_recorded_not_raised(tmp_path):
     record = Store(tmp_path).load(specs[0].run_id)
     assert outcome.failed == [] and record["status"] == "not_applicable"
     assert record["message"] == "the toy solver needs d <= 3"
+
+
+def test_problem_without_exact_solution(tmp_path):
+    case = parse_case({"problem": {"name": "toy_no_exact"}, "solver": [{"kind": "toy"}]}, "t")
+    specs = expand_case(case)
+    run_sweep(specs, Store(tmp_path), progress=False)
+    record = Store(tmp_path).load(specs[0].run_id)
+    if importlib.util.find_spec("pdesolve.reference") is None:
+        assert record["error_reference"] == "none" and record["metrics"] is None
+        assert record["message"].startswith("no exact solution")
+    else:
+        assert record["error_reference"] == "reference" and record["metrics"]["l2_rel"] > 0
+    assert (tmp_path / "report.md") in write_report(tmp_path)
 
 
 def test_report_tables_rates_and_figures(tmp_path):

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pdesolve.config import opt
+from pdesolve.domain import Box
 from pdesolve.errors import SolverFailed
+from pdesolve.problems import Problem, register_problem
 from pdesolve.result import Result
 from pdesolve.solvers import register_solver
 
@@ -46,6 +48,8 @@ def solve(problem, options: Options, *, progress: bool = False) -> Result:
     if options.mode == "diverge":
         raise SolverFailed("loss became NaN at step 3", status="diverged")
     scale = 1.0 + (1.0 + 0.1 * options.seed) / options.n**2
+    if not problem.has_exact:  # no solution to scale: the boundary data stands in
+        return Result(solver="toy", u=problem.g, dofs=options.n, seconds=0.0, history=history)
     return Result(
         solver="toy",
         u=lambda x: scale * problem.exact(x),
@@ -61,3 +65,13 @@ def register() -> None:
     """Make this module available as solver kinds 'toy' (classical) and 'toynet' (neural)."""
     register_solver("toy", MODULE)
     register_solver("toynet", MODULE, family="neural")
+
+
+@register_problem("toy_no_exact", replace=True)
+def toy_no_exact(dim: int = 1) -> Problem:
+    """-Lap u = 1 on the unit cube, u = 0 on the boundary: no closed-form solution."""
+    def zero(x):
+        return 0.0 * x[:, 0]
+
+    return Problem("toy_no_exact", Box.cube(dim), f=lambda x: 1.0 + zero(x), g=zero,
+                   params={"dim": dim})
