@@ -1,5 +1,5 @@
-"""Discretisation of the PDE on a box mesh: basis, coefficients at quadrature points,
-stiffness matrix, load vector and Dirichlet elimination.
+"""Discretisation of the PDE on a uniform box mesh: coefficients at quadrature
+points, stiffness matrix, load vector and Dirichlet elimination.
 
 Weak form (p = 2): find u_h = g_h on dOmega with
 
@@ -7,69 +7,63 @@ Weak form (p = 2): find u_h = g_h on dOmega with
 
 where g_h interpolates g at the boundary DOFs (Lagrange DOFs are point values, so
 interpolation is evaluation at the DOF locations, edge midpoints included for P2).
+The element matrices come from the translation-invariant tables of
+:mod:`pdesolve.fem.reference`; a scikit-fem ``CellBasis`` on the whole mesh is built
+only on demand (the Newton iteration's nonlinear forms).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 import skfem
-from skfem.helpers import dot, grad
 
 from ..problems.base import Problem
 from .mesh import ELEMENT_TYPES, BoxMesh
+from .reference import CellTables
 
 
 def quadrature_order(element: str, kind: str) -> int:
     """Degree of polynomials integrated exactly on each element.
 
     P1 on simplices: 1 (the centroid rule: exact for the constant gradients of the
-    stiffness and for linear f v, which keeps the optimal L2 rate, with a quarter of
-    the memory of the default rule in 3-D). Otherwise 2 * degree (Q1: Gauss with 2
-    points per direction; P2/Q2: exact for the stiffness with constant kappa).
+    stiffness and for linear f v, which keeps the optimal L2 rate). Otherwise
+    2 * degree (Q1: Gauss with 2 points per direction; P2/Q2: exact for the
+    stiffness with constant kappa).
     """
     return 1 if (element, kind) == ("P1", "simplex") else 2 * int(element[1])
 
 
-@skfem.BilinearForm
-def _laplace(u, v, w):
-    return dot(grad(u), grad(v))
-
-
-@skfem.BilinearForm
-def _weighted_laplace(u, v, w):
-    return w.kappa * dot(grad(u), grad(v))
-
-
-@skfem.LinearForm
-def _load(v, w):
-    return w.f * v
-
-
 def at_points(fn, x_q: np.ndarray) -> np.ndarray:
-    """Evaluate a point function on quadrature points x_q (d, nel, nq) -> (nel, nq)."""
-    d, nel, nq = x_q.shape
-    return np.asarray(fn(np.ascontiguousarray(x_q.reshape(d, -1).T))).reshape(nel, nq)
+    """Evaluate a point function on quadrature points x_q (nel, nq, d) -> (nel, nq)."""
+    nel, nq, d = x_q.shape
+    return np.asarray(fn(x_q.reshape(-1, d))).reshape(nel, nq)
 
 
 @dataclass
 class Discretisation:
-    """A Lagrange basis on a box mesh with the data of one problem.
+    """A Lagrange space on a box mesh with the data of one problem.
 
     Attributes
     ----------
     boxmesh : the structured mesh.
-    basis : scikit-fem CellBasis (element, quadrature, global DOF numbering).
-    boundary, interior : DOF indices on dOmega / solved for.
+    tables : the element tables of one cell (by slot).
+    intorder : quadrature degree.
+    element_dofs : (Nb, nel) global DOF of local DOF i in element e.
+    N : number of DOFs; boundary, interior : DOF indices on dOmega / solved for.
     kappa_q : kappa at the quadrature points (nel, nq), None when kappa = 1.
     f_q : f at the quadrature points (nel, nq).
-    u_bc : length-N vector, g at boundary DOFs, 0 elsewhere (the lifting g_h).
+    u_bc : (N,) g at the boundary DOFs, 0 elsewhere (the lifting g_h).
     """
 
     boxmesh: BoxMesh
-    basis: skfem.CellBasis
+    tables: CellTables
+    intorder: int
+    element_dofs: np.ndarray
+    N: int
     boundary: np.ndarray
     interior: np.ndarray
     kappa_q: np.ndarray | None
@@ -80,35 +74,75 @@ class Discretisation:
     def build(cls, problem: Problem, element: str, n: int, kind: str) -> "Discretisation":
         boxmesh = BoxMesh.build(problem.domain, n, kind)
         elem = ELEMENT_TYPES[problem.dim, kind, element]()
-        # P1 DOFs are the vertices: skip scikit-fem's mapping of every element's DOFs
-        nodal = element == "P1"
-        basis = skfem.CellBasis(boxmesh.mesh, elem, intorder=quadrature_order(element, kind),
-                                disable_doflocs=nodal)
-        doflocs = boxmesh.mesh.p if nodal else basis.doflocs
+        intorder = quadrature_order(element, kind)
+        tables = CellTables.build(boxmesh, elem, intorder)
+        dofs = skfem.Dofs(boxmesh.mesh, elem)
+        cell, slot = boxmesh.element_cells
+        origin = boxmesh.cell_origin(cell)
+        if element == "P1":  # the DOFs are the vertices
+            doflocs = boxmesh.mesh.p
+        else:
+            doflocs = np.empty((problem.dim, dofs.N))
+            for i, row in enumerate(dofs.element_dofs):
+                doflocs[:, row] = (origin + tables.dof_offsets[slot, i]).T
         boundary = boxmesh.boundary_dofs(doflocs)
-        interior = np.setdiff1d(np.arange(basis.N), boundary, assume_unique=True)
-        x_q = np.asarray(basis.global_coordinates())
+        interior = np.setdiff1d(np.arange(dofs.N), boundary, assume_unique=True)
+        x_q = origin[:, None, :] + tables.quad_offsets[slot]
+        del origin
         kappa_q = None if problem.constant_kappa else at_points(problem.kappa, x_q)
         f_q = at_points(problem.f, x_q)
-        u_bc = np.zeros(basis.N)
+        u_bc = np.zeros(dofs.N)
         u_bc[boundary] = problem.g(doflocs[:, boundary].T)
-        return cls(boxmesh, basis, boundary, interior, kappa_q, f_q, u_bc)
+        return cls(boxmesh, tables, intorder, dofs.element_dofs, dofs.N, boundary, interior,
+                   kappa_q, f_q, u_bc)
+
+    @cached_property
+    def basis(self) -> skfem.CellBasis:
+        """scikit-fem basis on the whole mesh (same quadrature), for nonlinear forms."""
+        return skfem.CellBasis(self.boxmesh.mesh, self.tables.elem, intorder=self.intorder,
+                               disable_doflocs=True)
+
+    @cached_property
+    def _slot_elements(self) -> list[np.ndarray]:
+        slot = self.boxmesh.element_cells[1]
+        return [np.flatnonzero(slot == s) for s in range(self.tables.A.shape[0])]
 
     @property
     def quadrature_points(self) -> np.ndarray:
-        """Global quadrature points flattened to (nel * nq, d)."""
-        x_q = np.asarray(self.basis.global_coordinates())
-        return x_q.reshape(x_q.shape[0], -1).T
+        """Global quadrature points (nel * nq, d), in the order of ``f_q``."""
+        cell, slot = self.boxmesh.element_cells
+        x_q = self.boxmesh.cell_origin(cell)[:, None, :] + self.tables.quad_offsets[slot]
+        return x_q.reshape(-1, self.boxmesh.dim)
 
     def stiffness(self) -> sp.csr_matrix:
-        """A_ij = int kappa grad phi_j . grad phi_i, (N, N), symmetric."""
+        """A_ij = int kappa grad phi_j . grad phi_i, (N, N), symmetric.
+
+        Element matrices K_e = sum_q kappa(x_eq) stiffness[s(e), q]; exact zeros (pairs
+        of orthogonal gradients on Kuhn simplices) are dropped before summation.
+        """
+        table = self.tables.stiffness
+        nb = table.shape[-1]
         if self.kappa_q is None:
-            return _laplace.assemble(self.basis)
-        return _weighted_laplace.assemble(self.basis, kappa=self.kappa_q)
+            local = table.sum(axis=1)[self.boxmesh.element_cells[1]]
+        else:
+            local = np.empty((self.f_q.shape[0], nb, nb))
+            for s, elements in enumerate(self._slot_elements):
+                local[elements] = (self.kappa_q[elements] @ table[s].reshape(table.shape[1], -1)
+                                   ).reshape(-1, nb, nb)
+        dofs = self.element_dofs.T
+        keep = local != 0
+        rows = np.broadcast_to(dofs[:, :, None], local.shape)[keep]
+        cols = np.broadcast_to(dofs[:, None, :], local.shape)[keep]
+        data = local[keep]
+        del local, keep
+        return sp.coo_matrix((data, (rows, cols)), shape=(self.N, self.N)).tocsr()
 
     def load(self) -> np.ndarray:
-        """b_i = int f phi_i, (N,)."""
-        return _load.assemble(self.basis, f=self.f_q)
+        """b_i = int f phi_i, (N,), with b_e = sum_q f(x_eq) load[s(e), q]."""
+        contrib = np.empty(self.element_dofs.shape[::-1])
+        for s, elements in enumerate(self._slot_elements):
+            contrib[elements] = self.f_q[elements] @ self.tables.load[s]
+        return np.bincount(self.element_dofs.ravel(), weights=contrib.T.ravel(), minlength=self.N)
 
     def condense(self, A: sp.csr_matrix, b: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
         """Eliminate the Dirichlet DOFs: A_II and b_I - A_ID g_D (interior rows only)."""

@@ -1,9 +1,10 @@
 """Point evaluation of a finite element function u_h = sum_j c_j phi_j.
 
-For points x (m, d): locate an element K containing each point by arithmetic on the
-structured mesh, map to reference coordinates X = F_K^{-1}(x), and sum the local
-basis functions: u_h(x) = sum_i c_{dof(K, i)} phi_i(X), grad u_h(x) likewise
-(the element's gbasis applies the inverse Jacobian).
+For points x (m, d): find the cell and slot of each point by arithmetic on the
+structured mesh (hence the element K), map to reference coordinates
+X = A_s^{-1} (x - o_c - b_s), and sum the reference basis functions:
+
+    u_h(x) = sum_i c_{dof(K, i)} phi_i(X),   grad u_h(x) = sum_i c_{dof(K, i)} A_s^{-T} grad phi_i(X).
 """
 
 from __future__ import annotations
@@ -11,32 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import skfem
 
 from .mesh import BoxMesh
+from .reference import CellTables
 
 CHUNK = 1 << 16
-"""Points per batch: bounds the (Nbfun, d, chunk) temporaries."""
+"""Points per batch: bounds the (d, d, chunk) temporaries."""
 
 
 @dataclass(frozen=True)
 class FEMFunction:
     """u_h on a box mesh; callable on points (m, d) -> (m,), with ``grad`` (m, d).
 
-    Keeps only the mesh, the element, its mapping and the DOF numbering (not the
-    assembly basis, whose quadrature tables are large).
+    Holds the mesh, the cell tables, the DOF numbering (Nb, nel) and the
+    coefficients (N,); no quadrature tables or per-element mappings.
     """
 
     boxmesh: BoxMesh
-    elem: skfem.Element
-    mapping: object
+    tables: CellTables
     element_dofs: np.ndarray
     coefficients: np.ndarray
-
-    @classmethod
-    def from_basis(cls, boxmesh: BoxMesh, basis: skfem.CellBasis,
-                   coefficients: np.ndarray) -> "FEMFunction":
-        return cls(boxmesh, basis.elem, basis.mapping, basis.element_dofs, coefficients)
 
     def _evaluate(self, x: np.ndarray, with_grad: bool) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -44,14 +39,16 @@ class FEMFunction:
         out = np.zeros((m, d) if with_grad else m)
         for start in range(0, m, CHUNK):
             xs = x[start:start + CHUNK]
-            cells = self.boxmesh.locate(xs)
-            X = self.mapping.invF(xs.T[:, :, None], tind=cells)
+            element, cell, slot = self.boxmesh.locate(xs)
+            X = self.tables.reference_coordinates(xs - self.boxmesh.cell_origin(cell), slot).T
             acc = np.zeros((d, len(xs)) if with_grad else len(xs))
             for i in range(self.element_dofs.shape[0]):
-                phi = self.elem.gbasis(self.mapping, X, i, tind=cells)[0]
-                c = self.coefficients[self.element_dofs[i, cells]]
-                acc += c * (phi.grad[..., 0] if with_grad else np.asarray(phi)[:, 0])
-            out[start:start + CHUNK] = acc.T if with_grad else acc
+                phi, dphi = self.tables.elem.lbasis(X, i)
+                acc += self.coefficients[self.element_dofs[i, element]] * (dphi if with_grad else phi)
+            if with_grad:  # grad_x = A^{-T} grad_X, applied once to the sum
+                out[start:start + CHUNK] = np.einsum("mji,jm->mi", self.tables.invA[slot], acc)
+            else:
+                out[start:start + CHUNK] = acc
         return out
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

@@ -95,39 +95,50 @@ class BoxMesh:
         cell = idx.astype(np.int64) @ (self.n ** np.arange(self.dim, dtype=np.int64))
         return cell, s - idx
 
-    @cached_property
-    def _cell_table(self) -> tuple[np.ndarray, np.ndarray]:
-        """(table (n^d, d!) cell, simplex slot -> element; code (d^d,) permutation -> slot).
+    def cell_origin(self, cell: np.ndarray) -> np.ndarray:
+        """Lower corner a + i h of each cell (m,) -> (m, d)."""
+        idx = (cell[:, None] // (self.n ** np.arange(self.dim))) % self.n
+        return np.asarray(self.domain.lower) + idx * self.cell_sizes
 
-        Built once from the element centroids, so it does not depend on how scikit-fem
-        numbers its elements; every (cell, slot) must be hit exactly once.
-        """
-        d, mesh = self.dim, self.mesh
-        centroid = np.stack([mesh.p[k][mesh.t].mean(axis=0) for k in range(d)], axis=1)
-        cell, xi = self.cell_coordinates(centroid)
+    def _slot(self, xi: np.ndarray) -> np.ndarray:
+        """Simplex slot 0..d!-1 within the cell from local coordinates (m, d) -> (m,)."""
+        if self.simplices_per_cell == 1:
+            return np.zeros(len(xi), dtype=np.int64)
+        d = self.dim
+        perms = np.array(list(itertools.permutations(range(d))))
         code = np.zeros(d**d, dtype=np.int64)
-        slot = np.zeros(len(cell), dtype=np.int64)
-        if self.kind == "simplex" and d > 1:
-            perms = np.array(list(itertools.permutations(range(d))))
-            code[_permutation_code(perms, d)] = np.arange(len(perms))
-            slot = code[_permutation_code(np.argsort(-xi, axis=1, kind="stable"), d)]
-        table = np.full((self.n**d, self.simplices_per_cell), -1, dtype=np.int64)
+        code[_permutation_code(perms, d)] = np.arange(len(perms))
+        return code[_permutation_code(np.argsort(-xi, axis=1, kind="stable"), d)]
+
+    @cached_property
+    def element_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """(cell, slot) of every element, each (nel,), found from the element centroids.
+
+        This does not depend on how scikit-fem numbers its elements.
+        """
+        mesh = self.mesh
+        centroid = np.stack([mesh.p[k][mesh.t].mean(axis=0) for k in range(self.dim)], axis=1)
+        cell, xi = self.cell_coordinates(centroid)
+        return cell, self._slot(xi)
+
+    @cached_property
+    def _cell_table(self) -> np.ndarray:
+        """table (n^d, slots): (cell, slot) -> element; every pair must occur exactly once."""
+        cell, slot = self.element_cells
+        table = np.full((self.n**self.dim, self.simplices_per_cell), -1, dtype=np.int64)
         table[cell, slot] = np.arange(len(cell))
         if (table < 0).any():
             raise RuntimeError("mesh is not a Kuhn triangulation of the box cells")
-        return table, code
+        return table
 
-    def locate(self, x: np.ndarray) -> np.ndarray:
-        """Index of an element containing each point of x (m, d) -> (m,), by arithmetic.
+    def locate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(element, cell, slot) containing each point of x (m, d), each (m,), by arithmetic.
 
         Cost O(m d log d); points outside the box get the nearest boundary cell.
         """
-        table, code = self._cell_table
         cell, xi = self.cell_coordinates(x)
-        if self.simplices_per_cell == 1:
-            return table[cell, 0]
-        order = np.argsort(-xi, axis=1, kind="stable")
-        return table[cell, code[_permutation_code(order, self.dim)]]
+        slot = self._slot(xi)
+        return self._cell_table[cell, slot], cell, slot
 
     def boundary_dofs(self, doflocs: np.ndarray) -> np.ndarray:
         """Indices of the DOFs located on dOmega, from their locations (d, N) -> (k,).

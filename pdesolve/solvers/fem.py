@@ -65,7 +65,7 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     u = disc.expand(u_I)
     info = {"h": disc.boxmesh.h, "n": options.n, "element": options.element,
             "mesh": options.mesh, "cell": type(disc.boxmesh.mesh).__name__,
-            "basis": type(disc.basis.elem).__name__, "total_dofs": int(disc.basis.N),
+            "basis": type(disc.tables.elem).__name__, "total_dofs": int(disc.N),
             "intorder": quadrature_order(options.element, options.mesh), **stats}
     history, status, message = [], Status.OK, ""
     if not problem.is_linear:
@@ -79,7 +79,7 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
             message = (f"Newton reached newton_maxiter={options.newton_maxiter} at relative "
                        f"residual {report.residual:.2e} > newton_tol={options.newton_tol:g}")
     seconds = time.perf_counter() - start
-    fn = FEMFunction.from_basis(disc.boxmesh, disc.basis, u)
+    fn = FEMFunction(disc.boxmesh, disc.tables, disc.element_dofs, u)
     logger.info("fem %s n=%d: %d dofs in %.2f s", options.element, options.n,
                 disc.interior.size, seconds)
     return Result("fem", u=fn, grad=fn.grad, dofs=int(disc.interior.size), seconds=seconds,
