@@ -111,7 +111,7 @@ def test_newton_iteration_limit_gives_not_converged():
 
 @pytest.mark.parametrize(("dim", "element"), [(2, "P1"), (2, "P2"), (3, "P1")])
 def test_nonhomogeneous_dirichlet_data(dim, element):
-    """poisson_nd_pinnacle has g = sum sin(pi x_i / 2) != 0: interpolated on dOmega, optimal rate."""
+    """poisson_nd_pinnacle has g = sum sin(pi x_i / 2) != 0: g_h interpolates it, rates optimal."""
     problem = get_problem("poisson_nd_pinnacle", dim=dim)
     ns = (4, 8, 16) if dim == 3 else (8, 16, 32)
     h, l2, _, results = errors_over_levels(problem, ns, element=element)

@@ -71,7 +71,7 @@ class Discretisation:
     u_bc: np.ndarray
 
     @classmethod
-    def build(cls, problem: Problem, element: str, n: int, kind: str) -> "Discretisation":
+    def build(cls, problem: Problem, element: str, n: int, kind: str) -> Discretisation:
         boxmesh = BoxMesh.build(problem.domain, n, kind)
         elem = ELEMENT_TYPES[problem.dim, kind, element]()
         intorder = quadrature_order(element, kind)

@@ -4,7 +4,8 @@ For points x (m, d): find the cell and slot of each point by arithmetic on the
 structured mesh (hence the element K), map to reference coordinates
 X = A_s^{-1} (x - o_c - b_s), and sum the reference basis functions:
 
-    u_h(x) = sum_i c_{dof(K, i)} phi_i(X),   grad u_h(x) = sum_i c_{dof(K, i)} A_s^{-T} grad phi_i(X).
+    u_h(x) = sum_i c_{dof(K, i)} phi_i(X),
+    grad u_h(x) = A_s^{-T} sum_i c_{dof(K, i)} grad phi_i(X).
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class FEMFunction:
             acc = np.zeros((d, len(xs)) if with_grad else len(xs))
             for i in range(self.element_dofs.shape[0]):
                 phi, dphi = self.tables.elem.lbasis(X, i)
-                acc += self.coefficients[self.element_dofs[i, element]] * (dphi if with_grad else phi)
+                coefficient = self.coefficients[self.element_dofs[i, element]]
+                acc += coefficient * (dphi if with_grad else phi)
             if with_grad:  # grad_x = A^{-T} grad_X, applied once to the sum
                 out[start:start + CHUNK] = np.einsum("mji,jm->mi", self.tables.invA[slot], acc)
             else:

@@ -60,7 +60,7 @@ class BoxMesh:
     mesh: skfem.Mesh = field(repr=False)
 
     @classmethod
-    def build(cls, domain: Box, n: int, kind: str) -> "BoxMesh":
+    def build(cls, domain: Box, n: int, kind: str) -> BoxMesh:
         """Mesh the box with n cells per direction (d! Kuhn simplices per cell if simplex)."""
         axes = [np.linspace(a, b, n + 1) for a, b in zip(domain.lower, domain.upper)]
         mesh = MESH_TYPES[domain.dim, kind].init_tensor(*axes)

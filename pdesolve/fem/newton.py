@@ -2,9 +2,10 @@
 
 The discrete solution minimises the Ritz energy over u_h = g_h on dOmega,
 
-    J(u) = int psi(x, grad u) - f u dx,   psi = kappa/p |grad u|^p = kappa/p s^(p/2), s = |grad u|^2,
+    J(u) = int psi(x, grad u) - f u dx,   psi = kappa/p |grad u|^p = kappa/p s^(p/2),
 
-(the density is ``Problem.energy_density``: the line search evaluates J with it).
+with s = |grad u|^2 (the density is ``Problem.energy_density``: the line search
+evaluates J with it).
 Its first and second variations are the Newton residual and Hessian:
 
     J'(u) v      = int kappa s^((p-2)/2) grad u . grad v - f v,

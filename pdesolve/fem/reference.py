@@ -62,7 +62,7 @@ class CellTables:
     load: np.ndarray
 
     @classmethod
-    def build(cls, boxmesh: BoxMesh, elem: skfem.Element, intorder: int) -> "CellTables":
+    def build(cls, boxmesh: BoxMesh, elem: skfem.Element, intorder: int) -> CellTables:
         """Tables for the cells of ``boxmesh`` (all congruent to [0, h_1] x ... x [0, h_d])."""
         lower = np.asarray(boxmesh.domain.lower)
         cell = BoxMesh.build(Box(tuple(lower), tuple(lower + boxmesh.cell_sizes)), 1, boxmesh.kind)
