@@ -82,3 +82,18 @@ def test_registry_and_cli_reject_unknown_names(capsys):
         main(["nope"])
     assert exc.value.code == 2
     assert "unknown experiment 'nope'" in capsys.readouterr().err
+
+
+def run(out_dir, quick):
+    """A stand-in experiment for the command-line test."""
+    report = out_dir / "report.md"
+    report.write_text(f"quick={quick}")
+    return report
+
+
+def test_cli_runs_a_registered_experiment_into_out(tmp_path, monkeypatch):
+    from pdesolve import experiments
+
+    monkeypatch.setitem(experiments.EXPERIMENTS, "stand_in", (__name__, "test stand-in"))
+    assert main(["stand_in", "--quick", "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "report.md").read_text() == "quick=True"
