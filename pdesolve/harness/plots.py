@@ -102,12 +102,21 @@ def _by_series(records: list[dict], keep) -> dict[str, list[dict]]:
     return dict(list(out.items())[:MAX_PANELS])
 
 
+HISTORY_QUANTITIES = ("loss", "energy", "residual", "l2_rel", "h1_rel", "boundary")
+"""History entries drawn when present, in this order (learning rates, penalty weights
+and timings are bookkeeping, not progress)."""
+HISTORY_X = ("step", "iteration", "epoch")
+LINE_STYLES = ("-", "--", ":", "-.", (0, (1, 3)), (0, (5, 1)))
+
+
 def _history_keys(history: list[dict]) -> tuple[str, list[str]]:
-    """x key and the scalar quantities recorded in a history."""
-    x_key = next((k for k in ("step", "iteration", "epoch") if k in history[0]), "")
-    keys = [k for k, v in history[0].items()
-            if k != x_key and isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return x_key, keys
+    """x key and the quantities worth drawing of a history (none for fewer than 2 entries)."""
+    if len(history) < 2:
+        return "", []
+    present = {k for h in history for k, v in h.items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    x_key = next((k for k in HISTORY_X if k in present), "")
+    return x_key, [k for k in HISTORY_QUANTITIES if k in present]
 
 
 def _panels(n: int):
@@ -121,26 +130,32 @@ def _panels(n: int):
 
 
 def plot_histories(records: list[dict], path: Path) -> Path | None:
-    """Training/iteration histories: one panel per series, one line per run and quantity."""
-    groups = _by_series(records, lambda r: r.get("history") and _history_keys(r["history"])[1])
+    """Training/iteration histories: one panel per series, one colour per run, one style per
+    quantity (``HISTORY_QUANTITIES``); symmetric-log axis when a quantity goes negative."""
+    groups = _by_series(records, lambda r: _history_keys(r.get("history") or [])[1])
     if not groups:
         return None
     fig, axes = _panels(len(groups))
     for ax, (label, runs) in zip(axes, groups.items()):
+        negative, styles = False, {}
         for j, r in enumerate(runs):
             x_key, keys = _history_keys(r["history"])
             x = [h.get(x_key, i) for i, h in enumerate(r["history"])]
-            for k, style in zip(keys, ("-", "--", ":", "-.")):
-                y = [h.get(k) for h in r["history"]]
-                y = [np.nan if v is None else v for v in y]
-                ax.plot(x, y, style, color=f"C{j % 10}", label=f"{k}, DOFs {r.get('dofs')}")
-        ax.set_yscale("symlog" if any(v < 0 for r in runs for h in r["history"]
-                                      for v in h.values() if isinstance(v, float)) else "log")
+            for i, k in enumerate(keys):
+                y = np.array([np.nan if h.get(k) is None else h[k] for h in r["history"]], float)
+                negative |= bool(np.nanmin(y, initial=0.0) < 0)
+                styles[k] = LINE_STYLES[HISTORY_QUANTITIES.index(k)]
+                ax.plot(x, y, linestyle=styles[k], color=f"C{j % 10}",
+                        marker="." if len(x) < 20 else None,
+                        label=f"DOFs {r.get('dofs')}, seed {r.get('seed')}" if i == 0 else None)
+        for k, style in styles.items():
+            ax.plot([], [], linestyle=style, color="k", label=k)
+        ax.set_yscale("symlog" if negative else "log")
         ax.set_xlabel(f"{x_key or 'record'} (count)")
-        ax.set_ylabel("loss or error (log scale)")
+        ax.set_ylabel("loss (solver units) or relative error")
         ax.set_title(label, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=6, ncol=2)
     return _save(fig, path)
 
 
