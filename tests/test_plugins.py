@@ -1,5 +1,6 @@
 """New problems without editing pdesolve: a user module, an installed plugin package."""
 
+import csv
 import importlib
 import os
 import shutil
@@ -13,12 +14,54 @@ import numpy as np
 import pytest
 
 from pdesolve import ConfigError
+from pdesolve.cli import main
 from pdesolve.problems import list_problems, refresh_entry_points
 from pdesolve.problems.loading import problem_from_table
 
 REPO = Path(__file__).resolve().parents[1]
 PLUGIN_SRC = Path(__file__).parent / "plugin_pkg"
 CASES = REPO / "cases"
+
+
+def doc_files(path: Path) -> dict[str, str]:
+    """The code blocks of a markdown page whose first line is ``# file: NAME``."""
+    files = {}
+    for block in path.read_text().split("```")[1::2]:
+        body = block.split("\n", 1)[1] if "\n" in block else ""
+        first, _, rest = body.partition("\n")
+        if first.startswith("# file: "):
+            files[first.removeprefix("# file: ").strip()] = rest
+    return files
+
+
+def make_venv(directory: Path) -> Path:
+    """A virtual environment that sees this interpreter's packages; its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
+                    str(directory)], check=True)
+    return directory / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def pip_install(python: Path, source: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps", "--no-build-isolation", "--no-index", str(source)], check=True)
+
+
+def run_case(case: Path, out: Path, python: Path | None = None) -> list[dict]:
+    """``pdesolve run CASE`` (in a subprocess with ``python``); the summary rows, as dicts."""
+    args = ["run", str(case), "--quiet", "--out", str(out)]
+    if python is None:
+        assert main(args) == 0
+    else:
+        proc = subprocess.run([str(python), "-m", "pdesolve.cli", *args], text=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    return summary(out)
+
+
+def summary(out: Path) -> list[dict]:
+    """The rows of ``out/summary.csv``, each a dict."""
+    with (out / "summary.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def test_module_path_from_the_case_file_directory():
@@ -34,13 +77,11 @@ def test_module_path_from_the_case_file_directory():
 
 
 def test_user_module_case_runs(tmp_path):
-    from pdesolve.cli import main
-
     assert main(["run", str(CASES / "user_module.toml"), "--quick", "--quiet",
                  "--out", str(tmp_path)]) == 0
-    rows = (tmp_path / "summary.csv").read_text().splitlines()
-    assert len(rows) == 5 and all(",ok," in r for r in rows[1:])
-    assert all("gaussian_bump" in r for r in rows[1:])
+    rows = summary(tmp_path)
+    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
+    assert all(r["problem"] == "gaussian_bump(dim=2, width=0.3)" for r in rows)
 
 
 def write_module(directory: Path, name: str, body: str) -> Path:
@@ -142,13 +183,8 @@ def test_entry_points_found_by_importlib_metadata(tmp_path):
 
 
 def test_plugin_installed_by_pip_is_listed_and_runs_a_case(tmp_path):
-    src = shutil.copytree(PLUGIN_SRC, tmp_path / "plugin")  # builds write next to the source
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
-                    str(venv)], check=True)
-    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-                    "--no-deps", "--no-build-isolation", "--no-index", str(src)], check=True)
+    python = make_venv(tmp_path / "venv")
+    pip_install(python, shutil.copytree(PLUGIN_SRC, tmp_path / "plugin"))  # builds write there
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     listing = subprocess.run([str(python), "-m", "pdesolve.cli", "list"], env=env, check=True,
                              capture_output=True, text=True).stdout
@@ -171,13 +207,31 @@ def test_plugin_installed_by_pip_is_listed_and_runs_a_case(tmp_path):
         [report]
         plots = []
     """))
-    out = tmp_path / "results"
-    subprocess.run([str(python), "-m", "pdesolve.cli", "run", str(case), "--quiet", "--out",
-                    str(out)], env=env, check=True, capture_output=True, text=True)
-    rows = (out / "summary.csv").read_text().splitlines()
-    header = rows[0].split(",")
-    assert len(rows) == 3
-    for row in rows[1:]:
-        record = dict(zip(header, row.split(",")))
+    rows = run_case(case, tmp_path / "results", python)
+    assert len(rows) == 2
+    for record in rows:
         assert record["status"] == "ok" and record["problem"] == "demo_paraboloid(dim=2)"
         assert float(record["l2_rel"]) < 1e-12  # P2 reproduces the quadratic exactly
+
+
+def test_every_example_of_the_add_your_own_problem_page_runs(tmp_path):
+    files = doc_files(REPO / "docs" / "add-your-own-problem.md")
+    assert len(files) == 8
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "use_my_problem.py"], cwd=tmp_path, env=env,
+                         check=True, capture_output=True, text=True).stdout
+    assert out.startswith("961 unknowns")
+    for case in ("my_case", "formula_case", "source_case"):
+        rows = run_case(tmp_path / f"{case}.toml", tmp_path / f"out_{case}")
+        assert rows and all(r["status"] == "ok" and float(r["l2_rel"]) < 0.1 for r in rows)
+    assert list((tmp_path / "out_source_case" / "reference").glob("formula-*.pkl"))
+    python = make_venv(tmp_path / "venv")
+    pip_install(python, tmp_path / "my_plugin")
+    listing = subprocess.run([str(python), "-m", "pdesolve.cli", "list"], env=env, check=True,
+                             capture_output=True, text=True).stdout
+    assert "cosine_bowl(dim=2)" in listing
+    rows = run_case(tmp_path / "bowl_case.toml", tmp_path / "out_bowl", python)
+    assert len(rows) == 3 and all(r["status"] == "ok" for r in rows)
