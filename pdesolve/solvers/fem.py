@@ -14,8 +14,11 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from ..config import opt
-from ..fem.assembly import Discretisation, quadrature_order
+from ..errors import SolverFailed
+from ..fem.assembly import Discretisation
 from ..fem.evaluate import FEMFunction
 from ..fem.linear import LinearSolver
 from ..fem.newton import PLaplaceEnergy, minimise
@@ -66,8 +69,11 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     info = {"h": disc.boxmesh.h, "n": options.n, "element": options.element,
             "mesh": options.mesh, "cell": type(disc.boxmesh.mesh).__name__,
             "basis": type(disc.tables.elem).__name__, "total_dofs": int(disc.N),
-            "intorder": quadrature_order(options.element, options.mesh), **stats}
+            "intorder": disc.intorder, **stats}
     history, status, message = [], Status.OK, ""
+    if not stats["converged"]:
+        status = Status.NOT_CONVERGED
+        message = f"CG stopped at its iteration limit above tol={options.tol:g}"
     if not problem.is_linear:
         u, report = minimise(PLaplaceEnergy(problem, disc), u, linear,
                              tol=options.newton_tol, maxiter=options.newton_maxiter)
@@ -79,6 +85,8 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
             message = (f"Newton reached newton_maxiter={options.newton_maxiter} at relative "
                        f"residual {report.residual:.2e} > newton_tol={options.newton_tol:g}")
     seconds = time.perf_counter() - start
+    if not np.all(np.isfinite(u)):
+        raise SolverFailed("the FEM solution has NaN/inf values", status="diverged", info=info)
     fn = FEMFunction(disc.boxmesh, disc.tables, disc.element_dofs, u)
     logger.info("fem %s n=%d: %d dofs in %.2f s", options.element, options.n,
                 disc.interior.size, seconds)
