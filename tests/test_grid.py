@@ -147,7 +147,7 @@ def test_result_contract():
 
 def test_bad_options_are_config_errors():
     problem = get_problem("poisson_sine", dim=10)
-    with pytest.raises(ConfigError, match="unknowns"):
+    with pytest.raises(ConfigError, match="grid nodes"):
         solve(problem, "grid", n=10)
     with pytest.raises(ConfigError, match="n"):
         solve(problem, "grid", n=1)

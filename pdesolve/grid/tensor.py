@@ -16,6 +16,9 @@ import scipy.sparse as sp
 from ..domain import Box
 
 CHUNK = 1 << 15
+"""Points per call when sampling a function on a grid."""
+CORNER_TABLE = 1 << 22
+"""Entries of the (points, 2^d) corner-value table per interpolation chunk."""
 
 
 @dataclass(frozen=True)
@@ -84,14 +87,18 @@ class TensorGrid:
         return np.concatenate(out).reshape(shape)
 
     def boundary_values(self, g) -> np.ndarray:
-        """Padded array with g at every boundary node and 0 inside, shape ``self.shape``."""
+        """Padded array with g at every boundary node and 0 inside, shape ``self.shape``.
+
+        Face (j, end) takes the nodes with x_j at that end and interior coordinates in
+        the directions before j, so every boundary node is evaluated once.
+        """
         full = np.zeros(self.shape)
         axes = [self.axis(j) for j in range(self.dim)]
         for j in range(self.dim):
             for end in (0, -1):
-                face = list(axes)
+                face = [a[1:-1] if l < j else a for l, a in enumerate(axes)]
                 face[j] = axes[j][[end]]
-                idx = [slice(None)] * self.dim
+                idx = [slice(1, -1) if l < j else slice(None) for l in range(self.dim)]
                 idx[j] = slice(end, None) if end == -1 else slice(0, 1)
                 full[tuple(idx)] = self.sample(g, face)
         return full
@@ -124,17 +131,25 @@ def interpolate(grid: TensorGrid, values: np.ndarray, x: np.ndarray,
     On the cell containing x with local coordinates s_j in [0, 1],
     v(x) = sum_{b in {0,1}^d} prod_j (b_j s_j + (1 - b_j)(1 - s_j)) v_b; with ``gradient``
     the derivative of that interpolant, (m, d), is returned instead of (m,). Points outside
-    the box are extrapolated from the nearest cell.
+    the box are extrapolated from the nearest cell. Works on chunks of points so that the
+    (points, 2^d) corner table stays near 2^22 entries.
     """
     x = np.asarray(x, dtype=float)
+    step = max(1, CORNER_TABLE >> grid.dim)
+    parts = [_interpolate_chunk(grid, values, x[i:i + step], gradient)
+             for i in range(0, len(x), step)]
+    return np.concatenate(parts) if parts else np.zeros((0, grid.dim) if gradient else 0)
+
+
+def _interpolate_chunk(grid: TensorGrid, values: np.ndarray, x: np.ndarray,
+                       gradient: bool) -> np.ndarray:
     d = grid.dim
     t = (x - np.asarray(grid.domain.lower)) / grid.h
     base = np.clip(np.floor(t).astype(np.int64), 0, np.asarray(grid.n))
     s = t - base
     strides = np.cumprod((1,) + grid.shape[:0:-1])[::-1]
     corners = np.array(np.meshgrid(*[[0, 1]] * d, indexing="ij")).reshape(d, -1).T
-    flat = np.ravel(values)
-    corner_vals = flat[(base @ strides)[:, None] + (corners @ strides)[None, :]]
+    corner_vals = np.ravel(values)[(base @ strides)[:, None] + (corners @ strides)[None, :]]
 
     def contract(deriv_axis: int | None) -> np.ndarray:
         c = corner_vals

@@ -30,7 +30,8 @@ from ..result import Result, Status
 
 log = logging.getLogger(__name__)
 
-MAX_UNKNOWNS = 10**8
+MAX_NODES = 10**8
+"""Largest padded grid, (n + 2)^d nodes (0.8 GB per array)."""
 
 
 @dataclass
@@ -56,9 +57,9 @@ def supports(problem: Problem) -> str | None:
 
 def make_grid(problem: Problem, n: int) -> TensorGrid:
     """The n^d interior-node grid on the problem's box; ConfigError if it is too large."""
-    if float(n) ** problem.dim > MAX_UNKNOWNS:
-        raise ConfigError(f"solver 'grid'.n: n = {n} in d = {problem.dim} gives {n}^{problem.dim} "
-                          f"unknowns; at most {MAX_UNKNOWNS:.0e}")
+    if float(n + 2) ** problem.dim > MAX_NODES:
+        raise ConfigError(f"solver.n: n = {n} in d = {problem.dim} gives (n + 2)^d = "
+                          f"{float(n + 2) ** problem.dim:.2g} grid nodes; at most {MAX_NODES:.0e}")
     return TensorGrid(problem.domain, (n,) * problem.dim)
 
 

@@ -201,8 +201,8 @@ class FemSystem:
     def functions(self):
         from ..fem.evaluate import FEMFunction
 
-        fn = FEMFunction.from_basis(self.disc.boxmesh, self.disc.basis,
-                                    self.disc.expand(self.x.copy()))
+        disc = self.disc
+        fn = FEMFunction(disc.boxmesh, disc.tables, disc.element_dofs, disc.expand(self.x.copy()))
         return fn, fn.grad
 
 
