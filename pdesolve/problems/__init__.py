@@ -1,6 +1,7 @@
-"""Problem interface, registry and built-in problems."""
+"""Problem interface, registry, built-in problems, and problems from case files."""
 
 from .base import Problem, unit_kappa
+from .loading import check_problem, problem_from_table
 from .registry import (
     ENTRY_POINT_GROUP,
     get_problem,
@@ -12,8 +13,10 @@ from .registry import (
 __all__ = [
     "ENTRY_POINT_GROUP",
     "Problem",
+    "check_problem",
     "get_problem",
     "list_problems",
+    "problem_from_table",
     "refresh_entry_points",
     "register_problem",
     "unit_kappa",

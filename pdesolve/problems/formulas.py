@@ -2,8 +2,8 @@
 
 A formula is a string in the coordinates ``x1 .. xd`` (or ``x, y, z`` for d <= 3),
 with ``^`` or ``**`` for powers, implicit multiplication (``3 x2``; function calls
-need parentheses: ``sin(x1)``), the constants
-``pi`` and ``E`` and the elementary functions listed in :data:`FUNCTIONS`.
+need parentheses: ``sin(x1)``), the constants ``pi`` and ``E`` and the elementary
+functions listed in :data:`FUNCTIONS`.
 
 From an exact solution u (and kappa, p) the source term is derived symbolically,
 
@@ -49,8 +49,7 @@ FUNCTIONS = {
 FUNCTIONS["abs"] = sp.Abs
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
 
-_TRANSFORMATIONS = standard_transformations + (
-    implicit_multiplication, convert_xor)
+_TRANSFORMATIONS = standard_transformations + (implicit_multiplication, convert_xor)
 
 
 def coordinate_hint(dim: int | None) -> str:
