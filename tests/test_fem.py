@@ -12,6 +12,7 @@ from pdesolve.domain import Box
 from pdesolve.errors import ConfigError
 from pdesolve.fem.assembly import Discretisation
 from pdesolve.fem.newton import PLaplaceEnergy
+from pdesolve.fem.reference import weighted_laplace, weighted_load
 from pdesolve.metrics import error_metrics
 from pdesolve.problems import get_problem
 from pdesolve.problems.base import Problem
@@ -202,6 +203,22 @@ def test_stiffness_matrix_is_symmetric_positive(problem, element):
     assert abs(A - A.T).max() <= 1e-13 * abs(A).max()
     A_II, _ = disc.condense(A, disc.load())
     assert np.linalg.eigvalsh(A_II.toarray()).min() > 0
+
+
+@pytest.mark.parametrize("mesh", ["simplex", "tensor"])
+@pytest.mark.parametrize("element", ["P1", "P2"])
+def test_cell_table_assembly_matches_scikit_fem(element, mesh):
+    """Stiffness and load from the translated cell tables equal scikit-fem's generic assembly."""
+    problem = _variable_kappa_problem()
+    disc = Discretisation.build(problem, element, 5, mesh)
+    basis = disc.basis
+    A_ref = weighted_laplace.assemble(basis, kappa=disc.kappa_q)
+    b_ref = weighted_load.assemble(basis, f=disc.f_q)
+    A = disc.stiffness()
+    assert abs(A - A_ref).max() <= 1e-12 * abs(A_ref).max()
+    np.testing.assert_allclose(disc.load(), b_ref, rtol=0, atol=1e-13 * abs(b_ref).max())
+    x_ref = np.asarray(basis.global_coordinates()).reshape(2, -1).T
+    np.testing.assert_allclose(disc.quadrature_points, x_ref, atol=1e-14)
 
 
 @pytest.mark.parametrize(("options", "field"), [
