@@ -191,3 +191,17 @@ def test_dirichlet_ansatz_matches_g_on_the_boundary():
     assert torch.allclose(model(y), problem.g(y), atol=1e-14)
     centre = torch.zeros(1, 2, dtype=torch.float64)
     assert float(model.distance(centre)) == 1.0
+
+
+def test_dirichlet_extension_uses_boundary_values_only():
+    """G interpolates g from the faces; it is not g inside (there g is the exact solution)."""
+    problem = get_problem("poisson_sine", dim=2, k=0.5)  # u = sin(pi x/2) sin(pi y/2): g != 0
+    net = build_network("mlp", 2, [8], get_activation("tanh"), dtype=torch.float64)
+    model = DirichletAnsatz(net, problem.domain, problem.g).double()
+    y, _ = BoundarySampler(problem.domain, 40, seed=0, dtype=torch.float64).sample()
+    assert torch.allclose(model.extension(y), problem.g(y), atol=1e-12)
+    inside = torch.tensor([[0.5, 0.5]], dtype=torch.float64)
+    # nearest-face weights 1/4 each: g = 0 on x=0, y=0; sin(pi/4) on x=1 and y=1
+    expected = 2 * math.sin(math.pi / 4) / 4
+    assert float(model.extension(inside)) == pytest.approx(expected, rel=1e-12)
+    assert float(problem.g(inside)) != pytest.approx(expected)

@@ -30,11 +30,16 @@ from ..problems.base import Problem
 
 
 class DirichletAnsatz(nn.Module):
-    """u(x) = g(x) + phi(x) N(x), phi(x) = prod_i 4 (x_i - a_i)(b_i - x_i) / (b_i - a_i)^2.
+    """u(x) = G(x) + phi(x) N(x): the Dirichlet data built in (an output transform).
 
-    phi vanishes on dOmega and is 1 at the centre, so u = g there exactly. ``g`` must be
-    defined (smoothly) inside the box too -- it is for the built-in problems, where g is
-    the exact solution.
+    phi(x) = prod_i 4 (x_i - a_i)(b_i - x_i) / (b_i - a_i)^2 vanishes on dOmega and is 1 at
+    the centre. G extends g from the boundary using boundary values only (never g inside
+    the box, which for manufactured problems is the exact solution): with P_f x the
+    projection of x on face f and d_f its distance,
+
+        G(x) = sum_f w_f(x) g(P_f x),   w_f = (1/d_f) / sum_f' (1/d_f'),
+
+    so G = g on every face (d_f is clamped at 1e-12 times the box size to stay finite).
     """
 
     def __init__(self, net: nn.Module, box: Box, g):
@@ -43,14 +48,27 @@ class DirichletAnsatz(nn.Module):
         self.g = g
         self.register_buffer("lower", torch.tensor(box.lower))
         self.register_buffer("upper", torch.tensor(box.upper))
+        self.tiny = 1e-12 * float(max(box.lengths))
 
     def distance(self, x: torch.Tensor) -> torch.Tensor:
         """phi(x), shape (n,)."""
         span = self.upper - self.lower
         return torch.prod(4 * (x - self.lower) * (self.upper - x) / span**2, dim=1)
 
+    def extension(self, x: torch.Tensor) -> torch.Tensor:
+        """G(x), shape (n,), from g at the projections of x on the 2d faces."""
+        n, d = x.shape
+        faces = torch.cat([self.lower, self.upper])  # face f fixes coordinate f % d
+        axis = torch.arange(2 * d, device=x.device) % d
+        dist = torch.clamp(torch.abs(x[:, axis] - faces), min=self.tiny)  # (n, 2d)
+        projected = x.unsqueeze(1).repeat(1, 2 * d, 1)
+        projected[:, torch.arange(2 * d), axis] = faces
+        values = self.g(projected.reshape(n * 2 * d, d)).reshape(n, 2 * d)
+        inverse = 1.0 / dist
+        return torch.sum(inverse * values, dim=1) / torch.sum(inverse, dim=1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.g(x) + self.distance(x) * self.net(x)
+        return self.extension(x) + self.distance(x) * self.net(x)
 
 
 def value_and_grad(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

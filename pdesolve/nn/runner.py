@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 
@@ -111,7 +110,6 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool) 
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "network": repr(net).replace("\n", " "),
-        "options": dataclasses.asdict(options),
     }
     function = NetworkFunction(model, dtype, device, info)
     return Result(solver=kind, u=function.u, grad=function.grad, dofs=count_parameters(net),
