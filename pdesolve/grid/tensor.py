@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from ..domain import Box
 
-CHUNK = 1 << 15
+CHUNK = 1 << 16
 """Points per call when sampling a function on a grid."""
 CORNER_TABLE = 1 << 22
 """Entries of the (points, 2^d) corner-value table per interpolation chunk."""
@@ -72,19 +72,19 @@ class TensorGrid:
             return None
         return TensorGrid(self.domain, tuple((m - 1) // 2 if m >= 3 else m for m in self.n))
 
-    def points(self, axes: list[np.ndarray]) -> np.ndarray:
-        """The tensor product of coordinate vectors ``axes`` as points (prod len, d), C order."""
-        mesh = np.meshgrid(*axes, indexing="ij")
-        return np.stack([g.ravel() for g in mesh], axis=1)
-
     def sample(self, fn, axes: list[np.ndarray]) -> np.ndarray:
-        """fn on the tensor product of ``axes``, shape (len(axes[0]), ...), in chunks of rows."""
+        """fn on the tensor product of the coordinate vectors ``axes``.
+
+        fn : x (m, d) -> (m,), called on at most CHUNK points at a time (C order).
+        Returns shape (len(axes[0]), ..., len(axes[d-1])).
+        """
         shape = tuple(len(a) for a in axes)
-        rows = [self.points([axes[0][i:i + 1]] + axes[1:]) for i in range(shape[0])]
-        per_chunk = max(1, CHUNK // max(1, len(rows[0])))
-        out = [np.asarray(fn(np.concatenate(rows[i:i + per_chunk])), dtype=float)
-               for i in range(0, shape[0], per_chunk)]
-        return np.concatenate(out).reshape(shape)
+        out = np.empty(int(np.prod(shape)))
+        for start in range(0, out.size, CHUNK):
+            index = np.unravel_index(np.arange(start, min(start + CHUNK, out.size)), shape)
+            x = np.stack([a[i] for a, i in zip(axes, index)], axis=1)
+            out[start:start + len(x)] = np.asarray(fn(x), dtype=float)
+        return out.reshape(shape)
 
     def boundary_values(self, g) -> np.ndarray:
         """Padded array with g at every boundary node and 0 inside, shape ``self.shape``.
