@@ -24,7 +24,7 @@ def interior(problem, rng, n=64):
 
 
 def fd_operator(problem, x, h=1e-3):
-    """-div(kappa |grad u|^(p-2) grad u) from u alone, by nested second-order central differences."""
+    """-div(kappa |grad u|^(p-2) grad u) from u alone, by nested second-order differences."""
     d = x.shape[1]
     eye = np.eye(d) * h
 
@@ -116,9 +116,12 @@ def test_dimension_is_taken_from_dim_box_or_coordinates():
      "problem.exact: unknown symbol 'q'; use x1..x2 (or x, y)"),
     ({"exact": "exp(x1", "dim": 2}, "problem.exact: cannot read 'exp(x1' as a formula (unbalanced"),
     ({"exact": "x1 +* x2"}, "problem.exact: cannot read 'x1 +* x2' as a formula (invalid syntax"),
-    ({"exact": "x1", "kappa": "1 + x3", "dim": 2}, "problem.kappa: x3 is beyond the problem's dimension 2"),
-    ({"exact": "x1", "dim": 2, "box": [[0, 1]] * 3}, "problem.box: has 3 directions but problem.dim = 2"),
-    ({"exact": "1 / (x - 0.5)", "dim": 1}, "problem.exact: not finite on the domain, e.g. at x = (0.5)"),
+    ({"exact": "x1", "kappa": "1 + x3", "dim": 2},
+     "problem.kappa: x3 is beyond the problem's dimension 2"),
+    ({"exact": "x1", "dim": 2, "box": [[0, 1]] * 3},
+     "problem.box: has 3 directions but problem.dim = 2"),
+    ({"exact": "1 / (x - 0.5)", "dim": 1},
+     "problem.exact: not finite on the domain, e.g. at x = (0.5)"),
     ({"exact": "x", "f": "log(y)"}, "problem.f: not finite on the domain"),
     ({"exact": "x", "kappa": "x - 0.5"}, "problem.kappa: must be positive on the domain"),
     ({"f": "1", "dim": 2}, "problem.g: needed when no exact solution is given"),
@@ -178,7 +181,8 @@ def test_source_only_problem_is_measured_against_a_cached_reference(tmp_path, mo
     assert np.array_equal(u(x), u2(x)) and np.array_equal(grad(x), grad2(x))
     other = problem_from_table({"f": "1", "g": "0", "dim": 2})
     assert reference.reference_key(other, **coarse) != cached.stem.split("-")[1]
-    assert reference.reference_settings(problem_from_table({"f": "1", "g": "0", "dim": 5}))[0] == "grid"
+    five_d = problem_from_table({"f": "1", "g": "0", "dim": 5})
+    assert reference.reference_settings(five_d) == ("grid", {"n": 17})
 
 
 @pytest.mark.parametrize("kind,options,expected", [

@@ -132,12 +132,14 @@ def user_modules(tmp_path_factory):
 
 
 @pytest.mark.parametrize("table,message", [
-    ({"module": "no_such_module_xyz", "name": "a"}, "problem.module: no module named 'no_such_module_xyz'"),
+    ({"module": "no_such_module_xyz", "name": "a"},
+     "problem.module: no module named 'no_such_module_xyz'"),
     ({"module": "missing/file.py"}, "problem.module: file 'missing/file.py' not found"),
     ({"module": "broken.py"}, "problem.module: importing 'broken.py' failed: ZeroDivisionError"),
     ({"module": "empty.py"}, "problem.name: needed to choose a problem of"),
     ({"module": "ok.py", "name": "tmp_ok", "colour": 1}, "problem: unknown parameter 'colour'"),
-    ({"module": "ok.py", "name": "tmp_ok", "scale": -1}, "problem: building 'tmp_ok' with {'scale': -1} failed: ValueError"),
+    ({"module": "ok.py", "name": "tmp_ok", "scale": -1},
+     "problem: building 'tmp_ok' with {'scale': -1} failed: ValueError"),
     ({"name": 3}, "problem.name: expected a non-empty string"),
     ({"dim": 2}, 'problem: give name = "..."'),
 ])
@@ -152,8 +154,10 @@ def fake_site(root: Path) -> Path:
     (METADATA, entry_points.txt), as pip writes them; plus a plugin that cannot load."""
     site = root / "site"
     shutil.copytree(PLUGIN_SRC / "pdesolve_demo_plugin", site / "pdesolve_demo_plugin")
-    for dist, entry in [("pdesolve_demo_plugin-0.1.0", "demo_paraboloid = pdesolve_demo_plugin:paraboloid"),
-                        ("broken_plugin-0.1.0", "demo_broken = no_such_plugin_module:factory")]:
+    for dist, entry in [
+        ("pdesolve_demo_plugin-0.1.0", "demo_paraboloid = pdesolve_demo_plugin:paraboloid"),
+        ("broken_plugin-0.1.0", "demo_broken = no_such_plugin_module:factory"),
+    ]:
         info = site / f"{dist}.dist-info"
         info.mkdir()
         name, version = dist.rsplit("-", 1)

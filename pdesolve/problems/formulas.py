@@ -139,7 +139,8 @@ def coordinates_used(text) -> int:
     """
     if not isinstance(text, str):
         return 0
-    index = {str(s): i + 1 for i, s in enumerate(COORDINATES)} | {c: i + 1 for i, c in enumerate("xyz")}
+    index = {str(s): i + 1 for i, s in enumerate(COORDINATES)}
+    index.update({c: i + 1 for i, c in enumerate("xyz")})
     return max((index.get(t.string, 0) for t in _tokens(text) if t.type == tokenize.NAME),
                default=0)
 
