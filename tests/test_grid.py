@@ -55,10 +55,10 @@ def test_multigrid_keeps_cg_iterations_flat():
         grid = TensorGrid(Box.cube(2), (n, n))
         coeffs = stencil.kappa_edges(grid, lambda x: 2 + np.sin(3 * np.pi * x[:, 0]))
         its.append(_iterations(grid, coeffs))
-        if n in (31, 127):
+        if n <= 63:
             bare.append(_iterations(grid, coeffs, multigrid=False))
     assert max(its) <= 12 and its[-1] <= its[0] + 2
-    assert bare[1] > 3 * bare[0]
+    assert bare[1] > 1.7 * bare[0]  # unpreconditioned: ~ sqrt(cond) ~ n
 
 
 def test_multigrid_iterations_flat_in_5d():

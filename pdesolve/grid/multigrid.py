@@ -62,20 +62,19 @@ class Multigrid:
     Parameters
     ----------
     grid : the finest grid; coeffs : its edge coefficients (stencil.EdgeField).
-    matrix : A on the finest grid if already assembled.
     degree : Chebyshev degree of each pre- and post-smoothing.
     coarsest : coarsen until at most this many unknowns, then solve by sparse LU.
     """
 
-    def __init__(self, grid: TensorGrid, coeffs: stencil.EdgeField,
-                 matrix: sp.csr_matrix | None = None, degree: int = 2,
+    def __init__(self, grid: TensorGrid, coeffs: stencil.EdgeField, degree: int = 2,
                  coarsest: int = COARSEST):
         self.degree = degree
+        # D^{-1} A of the modes the coarse grid cannot represent (some theta_j >= pi/2)
+        # lies in [1/d, 2]; a little margin for the non-nested levels
         self.lower = 0.9 / grid.dim
         self.levels: list[Level] = []
         while True:
-            a = matrix if matrix is not None else stencil.assemble(grid, coeffs)
-            matrix = None
+            a = stencil.assemble(grid, coeffs)
             self.levels.append(Level(grid, a, 1.0 / a.diagonal()))
             coarse = grid.coarsened()
             if grid.unknowns <= coarsest or coarse is None:
