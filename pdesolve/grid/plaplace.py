@@ -63,11 +63,7 @@ class PLaplaceEnergy:
                  boundary: np.ndarray):
         self.grid, self.p, self.f, self.boundary = grid, p, f.ravel(), boundary
         self.weight = [k ** (2 / p) for k in kappa]
-
-    def _pad(self, u: np.ndarray, boundary: np.ndarray | None) -> np.ndarray:
-        padded = np.zeros(self.grid.shape) if boundary is None else boundary.copy()
-        padded[self.grid.interior] = u.reshape(self.grid.n)
-        return padded
+        self._zero = np.zeros(grid.shape)
 
     def _diffs(self, padded: np.ndarray) -> list[np.ndarray]:
         return [np.diff(padded, axis=j) / self.grid.h[j] for j in range(self.grid.dim)]
@@ -98,7 +94,7 @@ class PLaplaceEnergy:
         return out.ravel()
 
     def _state(self, u: np.ndarray):
-        d = self._diffs(self._pad(u, self.boundary))
+        d = self._diffs(self.grid.fill(self.boundary, u))
         s = self._cells([w * dj**2 for w, dj in zip(self.weight, d)])
         return d, s
 
@@ -127,7 +123,7 @@ class PLaplaceEnergy:
         wd = [w * dj for w, dj in zip(self.weight, d)]
 
         def matvec(v):
-            dv = self._diffs(self._pad(np.ravel(v), None))
+            dv = self._diffs(self.grid.fill(self._zero, v))
             linear = self._divergence([aj * dvj for aj, dvj in zip(weights, dv)])
             t = coef * self._cells([w * dvj for w, dvj in zip(wd, dv)])
             rank_one = self._divergence([w * self._spread(t, j) for j, w in enumerate(wd)])
@@ -138,8 +134,9 @@ class PLaplaceEnergy:
 
 
 def newton(energy: PLaplaceEnergy, u0: np.ndarray, *, tol: float, max_iter: int,
-           cg_tol: float, cg_maxiter: int) -> tuple[np.ndarray, list[dict], bool]:
-    """Minimise J by Newton's method with Armijo backtracking; CG + multigrid inside.
+           cg_tol: float, cg_maxiter: int,
+           multigrid: bool = True) -> tuple[np.ndarray, list[dict], bool]:
+    """Minimise J by Newton's method with Armijo backtracking; CG (+ multigrid on K(u)).
 
     Each step solves H delta = -grad J to the forcing tolerance min(0.1, ||g|| / ||g_0||)
     (not below ``cg_tol``), then halves alpha from 1 until
@@ -158,11 +155,13 @@ def newton(energy: PLaplaceEnergy, u0: np.ndarray, *, tol: float, max_iter: int,
             return u, history, True
         if step == max_iter:
             break
-        floor = 1e-6 * max(float(np.max(w)) for w in a)
-        mg = Multigrid(energy.grid, [np.maximum(w, floor) for w in energy.interior_edges(a)])
+        precond = None
+        if multigrid:  # K(u) vanishes where grad u does: a floor keeps the V-cycle SPD
+            floor = 1e-6 * max(float(np.max(w)) for w in a)
+            precond = Multigrid(energy.grid, [np.maximum(w, floor)
+                                              for w in energy.interior_edges(a)]).operator()
         forcing = max(min(0.1, gnorm / g0), cg_tol)
-        delta, its, _ = pcg(energy.hessian(u, a), -g, mg.operator(), rtol=forcing,
-                            maxiter=cg_maxiter)
+        delta, its, _ = pcg(energy.hessian(u, a), -g, precond, rtol=forcing, maxiter=cg_maxiter)
         slope = float(g @ delta)
         j0, alpha = entry["energy"], 1.0
         if -slope > 1e3 * np.finfo(float).eps * abs(j0):

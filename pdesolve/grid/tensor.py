@@ -66,6 +66,12 @@ class TensorGrid:
         """Index of the interior block of a padded array."""
         return (slice(1, -1),) * self.dim
 
+    def fill(self, padded: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """A copy of the padded array with its interior replaced by u ((N,) or shape n)."""
+        out = padded.copy()
+        out[self.interior] = np.reshape(u, self.n)
+        return out
+
     def coarsened(self) -> TensorGrid | None:
         """The next multigrid level: n_j -> (n_j - 1) // 2 where n_j >= 3; None if none can."""
         if max(self.n) < 3:

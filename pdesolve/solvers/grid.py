@@ -89,12 +89,6 @@ def solve_linear(grid: TensorGrid, coeffs: stencil.EdgeField, rhs: np.ndarray,
     return u, its, ok, levels
 
 
-def _pad(grid: TensorGrid, boundary: np.ndarray, u: np.ndarray) -> np.ndarray:
-    padded = boundary.copy()
-    padded[grid.interior] = u.reshape(grid.n)
-    return padded
-
-
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Solve the problem on the n^d grid; see the module docstring for the method."""
     start = time.perf_counter()
@@ -112,14 +106,15 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     if nonlinear:
         u, history, newton_ok = newton(energy, u, tol=options.newton_tol,
                                        max_iter=options.max_newton, cg_tol=options.tol,
-                                       cg_maxiter=options.maxiter)
+                                       cg_maxiter=options.maxiter,
+                                       multigrid=options.preconditioner == "multigrid")
         info["newton_iterations"] = len(history) - 1
         info["cg_iterations"] += [h["cg_iterations"] for h in history if "cg_iterations" in h]
         info["line_search_steps"] = [h["step_length"] for h in history if "step_length" in h]
         converged = converged and newton_ok
     if not np.all(np.isfinite(u)):
         raise SolverFailed("grid solver produced non-finite values", status="diverged", info=info)
-    values = _pad(grid, boundary, u)
+    values = grid.fill(boundary, u)
     seconds = time.perf_counter() - start
     log.info("grid solve n=%d d=%d: %.3f s, CG iterations %s", options.n, grid.dim, seconds,
              info["cg_iterations"])

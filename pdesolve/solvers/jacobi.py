@@ -147,9 +147,7 @@ class GridSystem:
         """A^{-1} b as a padded array (multigrid CG to rtol 1e-13)."""
         u, *_ = solve_linear(self.grid, self.coeffs, self.rhs,
                              GridOptions(n=self.grid.n[0], tol=1e-13))
-        padded = self.boundary.copy()
-        padded[self.grid.interior] = u.reshape(self.grid.n)
-        return padded
+        return self.grid.fill(self.boundary, u)
 
     def functions(self):
         """(u, grad) of the current iterate: the multilinear interpolant."""
