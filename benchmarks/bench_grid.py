@@ -13,6 +13,7 @@ Prints the times, iteration counts, peak memory and the ratio grid / bare from t
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import resource
 import subprocess
@@ -76,6 +77,7 @@ def main() -> None:
     if args.part:
         print(json.dumps({"bare": bare, "grid": grid}[args.part](args.n)))
         return
+    print("load average (1, 5, 15 min): %.1f %.1f %.1f" % os.getloadavg())
     base, ours = _child("bare", args.n), _child("grid", args.n)
     print(f"bare scipy CG, n={args.n}: {base['seconds']:.2f} s, {base['iterations']} iterations, "
           f"CSR {base['csr_mb']:.0f} MB, peak {base['peak_mb']:.0f} MB")

@@ -12,6 +12,7 @@ sweep and the ratios from the same run.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -40,6 +41,7 @@ def main() -> None:
     parser.add_argument("--sweeps", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    print("load average (1, 5, 15 min): %.1f %.1f %.1f" % os.getloadavg())
     problem = get_problem("poisson_multifreq_1d")
     grid = make_grid(problem, 999)
     coeffs, f, boundary = linear_system(problem, grid)
