@@ -61,6 +61,13 @@ def test_multigrid_keeps_cg_iterations_flat():
     assert bare[1] > 1.7 * bare[0]  # unpreconditioned: ~ sqrt(cond) ~ n
 
 
+@pytest.mark.parametrize("length", [1.0, 10.0])
+def test_multigrid_semicoarsens_a_stretched_box(length):
+    grid = TensorGrid(Box((0.0, 0.0), (1.0, length)), (127, 127))
+    coeffs = stencil.kappa_edges(grid, None)
+    assert _iterations(grid, coeffs) <= 10
+
+
 def test_multigrid_iterations_flat_in_5d():
     problem = get_problem("plaplace_5d")
     its = [solve(problem, "grid", n=n).info["cg_iterations"][0] for n in (7, 9, 11)]

@@ -73,10 +73,17 @@ class TensorGrid:
         return out
 
     def coarsened(self) -> TensorGrid | None:
-        """The next multigrid level: n_j -> (n_j - 1) // 2 where n_j >= 3; None if none can."""
-        if max(self.n) < 3:
+        """The next multigrid level, or None if no direction can be coarsened.
+
+        n_j -> (n_j - 1) // 2 in the directions with n_j >= 3 and h_j < 2 min_l h_l: the
+        strongly coupled ones (semi-coarsening on stretched boxes, where a point smoother
+        cannot smooth across the weakly coupled directions).
+        """
+        strong = [m >= 3 and hj < 2 * self.h.min() for m, hj in zip(self.n, self.h)]
+        if not any(strong):
             return None
-        return TensorGrid(self.domain, tuple((m - 1) // 2 if m >= 3 else m for m in self.n))
+        return TensorGrid(self.domain, tuple((m - 1) // 2 if s else m
+                                             for m, s in zip(self.n, strong)))
 
     def sample(self, fn, axes: list[np.ndarray]) -> np.ndarray:
         """fn on the tensor product of the coordinate vectors ``axes``.
