@@ -43,8 +43,12 @@ def test_pinn_small_run_with_adam_then_lbfgs():
 
 def test_mscale_uses_the_staircase_and_float64():
     problem = get_problem("poisson_sin_prod", dim=2, mu=3.0)
-    result = solve(problem, "deep_ritz", **FAST, network="mscale2", scales=[1, 2, 4],
-                   activation="s2relu", steps=100, dtype="float64")
+    result = solve(problem, "deep_ritz", **dict(FAST, widths=[8, 8]), network="mscale2",
+                   scales=[1, 2, 4], activation="s2relu", steps=40, dtype="float64",
+                   freq_history=True,
+                   freq_count=3)
+    bands = result.history[-1]["freq_err"]
+    assert len(bands) == 3 and all(label.startswith("|k| in") for label in bands)
     betas = [h["beta"] for h in result.history]
     assert betas[0] == 1000.0 and betas[-1] == 500 * 1000.0
     assert result.info["beta_schedule"] == "staircase" and result.info["dtype"] == "float64"

@@ -32,7 +32,7 @@ class FrequencyProbe:
 
     def __init__(self, problem: Problem, count: int):
         d = problem.dim
-        points = FREQ_GRID_POINTS.get(d, max(9, int(round(2**16 ** (1 / d)))))
+        points = FREQ_GRID_POINTS.get(d, max(9, round((2**16) ** (1 / d))))
         self.x, self.shape = spectral.tensor_grid(problem.domain, points)
         self.reference = np.asarray(problem.exact(self.x)).reshape(self.shape)
         self.count = count
