@@ -30,6 +30,18 @@ EXPERIMENTS: dict[str, tuple[str, str]] = {
         "pdesolve.experiments.relu_knots",
         "where a trained shallow ReLU network puts its knots on arctan(25x)",
     ),
+    "fprinciple": (
+        "pdesolve.experiments.fprinciple",
+        "Jacobi vs Deep Ritz per frequency, and the network-then-Jacobi hybrid (arXiv 1901.06523)",
+    ),
+    "mscale_paper": (
+        "pdesolve.experiments.mscale_paper",
+        "MscaleDNN-2 vs a plain ReLU network, Deep Ritz on two 2-D tests (arXiv 2007.11207)",
+    ),
+    "plaplace5d": (
+        "pdesolve.experiments.plaplace5d",
+        "5-D p-Laplacian: MscaleDNN-1 (s2ReLU, sReLU, tanh) vs the grid solver (arXiv 2009.14597)",
+    ),
 }
 
 

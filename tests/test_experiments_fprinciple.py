@@ -1,0 +1,34 @@
+"""Experiment 1 (arXiv 1901.06523): opposite frequency orders of Jacobi and a network; hybrid."""
+
+import numpy as np
+
+from pdesolve.experiments import fprinciple as fp
+from pdesolve.problems.registry import get_problem
+from pdesolve.solvers import solve
+
+PROBLEM = get_problem("poisson_multifreq_1d")
+
+
+def test_jacobi_high_first_network_low_first():
+    size = fp.QUICK
+    jacobi = solve(PROBLEM, "jacobi", n=size["n"], sweeps=size["jacobi_sweeps"],
+                   record_every=size["jacobi_record"])
+    network = fp.train_network(PROBLEM, size["n"], size["Ms"][-1], size["log_every"])
+    orders = fp.frequency_orders(jacobi.history, network.history)
+    assert set(orders["jacobi"]) == {"k=1", "k=8"}
+    # Jacobi: the high peak converges, the low one does not (within the quick budget)
+    assert orders["jacobi"]["k=8"] is not None and orders["jacobi"]["k=1"] is None
+    # network: the low peak converges, the high one does not
+    assert orders["network"]["k=1"] is not None and orders["network"]["k=8"] is None
+
+
+def test_jacobi_continuation_starts_from_the_given_iterate():
+    n = 99
+    exact = PROBLEM.exact(fp.nodes(n))
+    trace = fp.jacobi_trace(PROBLEM, n, exact[1:-1], max_sweeps=10, batch=5, target=0.0)
+    # from the exact nodal values the error is the discretisation error at once (O(h^2))
+    assert trace["max_err"][0] == 0.0
+    assert 0 < trace["max_err"][-1] < 1e-2
+    cold = fp.jacobi_trace(PROBLEM, n, None, max_sweeps=10, batch=5, target=0.0)
+    assert cold["max_err"][-1] > 0.3
+    assert fp.time_to(cold, 1e-12) == np.inf

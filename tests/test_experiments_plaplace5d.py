@@ -1,0 +1,33 @@
+"""Experiment 3 (arXiv 2009.14597, Ex. 4.6): the 5-D p-Laplacian, networks vs grid, quick run."""
+
+import numpy as np
+
+from pdesolve.experiments import plaplace5d as pl
+
+
+def test_mscale1_scales_follow_the_authors_driver():
+    assert pl.mscale1_scales(1000)[:4] == [1.0, 1.0, 2.0, 3.0]
+    assert len(pl.mscale1_scales(1000)) == 100 and pl.mscale1_scales(1000)[-1] == 99.0
+
+
+def test_paper_errors_are_a_ratio_of_squares():
+    x = np.random.default_rng(1).random((1600, 5))
+    u = lambda y: np.prod(np.sin(np.pi * y), axis=1)  # noqa: E731
+    errs = pl.paper_errors(1.1 * u(x), u(x))
+    # u_h = 1.1 u: MSE = 0.01 mean u^2, REL = 0.01 exactly (no square root)
+    assert abs(errs["rel"] - 0.01) < 1e-12
+    assert abs(errs["mse"] - 0.01 * np.mean(u(x) ** 2)) < 1e-15
+
+
+def test_quick_run_writes_report_networks_and_grid(tmp_path):
+    report = pl.run(tmp_path, quick=True)
+    text = report.read_text()
+    assert text.count("| s2relu |") == 3 and "| tanh |" in text and "| srelu |" in text
+    grid_rows = [line for line in text.splitlines() if line.startswith("| 2 | ")
+                 or line.startswith("| 3 | ")]
+    assert len(grid_rows) == len(pl.QUICK["grid_n"][2]) + len(pl.QUICK["grid_n"][3])
+    # the grid converges: the finer p = 2 grid has the smaller error
+    errs = [float(r.split("|")[5]) for r in grid_rows[:2]]
+    assert errs[1] < errs[0]
+    for png in ("histories.png", "error_vs_dofs_time.png"):
+        assert (tmp_path / png).stat().st_size > 1000
