@@ -33,7 +33,7 @@ class Options:
     """Options of the FEM solver (case-file keys of a ``kind = "fem"`` table)."""
 
     element: Literal["P1", "P2"] = opt("P1", help="Lagrange degree (Q1/Q2 on tensor meshes)")
-    n: int = opt(16, min=1, help="elements per direction")
+    n: int = opt(16, min=1, help="cells per direction (d! simplices each on simplex meshes)")
     mesh: Literal["simplex", "tensor"] = opt(
         "simplex", help="interval/triangle/tetrahedron or interval/quadrilateral/hexahedron")
     linear_solver: Literal["auto", "direct", "amg"] = opt(
