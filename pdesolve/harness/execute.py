@@ -149,6 +149,7 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
     cache_dir : where a reference solution may be cached (problems without exact solution).
     """
     limit_threads(threads)
+    load_before = os.getloadavg()[0]
     module = importlib.import_module(spec.module)
     problem = build_problem(spec.problem, spec.base_dir, spec.evaluation["seed"])
     record = {
@@ -176,6 +177,8 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
         "threads": int(info.get("threads") or _threads_used(threads)),
         "thread_limit": threads, "device": str(info.get("device", "cpu")),
         "concurrent": concurrent, "host": platform.node(), "pid": os.getpid(),
+        # 1-minute load average of the host around the run: other users' work slows it too
+        "load_average": [load_before, os.getloadavg()[0]], "cpu_count": os.cpu_count(),
         "versions": library_versions(),
     }
     return clean(record)

@@ -89,10 +89,14 @@ def _environment(records: list[dict]) -> list[str]:
     devices = sorted({e.get("device", "cpu") for e in envs})
     concurrent = sum(bool(e.get("concurrent")) for e in envs)
     versions = envs[-1].get("versions", {}) if envs else {}
+    loads = [x for e in envs for x in e.get("load_average", [])]
+    cpus = next((e["cpu_count"] for e in envs if e.get("cpu_count")), None)
+    load = (f" Host load average during the runs: {min(loads):.1f} to {max(loads):.1f} on "
+            f"{cpus} CPUs." if loads and cpus else "")
     return ["", "## Environment", "",
             f"Threads per run: {', '.join(map(str, threads)) or 'unknown'}; devices: "
             f"{', '.join(devices)}; runs that shared the machine with other runs: {concurrent} of "
-            f"{len(records)} (their wall times are not comparable to serial ones).", "",
+            f"{len(records)} (their wall times are not comparable to serial ones).{load}", "",
             "Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))]
 
 
