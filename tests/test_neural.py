@@ -145,3 +145,19 @@ def test_same_seed_same_numbers():
     x = np.linspace(0, 1, 9)[:, None]
     np.testing.assert_array_equal(a.u(x), b.u(x))
     assert not np.array_equal(a.u(x), c.u(x))
+
+
+def test_time_budget_stops_training_with_a_usable_result():
+    problem = get_problem("poisson_sine", dim=1)
+    result = solve(problem, "deep_ritz", **FAST, steps=10**6, max_seconds=0.3)
+    assert result.status is Status.OK and "max_seconds" in result.info["stop_reason"]
+    assert 0 < result.info["steps"] < 10**6 and result.history[-1]["step"] == result.info["steps"]
+
+
+def test_lbfgs_alone_and_progress_bar(capsys):
+    problem = get_problem("poisson_sine", dim=1)
+    result = solve(problem, "pinn", **FAST, optimizer="lbfgs", steps=40, progress=True,
+                   batch_interior=64)
+    assert result.history[-1]["l2_rel"] < 0.5 * result.history[0]["l2_rel"]
+    assert result.history[-1]["lr"] is None
+    assert "pinn" in capsys.readouterr().err

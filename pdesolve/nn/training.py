@@ -120,7 +120,8 @@ class Trainer:
     @property
     def lr(self) -> float | None:
         """Adam's current learning rate; None in the L-BFGS phase."""
-        return self.adam.param_groups[0]["lr"] if self.step <= self.adam_steps else None
+        in_adam = self.adam_steps > 0 and self.step <= self.adam_steps
+        return self.adam.param_groups[0]["lr"] if in_adam else None
 
     def _evaluate(self, batch, step: int) -> torch.Tensor:
         x, y, wy = batch
