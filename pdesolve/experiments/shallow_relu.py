@@ -250,24 +250,15 @@ def _fmt(pair) -> str:
 
 
 def _table_markdown(ours: dict, ns: tuple[int, int]) -> str:
-    header = ["basis", "knots"] + [
-        f"{p} n={n} ({who})"
-        for p in ("float32", "float64")
-        for n in ns
-        for who in ("ours", "paper")
-    ]
-    published_column = {
-        (p, n): 2 * j + (n == 1000)
-        for j, p in enumerate(("float32", "float64"))
-        for n in (100, 1000)
-    }
-    columns = [(p, n) for p in ("float32", "float64") for n in ns]
+    columns = [(j, p, n) for j, p in enumerate(("float32", "float64")) for n in ns]
+    header = ["basis", "knots"]
+    header += [f"{p} n={n} ({who})" for _, p, n in columns for who in ("ours", "paper")]
     rows = []
     for key, values in ours.items():
         cells = []
-        for column, pair in zip(columns, values):
-            paper = published_column.get(column)
-            cells += [_fmt(pair), "-" if paper is None else _fmt(PUBLISHED[key][paper])]
+        for (j, _, n), pair in zip(columns, values):
+            published = n in (100, 1000)
+            cells += [_fmt(pair), _fmt(PUBLISHED[key][2 * j + (n == 1000)]) if published else "-"]
         rows.append(list(key) + cells)
     return markdown_table(header, rows)
 
