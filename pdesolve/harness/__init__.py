@@ -4,7 +4,8 @@ Modules, in the order data flows: :mod:`.case` (read and check a case file),
 :mod:`.sweep` (expand sweeps into run specifications with stable ids),
 :mod:`.execute` (one run: solve, measure errors, build the record),
 :mod:`.runner` (serial, process-pool or Dask execution, skipping finished runs),
-:mod:`.store` (atomic JSON records), :mod:`.summary` (tables and rates),
+:mod:`.store` (atomic JSON records), :mod:`.slices` (solution samples for plots),
+:mod:`.summary` (tables and rates),
 :mod:`.plots` (figures) and :mod:`.report` (summary.csv, report.md, figures).
 """
 
