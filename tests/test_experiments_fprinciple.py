@@ -25,10 +25,12 @@ def test_jacobi_high_first_network_low_first():
 def test_jacobi_continuation_starts_from_the_given_iterate():
     n = 99
     exact = PROBLEM.exact(fp.nodes(n))
-    trace = fp.jacobi_trace(PROBLEM, n, exact[1:-1], max_sweeps=10, batch=5, target=0.0)
-    # from the exact nodal values the error is the discretisation error at once (O(h^2))
+    # target -1: never stop before max_sweeps
+    trace = fp.jacobi_trace(PROBLEM, n, exact[1:-1], max_sweeps=10, batch=5, target=-1.0)
+    # from the exact nodal values the error grows to the discretisation error (O(h^2))
     assert trace["max_err"][0] == 0.0
     assert 0 < trace["max_err"][-1] < 1e-2
-    cold = fp.jacobi_trace(PROBLEM, n, None, max_sweeps=10, batch=5, target=0.0)
+    cold = fp.jacobi_trace(PROBLEM, n, None, max_sweeps=10, batch=5, target=-1.0)
     assert cold["max_err"][-1] > 0.3
+    assert trace["sweeps"][-1] == cold["sweeps"][-1] == 10
     assert fp.time_to(cold, 1e-12) == np.inf

@@ -52,7 +52,7 @@ NETWORK = {"widths": [32, 32], "activation": "tanh", "sampler": "grid", "beta": 
 
 FULL = {"n": 999, "jacobi_sweeps": 200_000, "jacobi_record": 1000, "Ms": [250, 500, 1000, 2000],
         "log_every": 50, "max_sweeps": 3_000_000, "batch": 2000}
-QUICK = {"n": 399, "jacobi_sweeps": 40_000, "jacobi_record": 500, "Ms": [150, 300],
+QUICK = {"n": 399, "jacobi_sweeps": 8000, "jacobi_record": 200, "Ms": [200, 600],
          "log_every": 25, "max_sweeps": 600_000, "batch": 1000}
 
 
