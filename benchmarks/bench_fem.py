@@ -51,7 +51,8 @@ def run_pdesolve(dim: int, n: int) -> dict:
     end = time.perf_counter()
     return {"dofs": result.dofs, "l2_rel": metrics["l2_rel"], "solve_s": solved - start,
             "error_s": end - solved, "total_s": end - start,
-            "cg_iterations": result.info["cg_iterations"]}
+            "cg_iterations": result.info["cg_iterations"],
+            **{f"{k}_s": v for k, v in result.info["timings"].items()}}
 
 
 def run_bare(dim: int, n: int) -> dict:
