@@ -49,10 +49,11 @@ PROBLEMS = {
 SCALES = [1.0, 2.0, 4.0, 8.0, 16.0]
 
 FULL = {"width": 200, "interior": 1000, "boundary": 800, "steps": 3000, "log_every": 100,
-        "workers": 4}
+        "workers": 4, "cells": None}
 """Paper: width 1000 (MscaleDNN subnetworks 200), 5000 + 4000 points per step."""
 
-QUICK = {"width": 20, "interior": 200, "boundary": 100, "steps": 60, "log_every": 20, "workers": 1}
+QUICK = {"width": 20, "interior": 200, "boundary": 100, "steps": 60, "log_every": 20, "workers": 1,
+         "cells": 20}
 
 COMMON = {"lr": 1e-3, "lr_decay": 5e-5, "beta": 1e3, "beta_schedule": "constant",
           "monitor_points": 4096, "threads": 1, "seed": 0}
@@ -164,7 +165,8 @@ def run(out_dir: Path, quick: bool = False) -> Path:
     configs = networks(size)
     problems = {name: get_problem(pname, dim=2, **params)
                 for name, (pname, params) in PROBLEMS.items()}
-    points = evaluation_points(problems[next(iter(PROBLEMS))].domain, seed=0)
+    points = evaluation_points(problems[next(iter(PROBLEMS))].domain, seed=0,
+                               cells=size["cells"])
     jobs = [{"problem": pname, "params": {"dim": 2, **params}, "label": label,
              "options": opts, "points": points, "probes": {"slice": slice_points()}}
             for pname, params in PROBLEMS.values() for label, opts in configs.items()]
