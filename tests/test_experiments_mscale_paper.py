@@ -19,7 +19,7 @@ def test_networks_keep_the_papers_shapes():
 def test_quick_run_writes_report_with_four_finite_errors(tmp_path):
     report = mp.run(tmp_path, quick=True)
     text = report.read_text()
-    rows = [line for line in text.splitlines() if line.startswith("| A:") or line.startswith("| B:")]
+    rows = [line for line in text.splitlines() if line.startswith(("| A:", "| B:"))]
     assert len(rows) == 4
     for row in rows:
         l2 = float(row.split("|")[4])

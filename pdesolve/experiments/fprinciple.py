@@ -223,12 +223,13 @@ def run(out_dir: Path, quick: bool = False) -> Path:
     if time_to(best["trace"]) < t_jacobi:
         verdict = "The hybrid beats both pure methods, as the paper reports."
     else:
+        sweeps_per_step = best["net_seconds"] / best["M"] / (t_jacobi / jacobi["sweeps"][-1])
         verdict = (
             "**Not reproduced here:** the exact solution is odd, so Jacobi from u = 0 never "
             "meets the slowest eigenmode k = 1 (its amplitude is zero) and is limited by k = 2; "
             "the network's error has an even part, which puts mode 1 back with an amplitude "
             "that costs Jacobi more sweeps than the network saved on mode 2. A network step "
-            f"costs about {best['net_seconds'] / best['M'] / (t_jacobi / jacobi['sweeps'][-1]):.0f} "
+            f"costs about {sweeps_per_step:.0f} "
             "Jacobi sweeps on this CPU, so the network must win on the low modes by a large "
             "margin in few steps, and at this size it does not.")
     quick_note = (f"\n\nQUICK RUN: n = {size['n']} (not the paper's 999), short training."
