@@ -3,7 +3,9 @@
 Both solve -Lap u = 2 pi^2 sin(pi x) sin(pi y) on [0,1]^2, u = 0 on the boundary
 (``poisson_sine``, dim 2) with a [2, 100, 100, 100, 1] tanh network, 4096 domain + 1024
 boundary points, Adam lr 1e-3 (no decay), residual and boundary mean squares weighed 1:1,
-for the same number of steps, with the same torch thread count. Both errors are measured by
+for the same number of steps, with the same torch thread count. The two alternate in chunks
+(``--chunk`` steps of pdesolve, then as many DeepXDE iterations in its own process), so both
+see the same background load on a shared machine. Both errors are measured by
 ``pdesolve.metrics.error_metrics`` on the same evaluation points.
 
 DeepXDE is not a dependency of pdesolve: install it in a separate environment and pass its
@@ -22,17 +24,19 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from pdesolve import get_problem, solve
+from pdesolve import get_problem
+from pdesolve.config import build_options
 from pdesolve.metrics import error_metrics
+from pdesolve.nn.runner import train
+from pdesolve.nn.training import Callback
 from pdesolve.quadrature import evaluation_points
+from pdesolve.solvers import pinn
 
 REFERENCE = {"it_per_s": 12.7, "l2_rel": 0.10, "steps": 1000, "source": "REFERENCES.md"}
 TARGET = 1.5
@@ -42,7 +46,6 @@ import json, sys, time
 import numpy as np, torch
 torch.set_num_threads(int(sys.argv[1]))
 import deepxde as dde
-steps, out = int(sys.argv[2]), sys.argv[3]
 pi = np.pi
 geom = dde.geometry.Rectangle([0, 0], [1, 1])
 
@@ -55,61 +58,105 @@ data = dde.data.PDE(geom, pde, bc, num_domain=4096, num_boundary=1024)
 net = dde.nn.FNN([2, 100, 100, 100, 1], "tanh", "Glorot normal")
 model = dde.Model(data, net)
 model.compile("adam", lr=1e-3)
-start = time.perf_counter()
-model.train(iterations=steps, display_every=steps)
-seconds = time.perf_counter() - start
-x = np.load(out + ".x.npy")
-np.save(out + ".u.npy", model.predict(x).ravel())
-json.dump({"seconds": seconds, "version": dde.__version__}, open(out + ".json", "w"))
+print(json.dumps({"version": dde.__version__}), flush=True)
+for line in sys.stdin:
+    command, arg = line.split()
+    if command == "train":
+        start = time.perf_counter()
+        model.train(iterations=int(arg), display_every=10**9, verbose=0)
+        print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
+    else:
+        np.save(arg, model.predict(np.load(arg)).ravel())
+        print(json.dumps({"saved": arg}), flush=True)
 """
 
 
-def run_deepxde(python: str, steps: int, threads: int, x: np.ndarray) -> dict:
-    """Train DeepXDE in its own interpreter; its timing and predictions at x."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = str(Path(tmp) / "dx")
-        np.save(out + ".x.npy", x)
+class DeepXDE:
+    """DeepXDE training in its own interpreter, driven chunk by chunk over a pipe."""
+
+    def __init__(self, python: str, threads: int):
         env = dict(os.environ, DDE_BACKEND="pytorch")
-        subprocess.run([python, "-c", DEEPXDE_SCRIPT, str(threads), str(steps), out], env=env,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        info = json.loads(Path(out + ".json").read_text())
-        info["u"] = np.load(out + ".u.npy")
-    return info
+        self.proc = subprocess.Popen([python, "-c", DEEPXDE_SCRIPT, str(threads)], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        self.version = self._ask(None)["version"]
+        self.seconds = 0.0
+
+    def _ask(self, line: str | None) -> dict:
+        if line is not None:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        while True:
+            out = self.proc.stdout.readline()
+            if not out:
+                raise RuntimeError("the DeepXDE process ended")
+            if out.startswith("{"):
+                return json.loads(out)
+
+    def train(self, iterations: int) -> None:
+        self.seconds += self._ask(f"train {iterations}")["seconds"]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = str(Path(tmp) / "x.npy")
+            np.save(path, x)
+            self._ask(f"predict {path}")
+            return np.load(path)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+class Alternate(Callback):
+    """After every ``chunk`` pdesolve steps, let DeepXDE train ``chunk`` iterations.
+
+    Both then see the same background load; callback time is not pdesolve training time.
+    """
+
+    def __init__(self, other: DeepXDE, chunk: int):
+        self.other, self.chunk = other, chunk
+
+    def on_step_end(self, trainer) -> None:
+        if trainer.step % self.chunk == 0:
+            self.other.train(self.chunk)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deepxde-python", help="interpreter of an environment with deepxde")
     parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--chunk", type=int, default=100)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     problem = get_problem("poisson_sine", dim=2)
     points = evaluation_points(problem.domain, seed=0)
-
-    start = time.perf_counter()
-    result = solve(problem, "pinn", network="mlp", widths=[100, 100, 100], activation="tanh",
-                   steps=args.steps, lr=1e-3, lr_decay=0.0, beta=1.0, batch_interior=4096,
-                   batch_boundary=1024, monitor_points=0, log_every=10**9, threads=args.threads)
+    other = DeepXDE(args.deepxde_python, args.threads) if args.deepxde_python else None
+    options = build_options(pinn.Options, {
+        "network": "mlp", "widths": [100, 100, 100], "activation": "tanh",
+        "steps": args.steps, "lr": 1e-3, "lr_decay": 0.0, "beta": 1.0,
+        "batch_interior": 4096, "batch_boundary": 1024, "monitor_points": 0,
+        "log_every": 10**9, "threads": args.threads})
+    hooks = [Alternate(other, args.chunk)] if other else []
+    result = train(problem, options, "pinn", callbacks=hooks)
     ours = {"it_per_s": args.steps / result.info["train_seconds"],
-            "l2_rel": error_metrics(points, result.u, problem.exact)["l2_rel"],
-            "wall": time.perf_counter() - start}
-
-    if args.deepxde_python:
-        info = run_deepxde(args.deepxde_python, args.steps, args.threads, points.points)
-        e = info["u"] - problem.exact(points.points)
-        ref = problem.exact(points.points)
-        theirs = {"it_per_s": args.steps / info["seconds"], "steps": args.steps,
-                  "l2_rel": float(np.sqrt(np.sum(points.weights * e**2)
-                                          / np.sum(points.weights * ref**2))),
-                  "source": f"measured, deepxde {info['version']}"}
+            "l2_rel": error_metrics(points, result.u, problem.exact)["l2_rel"]}
+    if other:
+        done = (args.steps // args.chunk) * args.chunk
+        theirs = {"it_per_s": done / other.seconds, "steps": done,
+                  "l2_rel": error_metrics(points, lambda x: other.predict(x),
+                                          problem.exact)["l2_rel"],
+                  "source": f"measured in alternating chunks of {args.chunk}, "
+                            f"deepxde {other.version}"}
+        other.close()
     else:
         theirs = REFERENCE
     ratio = ours["it_per_s"] / theirs["it_per_s"]
     print(f"torch {torch.__version__}, {args.threads} thread(s), {args.steps} steps, "
-          f"[2,100,100,100,1] tanh, 4096 + 1024 points", file=sys.stdout)
-    print(f"pdesolve PINN: {ours['it_per_s']:6.1f} it/s   l2_rel {ours['l2_rel']:.3g}")
-    print(f"DeepXDE  PINN: {theirs['it_per_s']:6.1f} it/s   l2_rel {theirs['l2_rel']:.3g} "
+          f"[2,100,100,100,1] tanh, 4096 + 1024 points")
+    print(f"pdesolve PINN: {ours['it_per_s']:6.2f} it/s   l2_rel {ours['l2_rel']:.3g}")
+    print(f"DeepXDE  PINN: {theirs['it_per_s']:6.2f} it/s   l2_rel {theirs['l2_rel']:.3g} "
           f"after {theirs['steps']} steps ({theirs['source']})")
     print(f"speed ratio pdesolve/DeepXDE = {ratio:.2f}  (target >= {TARGET})")
 

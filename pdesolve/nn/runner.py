@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -19,7 +20,7 @@ from .function import NetworkFunction
 from .losses import DirichletAnsatz, Loss
 from .networks import build_network, count_parameters
 from .options import NeuralOptions
-from .training import Trainer
+from .training import Callback, Trainer
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,12 @@ def check_options(problem: Problem, options: NeuralOptions) -> None:
         raise ConfigError("checkpoint_every: needs checkpoint_dir")
 
 
-def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool = False) -> Result:
+def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool = False,
+          callbacks: Sequence[Callback] = ()) -> Result:
     """Build the network, samplers and loss of ``kind`` from ``options``; train; wrap the result.
 
+    ``callbacks`` are extra hooks run after the built-in ones (monitor, progress bar,
+    checkpoints); their time is not counted as training time.
     Raises SolverFailed (status "diverged") when the loss becomes NaN/inf.
     """
     check_options(problem, options)
@@ -53,12 +57,13 @@ def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool
     if options.threads:
         torch.set_num_threads(options.threads)
     try:
-        return _train(problem, options, kind, progress)
+        return _train(problem, options, kind, progress, callbacks)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool) -> Result:
+def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
+           extra: Sequence[Callback]) -> Result:
     start = time.perf_counter()
     device = resolve_device(options.device)
     dtype = getattr(torch, options.dtype)
@@ -87,6 +92,7 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool) 
     if options.checkpoint_every:
         saver = checkpoint.Checkpointer(options.checkpoint_dir, options.checkpoint_every, options)
         callbacks.append(saver)
+    callbacks.extend(extra)
     trainer = Trainer(model, Loss(problem, kind, exact_boundary), interior, boundary,
                       optimizer=options.optimizer, steps=options.steps,
                       lbfgs_steps=options.lbfgs_steps, lr=options.lr, lr_decay=options.lr_decay,
