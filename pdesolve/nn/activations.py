@@ -15,7 +15,7 @@ Each is a :class:`torch.nn.Module` so that networks print and serialise cleanly.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -94,7 +94,7 @@ def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w: float) -
 
 def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tensor:
     """r = -div(kappa |grad u|^(p-2) grad u) - f at x (n, d), shape (n,)."""
-    u, grad, xl = value_and_grad(model, x)
+    _, grad, xl = value_and_grad(model, x)
     flux = grad
     if problem.p != 2:
         flux = flux * torch.sum(grad * grad, dim=1, keepdim=True) ** ((problem.p - 2) / 2)

@@ -15,7 +15,8 @@ s = init_scale * sqrt(2 / (n_in + n_out)) of its layer. Every network maps (n, d
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from itertools import pairwise
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -42,10 +43,10 @@ class MLP(nn.Module):
                  residual: bool = False, first_scales: Sequence[float] | None = None):
         super().__init__()
         sizes = [dim, *widths]
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in pairwise(sizes))
         self.out = nn.Linear(sizes[-1], 1)
         self.activation = activation
-        self.skip = [residual and a == b for a, b in zip(sizes[:-1], sizes[1:])]
+        self.skip = [residual and a == b for a, b in pairwise(sizes)]
         if first_scales is None:
             self.first_scales = None
         else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -51,14 +51,14 @@ def beta_at(step: int, total: int, beta0: float, schedule: str) -> float:
 class Callback:
     """Hooks called by :class:`Trainer`; override what you need."""
 
-    def on_train_begin(self, trainer: "Trainer") -> None:
+    def on_train_begin(self, trainer: Trainer) -> None:
         """Before the first step (also on resume)."""
 
-    def on_step_end(self, trainer: "Trainer") -> None:
+    def on_step_end(self, trainer: Trainer) -> None:
         """After each step; ``trainer.step`` and ``trainer.last_loss`` are current (an L-BFGS
         step may advance ``trainer.step`` by several iterations: see ``trainer.crossed``)."""
 
-    def on_train_end(self, trainer: "Trainer") -> None:
+    def on_train_end(self, trainer: Trainer) -> None:
         """After the last step of a run that did not fail."""
 
     def close(self) -> None:
