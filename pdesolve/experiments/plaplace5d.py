@@ -125,7 +125,7 @@ def verdict(nets: list[dict], grids: dict[float, list[dict]]) -> str:
                 f"{tanh:.2e}, sReLU {nets[1]['metrics']['l2_rel']:.2e}. Compare the monitor at "
                 "T/2 with the final error: where it still falls, the budget (steps, width, "
                 "points), not the method, is what stops the run.")
-    best = min(rec["metrics"]["l2_rel"] for rec in nets if rec["label"].find("p = 2") >= 0)
+    best = min(rec["metrics"]["l2_rel"] for rec in nets if "p = 2" in rec["label"])
     reach = [r for r in grids[2.0] if r["l2_rel"] <= best]
     if reach:
         text += (f" The grid (p = 2) reaches the best p = 2 network error ({best:.2e}) with "
