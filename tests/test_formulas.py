@@ -123,7 +123,7 @@ def test_dimension_is_taken_from_dim_box_or_coordinates():
     ({"exact": "1 / (x - 0.5)", "dim": 1},
      "problem.exact: not finite on the domain, e.g. at x = (0.5)"),
     ({"exact": "x", "f": "log(y)"}, "problem.f: not finite on the domain"),
-    ({"exact": "x", "kappa": "x - 0.5"}, "problem.kappa: must be positive on the domain"),
+    ({"exact": "x", "kappa": "x - 0.5"}, "problem.kappa: must be positive inside the domain"),
     ({"f": "1", "dim": 2}, "problem.g: needed when no exact solution is given"),
     ({"exact": "x", "p": 1.5}, "problem.p: must be a number >= 2"),
     ({"exact": "x", "colour": "red"}, "problem: unknown key 'colour'"),
