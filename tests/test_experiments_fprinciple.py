@@ -34,3 +34,21 @@ def test_jacobi_continuation_starts_from_the_given_iterate():
     assert cold["max_err"][-1] > 0.3
     assert trace["sweeps"][-1] == cold["sweeps"][-1] == 10
     assert fp.time_to(cold, 1e-12) == np.inf
+
+
+def test_slow_modes_of_the_zero_start_predict_the_jacobi_sweeps():
+    n = 399  # discretisation error 3e-5, below the target 1e-4
+    exact = PROBLEM.exact(fp.nodes(n))
+    (a1, a2), (s1, s2) = fp.slow_modes(-exact)
+    # u is odd: the slowest (even) mode is absent, the second mode sets the work
+    assert a1 < 1e-12 and s1 == 0 and a2 > 0.1
+    cold = fp.jacobi_trace(PROBLEM, n, None, max_sweeps=150_000, batch=500)
+    assert abs(cold["sweeps"][-1] - s2) < 0.05 * s2
+
+
+def test_quick_run_writes_report(tmp_path):
+    text = fp.run(tmp_path, quick=True).read_text()
+    assert "| jacobi | never |" in text and "| network |" in text
+    assert text.count("| hybrid M = ") == len(fp.QUICK["Ms"])
+    for png in ("frequency_histories.png", "hybrid_time.png"):
+        assert (tmp_path / png).stat().st_size > 1000
