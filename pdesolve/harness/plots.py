@@ -48,12 +48,14 @@ def _error_axes(ax, points: list[Point], x_field: str, metric: str, with_slopes:
             continue
         x = [p.mean[x_field] for p in pts]
         y = [p.mean[metric] for p in pts]
-        yerr = [p.std[metric] or 0.0 for p in pts]
+        # seed range (min to max): always positive on a log axis, unlike mean - std
+        yerr = np.array([[p.mean[metric] - p.low[metric] for p in pts],
+                         [p.high[metric] - p.mean[metric] for p in pts]])
         name = label if label.startswith(solver) else f"{label} ({solver})"
         slope = fitted_slope(x, y) if with_slopes else None
         if slope is not None:
             name += f", slope {slope:.2f}"
-        ax.errorbar(x, y, yerr=yerr if any(yerr) else None, label=name, capsize=3,
+        ax.errorbar(x, y, yerr=yerr if yerr.any() else None, label=name, capsize=3,
                     **_series_style(i, pts[0].family))
         drawn = True
     ax.set_xscale("log")
@@ -119,6 +121,12 @@ def _history_keys(history: list[dict]) -> tuple[str, list[str]]:
     return x_key, [k for k in HISTORY_QUANTITIES if k in present]
 
 
+def _goes_negative(runs: list[dict], key: str) -> bool:
+    """Whether ``key`` takes a negative value in some history (e.g. a Ritz energy loss)."""
+    return any(isinstance(h.get(key), (int, float)) and h[key] < 0
+               for r in runs for h in r["history"])
+
+
 def _panels(n: int):
     cols = min(n, 3)
     rows = -(-n // cols)
@@ -131,28 +139,33 @@ def _panels(n: int):
 
 def plot_histories(records: list[dict], path: Path) -> Path | None:
     """Training/iteration histories: one panel per series, one colour per run, one style per
-    quantity (``HISTORY_QUANTITIES``); symmetric-log axis when a quantity goes negative."""
+    quantity (``HISTORY_QUANTITIES``); a quantity that goes negative (a Ritz energy) is drawn
+    on a linear right axis, the others on a log axis."""
     groups = _by_series(records, lambda r: _history_keys(r.get("history") or [])[1])
     if not groups:
         return None
     fig, axes = _panels(len(groups))
     for ax, (label, runs) in zip(axes, groups.items()):
-        negative, styles = False, {}
+        signed = [k for k in HISTORY_QUANTITIES if _goes_negative(runs, k)]
+        linear = ax.twinx() if signed else None
+        styles = {}
         for j, r in enumerate(runs):
             x_key, keys = _history_keys(r["history"])
             x = [h.get(x_key, i) for i, h in enumerate(r["history"])]
-            for i, k in enumerate(keys):
-                y = np.array([np.nan if h.get(k) is None else h[k] for h in r["history"]], float)
-                negative |= bool(np.nanmin(y, initial=0.0) < 0)
+            for k in keys:
+                y = [np.nan if h.get(k) is None else h[k] for h in r["history"]]
                 styles[k] = LINE_STYLES[HISTORY_QUANTITIES.index(k)]
-                ax.plot(x, y, linestyle=styles[k], color=f"C{j % 10}",
-                        marker="." if len(x) < 20 else None,
-                        label=f"DOFs {r.get('dofs')}, seed {r.get('seed')}" if i == 0 else None)
+                (linear if k in signed else ax).plot(x, y, linestyle=styles[k], color=f"C{j % 10}",
+                                                     marker="." if len(x) < 20 else None)
+            ax.plot([], [], color=f"C{j % 10}", label=f"DOFs {r.get('dofs')}, seed {r.get('seed')}")
         for k, style in styles.items():
-            ax.plot([], [], linestyle=style, color="k", label=k)
-        ax.set_yscale("symlog" if negative else "log")
+            ax.plot([], [], linestyle=style, color="k",
+                    label=f"{k} (right axis)" if k in signed else k)
+        ax.set_yscale("log")
+        if linear is not None:
+            linear.set_ylabel(f"{', '.join(signed)} (solver units, linear scale)")
         ax.set_xlabel(f"{x_key or 'record'} (count)")
-        ax.set_ylabel("loss (solver units) or relative error")
+        ax.set_ylabel("loss (solver units) or relative error, log scale")
         ax.set_title(label, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=6, ncol=2)

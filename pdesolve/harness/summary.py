@@ -55,7 +55,7 @@ def summary_rows(records: list[dict]) -> list[dict]:
 
 @dataclass
 class Point:
-    """Runs of one configuration over seeds: means, spreads (sample std) and count."""
+    """Runs of one configuration over seeds: means, spreads (sample std), ranges and count."""
 
     problem: str
     solver: str
@@ -66,14 +66,17 @@ class Point:
     failed: int
     mean: dict
     std: dict
+    low: dict
+    high: dict
 
 
-def _stats(values: list) -> tuple[float | None, float | None]:
+def _stats(values: list) -> tuple[float | None, ...]:
+    """(mean, sample standard deviation, min, max) of the values that are not None."""
     values = [v for v in values if v is not None]
     if not values:
-        return None, None
+        return None, None, None, None
     spread = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-    return float(np.mean(values)), spread
+    return float(np.mean(values)), spread, float(min(values)), float(max(values))
 
 
 def seed_points(rows: list[dict]) -> list[Point]:
@@ -90,7 +93,9 @@ def seed_points(rows: list[dict]) -> list[Point]:
         points.append(Point(*k, family=group[0]["family"], n=len(good),
                             failed=len(group) - len(good),
                             mean={f: s[0] for f, s in stats.items()},
-                            std={f: s[1] for f, s in stats.items()}))
+                            std={f: s[1] for f, s in stats.items()},
+                            low={f: s[2] for f, s in stats.items()},
+                            high={f: s[3] for f, s in stats.items()}))
     return points
 
 
