@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from pdesolve import Box, ConfigError, get_problem
-from pdesolve.nn.activations import ACTIVATIONS, get_activation
+from pdesolve.nn.activations import ACTIVATIONS, DERIVATIVES, get_activation
+from pdesolve.nn.laplacian import mlp_laplacian
 from pdesolve.nn.losses import DirichletAnsatz, Loss, residual
 from pdesolve.nn.networks import MLP, build_network, count_parameters, group_scales
 from pdesolve.sampling import BoundarySampler, InteriorSampler, face_counts
@@ -50,6 +51,31 @@ def test_activation_and_derivative_match_formula(name):
     value, deriv = FORMULAS[name]
     np.testing.assert_allclose(y.detach().numpy(), value(x), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(dy.numpy(), deriv(x), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", list(DERIVATIVES))
+def test_activation_derivative_tables_match_autograd(name):
+    x = torch.linspace(-1.5, 4.5, 301, dtype=torch.float64) + 1e-3
+    x.requires_grad_(True)
+    act = get_activation(name, power=2.5)
+    (d1,) = torch.autograd.grad(act(x).sum(), x, create_graph=True)
+    (d2,) = torch.autograd.grad(d1.sum(), x)
+    value, first, second = act.derivatives(x.detach())
+    assert torch.allclose(value, act(x).detach(), rtol=1e-12, atol=1e-12)
+    assert torch.allclose(first, d1.detach(), rtol=1e-10, atol=1e-10)
+    assert torch.allclose(second, d2, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("network,activation,residual_skip", [
+    ("mlp", "tanh", False), ("mlp", "sin", True), ("mscale1", "s2relu", False),
+    ("mscale1", "relu3", True)])
+def test_forward_laplacian_equals_double_backward(network, activation, residual_skip):
+    net = build_network(network, 3, [12, 12, 12], get_activation(activation), scales=[1, 2, 4],
+                        residual=residual_skip, seed=0, dtype=torch.float64)
+    x = torch.rand(40, 3, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(net(x).sum(), x, create_graph=True)
+    lap = sum(torch.autograd.grad(g[:, i].sum(), x, retain_graph=True)[0][:, i] for i in range(3))
+    assert torch.allclose(mlp_laplacian(net, x.detach()), lap, rtol=1e-10, atol=1e-10)
 
 
 def test_relu_power_and_bspline_alias():

@@ -22,14 +22,22 @@ from torch import nn
 
 from ..errors import ConfigError
 
+Derivatives = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+"""z -> (sigma(z), sigma'(z), sigma''(z)), for the forward Laplacian (:mod:`.laplacian`)."""
+
 
 class Activation(nn.Module):
-    """An elementwise function sigma(x) with a name (shown in ``repr``)."""
+    """An elementwise function sigma(x) with a name (shown in ``repr``).
 
-    def __init__(self, name: str, fn: Callable[[torch.Tensor], torch.Tensor]):
+    ``derivatives``, when known, returns sigma and its first two derivatives at once.
+    """
+
+    def __init__(self, name: str, fn: Callable[[torch.Tensor], torch.Tensor],
+                 derivatives: Derivatives | None = None):
         super().__init__()
         self.name = name
         self.fn = fn
+        self.derivatives = derivatives
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fn(x)
@@ -63,6 +71,70 @@ def relu_power(k: float) -> Callable[[torch.Tensor], torch.Tensor]:
     return fn
 
 
+def relu_power_derivatives(k: float) -> Derivatives:
+    """ReLU(x)^k and its first two derivatives (k >= 1; sigma'' = 0 for k = 1)."""
+
+    def fn(x):
+        r = torch.relu(x)
+        positive = x > 0
+        if k == 1:
+            return r, positive.to(x.dtype), torch.zeros_like(x)
+        # r^(k-2) is infinite at 0 for k < 2: evaluate it on positive values only
+        safe = torch.where(positive, r, torch.ones_like(r))
+        second = torch.where(positive, k * (k - 1) * safe ** (k - 2), torch.zeros_like(r))
+        return r**k, k * r ** (k - 1), second
+
+    return fn
+
+
+def tanh_derivatives(x):
+    a = torch.tanh(x)
+    da = 1 - a * a
+    return a, da, -2 * a * da
+
+
+def sin_derivatives(x):
+    s = torch.sin(x)
+    return s, torch.cos(x), -s
+
+
+def srelu_derivatives(x):
+    inside = ((x > 0) & (x < 1)).to(x.dtype)
+    return srelu(x), inside * (1 - 2 * x), -2 * inside
+
+
+def s2relu_derivatives(x):
+    inside = ((x > 0) & (x < 1)).to(x.dtype)
+    w = 2 * math.pi
+    s, c, q, dq = torch.sin(w * x), torch.cos(w * x), x * (1 - x), 1 - 2 * x
+    value = inside * s * q
+    first = inside * (w * c * q + s * dq)
+    second = inside * (-(w**2) * s * q + 2 * w * c * dq - 2 * s)
+    return value, first, second
+
+
+def phi_derivatives(x):
+    r = torch.relu
+    first = 2 * r(x) - 6 * r(x - 1) + 6 * r(x - 2) - 2 * r(x - 3)
+    second = sum(c * (x > t).to(x.dtype) for c, t in ((2, 0), (-6, 1), (6, 2), (-2, 3)))
+    return phi(x), first, second
+
+
+DERIVATIVES: dict[str, Callable[[float], Derivatives]] = {
+    "relu": lambda power: relu_power_derivatives(1),
+    "tanh": lambda power: tanh_derivatives,
+    "sin": lambda power: sin_derivatives,
+    "relu2": lambda power: relu_power_derivatives(2),
+    "relu3": lambda power: relu_power_derivatives(3),
+    "reluk": relu_power_derivatives,
+    "srelu": lambda power: srelu_derivatives,
+    "s2relu": lambda power: s2relu_derivatives,
+    "phi": lambda power: phi_derivatives,
+    "bspline2": lambda power: phi_derivatives,
+}
+"""name -> factory of (sigma, sigma', sigma'') for the same names as ACTIVATIONS."""
+
+
 ACTIVATIONS: dict[str, Callable[[float], Callable[[torch.Tensor], torch.Tensor]]] = {
     "relu": lambda power: torch.relu,
     "tanh": lambda power: torch.tanh,
@@ -94,4 +166,4 @@ def get_activation(name: str | Callable, power: float = 3.0) -> nn.Module:
             f"activation: unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}"
         )
     label = f"reluk(power={power:g})" if key == "reluk" else key
-    return Activation(label, ACTIVATIONS[key](power))
+    return Activation(label, ACTIVATIONS[key](power), DERIVATIVES[key](power))

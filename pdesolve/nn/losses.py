@@ -27,6 +27,7 @@ from torch import nn
 
 from ..domain import Box
 from ..problems.base import Problem
+from .laplacian import mlp_laplacian, supports_forward_laplacian
 
 
 class DirichletAnsatz(nn.Module):
@@ -93,7 +94,13 @@ def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w: float) -
 
 
 def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tensor:
-    """r = -div(kappa |grad u|^(p-2) grad u) - f at x (n, d), shape (n,)."""
+    """r = -div(kappa |grad u|^(p-2) grad u) - f at x (n, d), shape (n,).
+
+    Poisson (p = 2, kappa = 1) on an MLP: the forward Laplacian (:mod:`.laplacian`);
+    otherwise the flux's divergence by double backward.
+    """
+    if problem.p == 2 and problem.constant_kappa and supports_forward_laplacian(model):
+        return -mlp_laplacian(model, x.detach()) - problem.f(x.detach())
     _, grad, xl = value_and_grad(model, x)
     flux = grad
     if problem.p != 2:
