@@ -1,4 +1,5 @@
-"""The ``pdesolve`` command: ``run`` a case file, ``report`` a results directory, ``list``.
+"""The ``pdesolve`` command: ``run`` a case file, ``report`` a results directory,
+``experiment`` a founding-paper reproduction, ``list``.
 
 User mistakes (a bad case file, an unknown name, a missing directory) end with one
 sentence on stderr and exit status 2; a sweep with failed runs exits with 1.
@@ -47,7 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write summary.csv, report.md and plots of a results "
                             "directory")
     report.add_argument("results", type=Path, help="a case's results directory")
-    sub.add_parser("list", help="show the problems and solvers with their parameters")
+    experiment = sub.add_parser("experiment", help="reproduce a founding experiment (see `list`)")
+    experiment.add_argument("name", help="experiment name")
+    experiment.add_argument("--quick", action="store_true",
+                            help="smaller sizes, same qualitative result (seconds)")
+    experiment.add_argument("--out", type=Path, help="output directory (default: results/<name>)")
+    sub.add_parser("list", help="show the problems, solvers and experiments")
     return parser
 
 
@@ -90,8 +96,19 @@ def _report(args) -> int:
     return 0
 
 
+def _experiment(args) -> int:
+    from .experiments import EXPERIMENTS, run_experiment
+
+    if args.name not in EXPERIMENTS:
+        raise ConfigError(f"experiment: unknown name {args.name!r}; available: "
+                          f"{', '.join(EXPERIMENTS)}")
+    sys.stdout.write(f"{run_experiment(args.name, args.out, quick=args.quick)}\n")
+    return 0
+
+
 def _list(_args) -> int:
     from .config import describe_options
+    from .experiments import list_experiments
     from .problems import list_problems
     from .solvers import SOLVER_FAMILIES, list_solvers, solver_module
 
@@ -111,6 +128,8 @@ def _list(_args) -> int:
         out.append(f"  {kind} ({SOLVER_FAMILIES.get(kind, 'classical')})")
         out += [f"    {n}: {tp}, default {d!r}" + (f" - {h}" if h else "")
                 for n, tp, d, h in options]
+    out += ["", "Experiments (pdesolve experiment NAME [--quick]):"]
+    out += [f"  {name}: {text}" for name, text in list_experiments().items()]
     sys.stdout.write("\n".join(out) + "\n")
     return 0
 
@@ -120,11 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
-    for name in ("pdesolve.cli", "pdesolve.harness"):
+    for name in ("pdesolve.cli", "pdesolve.harness", "pdesolve.experiments"):
         logging.getLogger(name).setLevel(logging.INFO)
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    commands = {"run": _run, "report": _report, "list": _list}
+    commands = {"run": _run, "report": _report, "experiment": _experiment, "list": _list}
     try:
         with logging_redirect_tqdm():
             return commands[args.command](args)

@@ -127,3 +127,17 @@ def test_sigkill_mid_sweep_then_rerun_completes_and_keeps_finished_files(tmp_pat
     assert len(after) == 6
     assert all(after[name] == data for name, data in before.items())
     assert not list(runs.glob(".*.tmp"))
+
+
+def test_experiment_subcommand_lists_and_refuses_unknown_names(capsys):
+    assert main(["list"]) == 0
+    assert "shallow_relu" in capsys.readouterr().out
+    assert main(["experiment", "no_such_experiment"]) == 2
+    err = capsys.readouterr().err
+    assert "experiment: unknown name 'no_such_experiment'; available: " in err
+
+
+def test_experiment_subcommand_writes_its_report(tmp_path, capsys):
+    assert main(["experiment", "shallow_relu", "--quick", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "report.md").is_file()
+    assert str(tmp_path / "report.md") in capsys.readouterr().out
