@@ -6,8 +6,9 @@ batch, loss and Adam settings:
 - "pdesolve": ``solve(problem, kind, ...)`` with monitoring off; time = ``info["train_seconds"]``
   (samplers, loss, NaN check, optimiser, scheduler, callbacks);
 - "bare": a hand-written loop: ``torch.rand`` points, the loss written inline (grad by
-  autograd, the Laplacian by one more backward per dimension), ``problem.f`` / ``problem.g``
-  for the data, Adam + ExponentialLR.
+  autograd; the PINN Laplacian by the same forward-Laplacian kernel pdesolve uses,
+  :func:`pdesolve.nn.laplacian.mlp_laplacian`, so that only the framework around it differs),
+  ``problem.f`` / ``problem.g`` for the data, Adam + ExponentialLR.
 
 Rounds alternate between the two; the ratio of the medians is printed per loss.
 
@@ -24,6 +25,7 @@ import torch
 
 from pdesolve import get_problem, solve
 from pdesolve.nn.activations import get_activation
+from pdesolve.nn.laplacian import mlp_laplacian
 from pdesolve.nn.networks import build_network
 
 WIDTHS = [64, 64, 64]
@@ -48,16 +50,14 @@ def bare_loop(problem, kind: str, steps: int) -> float:
         y = torch.rand(len(axis), d, generator=gen)
         y[rows, axis] = side
         opt.zero_grad(set_to_none=True)
-        u = net(x)
-        (g,) = torch.autograd.grad(u.sum(), x, create_graph=True)
         fx = problem.f(x.detach())
         if kind == "deep_ritz":
+            u = net(x)
+            (g,) = torch.autograd.grad(u.sum(), x, create_graph=True)
             interior = torch.mean(0.5 * (g * g).sum(1) - fx * u)
             bnd = 2 * d * torch.mean((net(y) - problem.g(y)) ** 2)
         else:
-            lap = sum(torch.autograd.grad(g[:, i].sum(), x, create_graph=True)[0][:, i]
-                      for i in range(d))
-            interior = torch.mean((-lap - fx) ** 2)
+            interior = torch.mean((-mlp_laplacian(net, x.detach()) - fx) ** 2)
             bnd = torch.mean((net(y) - problem.g(y)) ** 2)
         loss = interior + BETA * bnd
         loss.item()
