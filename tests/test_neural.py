@@ -126,7 +126,7 @@ def test_resume_refuses_a_checkpoint_of_other_options(tmp_path):
 
 
 @pytest.mark.parametrize("options,match", [
-    ({"activation": "gelu"}, "valid: relu"),
+    ({"activation": "gelu"}, "allowed: 'relu', 'tanh'"),
     ({"network": "resnet"}, "allowed"),
     ({"sampler": "grid"}, "1-D"),
     ({"resume": True}, "checkpoint_dir"),

@@ -88,6 +88,14 @@ def test_relu_power_and_bspline_alias():
     assert torch.all(phi(torch.tensor([-0.5, 3.0, 3.5])) == 0)
 
 
+def test_option_literal_lists_every_activation():
+    from typing import get_args
+
+    from pdesolve.nn.options import ActivationName
+
+    assert list(get_args(ActivationName)) == list(ACTIVATIONS) == list(DERIVATIVES)
+
+
 def test_unknown_activation_lists_valid_names():
     with pytest.raises(ConfigError, match="valid: relu, tanh") as err:
         get_activation("swish")

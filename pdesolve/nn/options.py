@@ -12,6 +12,10 @@ from typing import Literal
 
 from ..config import opt
 
+ActivationName = Literal["relu", "tanh", "sin", "relu2", "relu3", "reluk", "srelu", "s2relu", "phi",
+                         "bspline2"]
+"""The names of :data:`pdesolve.nn.activations.ACTIVATIONS` (kept torch-free here)."""
+
 
 @dataclass
 class NeuralOptions:
@@ -26,7 +30,7 @@ class NeuralOptions:
         "mlp", help="mlp; mscale1 (first layer in groups scaled by a_i); mscale2 (sum of h_i(a_i x))")
     widths: list[int] = opt([64, 64, 64], help="hidden layer widths (of each subnetwork for mscale2)",
                             min=1)
-    activation: str = opt(
+    activation: ActivationName = opt(
         "tanh", help="relu, tanh, sin, relu2, relu3, reluk (ReLU^power), srelu, s2relu, phi/bspline2")
     power: float = opt(3.0, help="exponent k of the reluk activation", min=1)
     scales: list[float] = opt([1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
