@@ -21,6 +21,8 @@ by :func:`plot_frequency_history` alone.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -188,6 +190,12 @@ def convergence_steps(history: list[dict], threshold: float, key: str = FREQ_KEY
     return steps
 
 
+def _frequency_of(label: str) -> float:
+    """The first number in a label (``"k=8"`` -> 8, ``"|k| in [89.8, 180)"`` -> 89.8), for ordering."""
+    match = re.search(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?", label)
+    return float(match.group()) if match else math.inf
+
+
 def plot_frequency_history(history: list[dict], key: str = FREQ_KEY, ax=None,
                            x_key: str = "step"):
     """Plot the error of each frequency against iteration/step, one line per frequency.
@@ -201,10 +209,16 @@ def plot_frequency_history(history: list[dict], key: str = FREQ_KEY, ax=None,
     if ax is None:
         ax = plt.figure().add_subplot()
     rows = [(entry.get(x_key, i), entry[key]) for i, entry in enumerate(history) if key in entry]
-    labels = list(dict.fromkeys(label for _, errs in rows for label in errs))
+    labels = sorted(dict.fromkeys(label for _, errs in rows for label in errs), key=_frequency_of)
+    plotted = []
     for label in labels:
-        pts = [(x, errs[label]) for x, errs in rows if label in errs]
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label)
+        # None/nan: a frequency absent from the reference (JSON stores nan as null)
+        pts = [(x, errs[label]) for x, errs in rows
+               if errs.get(label) is not None and np.isfinite(errs[label])]
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label)
+            plotted.append(label)
+    labels = plotted
     ax.set_yscale("log")
     ax.set_xlabel(x_key)
     ax.set_ylabel("relative error of the frequency")
