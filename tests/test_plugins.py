@@ -218,8 +218,8 @@ def test_plugin_installed_by_pip_is_listed_and_runs_a_case(tmp_path):
         assert float(record["l2_rel"]) < 1e-12  # P2 reproduces the quadratic exactly
 
 
-def test_every_example_of_the_add_your_own_problem_page_runs(tmp_path):
-    files = doc_files(REPO / "docs" / "add-your-own-problem.md")
+def test_every_example_of_the_readme_add_your_own_problem_section_runs(tmp_path):
+    files = doc_files(REPO / "README.md")
     assert len(files) == 8
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
