@@ -94,7 +94,7 @@ class Trainer:
         self.beta0, self.beta_schedule = beta, beta_schedule
         self.max_seconds = max_seconds
         self.callbacks = list(callbacks)
-        params = [p for p in model.parameters() if p.requires_grad]
+        self.params = params = [p for p in model.parameters() if p.requires_grad]
         self.adam = torch.optim.Adam(params, lr=lr)
         self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.adam, gamma=1.0 - lr_decay)
         self.lbfgs = torch.optim.LBFGS(params, max_iter=LBFGS_CHUNK, history_size=50,
@@ -142,7 +142,7 @@ class Trainer:
 
     def _adam_step(self, step: int) -> int:
         self.adam.zero_grad(set_to_none=True)
-        self._evaluate(self._draw(), step).backward()
+        self._evaluate(self._draw(), step).backward(inputs=self.params)
         self.adam.step()
         self.scheduler.step()
         return 1
@@ -155,7 +155,7 @@ class Trainer:
         def closure():
             self.lbfgs.zero_grad(set_to_none=True)
             loss = self._evaluate(self.lbfgs_batch, step)
-            loss.backward()
+            loss.backward(inputs=self.params)
             return loss
 
         group = self.lbfgs.param_groups[0]
