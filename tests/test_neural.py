@@ -131,6 +131,7 @@ def test_resume_refuses_a_checkpoint_of_other_options(tmp_path):
     ({"sampler": "grid"}, "1-D"),
     ({"resume": True}, "checkpoint_dir"),
     ({"lr_decay": 2.0}, "<= 1"),
+    ({"parity": "odd"}, "parity: .odd. needs kappa even"),
 ])
 def test_bad_options_raise_config_error(options, match):
     with pytest.raises(ConfigError, match=match):

@@ -11,6 +11,7 @@ from pdesolve.nn.activations import ACTIVATIONS, DERIVATIVES, get_activation
 from pdesolve.nn.laplacian import mlp_laplacian
 from pdesolve.nn.losses import DirichletAnsatz, Loss, residual
 from pdesolve.nn.networks import MLP, build_network, count_parameters, group_scales
+from pdesolve.nn.parity import Parity, check_parity
 from pdesolve.sampling import BoundarySampler, InteriorSampler, face_counts
 
 
@@ -239,3 +240,25 @@ def test_dirichlet_extension_uses_boundary_values_only():
     expected = 2 * math.sin(math.pi / 4) / 4
     assert float(model.extension(inside)) == pytest.approx(expected, rel=1e-12)
     assert float(problem.g(inside)) != pytest.approx(expected)
+
+
+@pytest.mark.parametrize("parity, sign", [("odd", -1.0), ("even", 1.0)])
+def test_parity_wrapper_is_exactly_odd_or_even_about_the_centre(parity, sign):
+    box = Box((0.0, -1.0), (2.0, 3.0))  # centre (1, 1)
+    net = build_network("mlp", 2, [8], get_activation("tanh"), dtype=torch.float64)
+    model = Parity(net, box.lower, box.upper, parity).double()
+    x = InteriorSampler(box, 50, seed=0, dtype=torch.float64).sample()
+    mirrored = torch.tensor([2.0, 2.0], dtype=torch.float64) - x
+    assert torch.allclose(model(mirrored), sign * model(x), rtol=0, atol=1e-15)
+    assert float(model(x).detach().abs().max()) > 1e-3  # not the zero function
+
+
+def test_parity_check_accepts_the_symmetric_problem_and_names_what_breaks_it():
+    odd_problem = get_problem("poisson_multifreq_1d")  # f odd on (-1, 1), g = 0
+    check_parity(odd_problem, "odd")
+    with pytest.raises(ConfigError, match="f is not even"):
+        check_parity(odd_problem, "even")
+    # A = 1 + cos(pi x1) cos(2 pi x2) ... changes sign under x -> 1 - x: no parity
+    with pytest.raises(ConfigError, match="plaplace_5d's f is not even"):
+        check_parity(get_problem("plaplace_5d"), "even")
+    check_parity(get_problem("poisson_sin_prod", dim=2), "even")

@@ -52,6 +52,9 @@ class NeuralOptions:
         "auto", help="constant, staircase (x1,10,50,100,200,500 at T/10,T/5,T/4,T/2,3T/4), auto")
     boundary: Literal["penalty", "exact"] = opt(
         "penalty", help="penalty term, or exact: u = g + phi(x) N(x) with phi = 0 on the boundary")
+    parity: Literal["none", "even", "odd"] = opt(
+        "none", help="build in u(2c - x) = +-u(x), c the box centre (needs kappa even, f and g "
+                     "of that parity)")
     dtype: Literal["float32", "float64"] = opt("float32", help="floating-point precision")
     device: Literal["auto", "cpu", "cuda"] = opt("auto", help="auto: cuda when available")
     threads: int | None = opt(None, help="torch CPU threads (None: torch's default)", min=1)

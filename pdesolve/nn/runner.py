@@ -20,6 +20,7 @@ from .function import NetworkFunction
 from .losses import DirichletAnsatz, Loss
 from .networks import build_network, count_parameters
 from .options import NeuralOptions
+from .parity import Parity, check_parity
 from .training import Callback, Trainer
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ def check_options(problem: Problem, options: NeuralOptions) -> None:
         raise ConfigError("resume: needs checkpoint_dir")
     if options.checkpoint_every and not options.checkpoint_dir:
         raise ConfigError("checkpoint_every: needs checkpoint_dir")
+    if options.parity != "none":
+        check_parity(problem, options.parity)
 
 
 def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool = False,
@@ -73,7 +76,11 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
                         scales=options.scales, residual=options.residual,
                         init_scale=options.init_scale, seed=int(seeds[0]), dtype=dtype)
     exact_boundary = options.boundary == "exact"
-    model = DirichletAnsatz(net, problem.domain, problem.g) if exact_boundary else net
+    model = net
+    if options.parity != "none":  # inside the ansatz: G and phi have the parity already
+        model = Parity(net, problem.domain.lower, problem.domain.upper, options.parity)
+    if exact_boundary:
+        model = DirichletAnsatz(model, problem.domain, problem.g)
     model = model.to(device=device, dtype=dtype)
     interior = InteriorSampler(problem.domain, options.batch_interior, options.sampler,
                                seed=int(seeds[1]), dtype=dtype, device=device)
