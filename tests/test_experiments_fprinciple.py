@@ -13,7 +13,7 @@ def test_jacobi_high_first_network_low_first():
     size = fp.QUICK
     jacobi = solve(PROBLEM, "jacobi", n=size["n"], sweeps=size["jacobi_sweeps"],
                    record_every=size["jacobi_record"])
-    network = fp.train_network(PROBLEM, size["n"], size["Ms"][-1], size["log_every"])
+    network = fp.train_network(PROBLEM, size["n"], size["plain_Ms"][-1], size["log_every"])
     orders = fp.frequency_orders(jacobi.history, network.history)
     assert set(orders["jacobi"]) == {"k=1", "k=8"}
     # Jacobi: the high peak converges, the low one does not (within the quick budget)
@@ -49,6 +49,17 @@ def test_slow_modes_of_the_zero_start_predict_the_jacobi_sweeps():
 def test_quick_run_writes_report(tmp_path):
     text = fp.run(tmp_path, quick=True).read_text()
     assert "| jacobi | never |" in text and "| network |" in text
-    assert text.count("| hybrid M = ") == len(fp.QUICK["Ms"])
+    assert text.count("| hybrid M = ") == len(fp.QUICK["Ms"]) + len(fp.QUICK["plain_Ms"])
+    assert text.count(", plain network |") == len(fp.QUICK["plain_Ms"])
     for png in ("frequency_histories.png", "hybrid_time.png"):
         assert (tmp_path / png).stat().st_size > 1000
+
+
+def test_symmetric_network_leaves_the_slowest_jacobi_mode_out():
+    """The odd network's error has no even part: mode 1 stays at round-off."""
+    n = 199
+    result = fp.train_network(PROBLEM, n, 20, 10, symmetric=True)
+    error = result.u(fp.nodes(n)) - PROBLEM.exact(fp.nodes(n))
+    assert abs(error[0]) < 1e-6 and abs(error[-1]) < 1e-6  # boundary values built in
+    (a1, a2), _ = fp.slow_modes(error)
+    assert a1 < 1e-6 * a2
