@@ -285,7 +285,7 @@ is the plain network's M = {runs[-1]['M']} run):
 
 Wall time to a max error of {TARGET:g} over the nodes (against the exact solution), network
 time including setup and evaluation at the nodes (an untimed 1-step warm-up run first);
-times are medians of {size['repeats']} races.
+times are medians of {size['repeats']} races (the figure's curves: the first race).
 "mode k": amplitude of the slowest Jacobi eigenmodes sin(i k pi / (n + 1)) in the error Jacobi
 starts from, and (in brackets) the sweeps Jacobi needs to bring it to {TARGET:g}
 (ln(a_k / {TARGET:g}) / -ln cos(k pi / (n + 1))).
