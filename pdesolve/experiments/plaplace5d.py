@@ -43,7 +43,8 @@ TEST_POINTS = 1600
 """The paper's random test set for MSE and REL."""
 
 FULL = {"widths": [100, 50, 40, 30, 30, 20, 10, 10], "interior": 1000, "boundary": 1000,
-        "steps": 12000, "log_every": 250, "grid_n": {2: [4, 6, 8, 10, 12, 14], 3: [4, 6, 8, 10]},
+        "steps": 12000, "log_every": 250,
+        "grid_n": {2: [4, 6, 8, 10, 12, 14, 17, 20], 3: [4, 6, 8, 10]},
         "n_sobol": 2**17, "workers": 2}
 """Widths: the paper's divided by 10; boundary points: 100 per face (paper 1000)."""
 
@@ -53,9 +54,13 @@ QUICK = {"widths": [20, 10, 10], "interior": 200, "boundary": 200, "steps": 60,
 COMMON = {"network": "mscale1", "residual": True, "lr": 1e-3, "lr_decay": 5e-4,
           "beta_schedule": "staircase", "monitor_points": 2048, "threads": 1, "seed": 0}
 
-RUNS = (("s2relu", 2.0, None), ("srelu", 2.0, None), ("tanh", 2.0, None), ("s2relu", 3.0, None),
-        ("s2relu", 2.0, 10.0), ("tanh", 2.0, 10.0), ("s2relu", 2.0, 1000.0))
-"""(activation, p, beta0) of the network runs. beta0 None: the boundary values built in
+SEEDS = (0, 1, 2)
+"""Seeds of the exact-boundary s2ReLU and tanh runs (p = 2): their ranking is the claim."""
+
+RUNS = (*[(act, 2.0, None, seed) for act in ("s2relu", "tanh") for seed in SEEDS],
+        ("srelu", 2.0, None, 0), ("s2relu", 3.0, None, 0),
+        ("s2relu", 2.0, 10.0, 0), ("tanh", 2.0, 10.0, 0), ("s2relu", 2.0, 1000.0, 0))
+"""(activation, p, beta0, seed) of the network runs. beta0 None: the boundary values built in
 (``boundary = "exact"``, u = phi N with phi = prod 4 x_i (1 - x_i)); a number: the paper's
 staircase penalty from that beta0 (1000 is the authors' value)."""
 
@@ -101,7 +106,7 @@ def _plots(out_dir: Path, nets: list[dict], grids: dict[float, list[dict]]) -> N
     from matplotlib.ticker import NullFormatter
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    plot_histories(ax, nets, "plaplace_5d: MscaleDNN-1, Deep Ritz, staircase penalty")
+    plot_histories(ax, [rec for rec, run in zip(nets, RUNS) if run[3] == 0], "plaplace_5d: MscaleDNN-1, Deep Ritz, exact boundary or penalty")
     fig.tight_layout()
     fig.savefig(out_dir / "histories.png", dpi=90)
     plt.close(fig)
@@ -112,9 +117,11 @@ def _plots(out_dir: Path, nets: list[dict], grids: dict[float, list[dict]]) -> N
         for p, rows in grids.items():
             ax.loglog([r[field] for r in rows], [r["l2_rel"] for r in rows], "-o",
                       color="k" if p == 2 else "grey", label=f"grid FD, p = {p:g}")
-        for i, rec in enumerate(nets):
-            ax.loglog(rec[field], rec["metrics"]["l2_rel"], "s^vD"[i % 4], ms=8,
-                      label=rec["label"])
+        configs = list(dict.fromkeys(rec["label"] for rec in nets))
+        for i, config in enumerate(configs):
+            mine = [rec for rec in nets if rec["label"] == config]
+            ax.loglog([rec[field] for rec in mine], [rec["metrics"]["l2_rel"] for rec in mine],
+                      "s^vD"[i % 4], color=f"C{i}", ms=8, label=config)
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(xlabel)
         ax.set_ylabel("relative L2 error (Sobol evaluation set)")
@@ -126,18 +133,32 @@ def _plots(out_dir: Path, nets: list[dict], grids: dict[float, list[dict]]) -> N
 
 
 def verdict(nets: list[dict], grids: dict[float, list[dict]]) -> str:
-    """The acceptance check in words: s2ReLU (p = 2, exact boundary, the first run) at rel L2
-    <= 1e-2 and below tanh (the third run); the grid's size and time to the best network error."""
-    s2, tanh = nets[0]["metrics"]["l2_rel"], nets[2]["metrics"]["l2_rel"]
-    if s2 <= 1e-2 and s2 < tanh:
-        text = (f"Reproduced: s2ReLU reaches rel L2 {s2:.2e} <= 1e-2, better than tanh "
-                f"({tanh:.2e}) at the same budget.")
+    """The acceptance check in words: s2ReLU (p = 2, exact boundary) at rel L2 <= 1e-2 and
+    below tanh at the same budget (median and range over :data:`SEEDS`), the same pair with
+    the paper's penalty (beta0 = 10), and the grid's size and time to the best network error."""
+    err = {run: rec["metrics"]["l2_rel"] for run, rec in zip(RUNS, nets)}
+    s2, tanh = ([err[(act, 2.0, None, seed)] for seed in SEEDS] for act in ("s2relu", "tanh"))
+    s2_med, tanh_med = float(np.median(s2)), float(np.median(tanh))
+
+    def spread(values):
+        return f"median {np.median(values):.2e}, range {min(values):.2e} to {max(values):.2e}"
+
+    seeds = f"over seeds {', '.join(map(str, SEEDS))}"
+    if s2_med <= 1e-2 and max(s2) < min(tanh):
+        text = (f"Reproduced: s2ReLU reaches rel L2 {spread(s2)} {seeds}, every seed below "
+                f"every tanh seed ({spread(tanh)}).")
+    elif s2_med <= 1e-2:
+        text = (f"s2ReLU reaches the 1e-2 target ({spread(s2)} {seeds}), but not reliably below "
+                f"tanh at this budget ({spread(tanh)}): with the boundary values built in, the "
+                f"seeds overlap and the activation does not decide the error.")
     else:
-        text = (f"**Not reached at this budget:** s2ReLU rel L2 {s2:.2e} (target 1e-2), tanh "
-                f"{tanh:.2e}, sReLU {nets[1]['metrics']['l2_rel']:.2e}. Compare the monitor at "
-                "T/2 with the final error: where it still falls, the budget (steps, width, "
-                "points), not the method, is what stops the run.")
-    best = min(rec["metrics"]["l2_rel"] for rec in nets if "p = 2" in rec["label"])
+        text = (f"**Not reached at this budget:** s2ReLU rel L2 {spread(s2)} {seeds} (target "
+                f"1e-2), tanh {spread(tanh)}.")
+    s2_pen, tanh_pen = err[("s2relu", 2.0, 10.0, 0)], err[("tanh", 2.0, 10.0, 0)]
+    text += (f" With the paper's staircase penalty (beta0 = 10) instead: s2ReLU {s2_pen:.2e}, "
+             f"tanh {tanh_pen:.2e} ({tanh_pen / s2_pen:.1f}x worse), the paper's ranking, "
+             f"but {s2_pen / s2_med:.0f}x above the exact-boundary s2ReLU.")
+    best = min(e for (_, p, _, _), e in err.items() if p == 2.0)
     reach = [r for r in grids[2.0] if r["l2_rel"] <= best]
     if reach:
         text += (f" The grid (p = 2) reaches the best p = 2 network error ({best:.2e}) with "
@@ -162,16 +183,16 @@ def run(out_dir: Path, quick: bool = False) -> Path:
                "steps": size["steps"], "log_every": size["log_every"], **COMMON}
     jobs = [{"problem": "plaplace_5d", "params": {"p": p},
              "label": f"{act}, p = {p:g}, {boundary_label(b)}",
-             "options": {**options, "activation": act, **boundary_options(b)},
-             "points": points, "probes": {"test": test_x}} for act, p, b in RUNS]
+             "options": {**options, "activation": act, "seed": seed, **boundary_options(b)},
+             "points": points, "probes": {"test": test_x}} for act, p, b, seed in RUNS]
     nets, grids = train_records(
         jobs, size["workers"],
         lambda: {p: _grid_runs(problems[p], size["grid_n"][int(p)], points) for p in problems})
     rows = []
-    for (activation, p, beta0), rec in zip(RUNS, nets):
+    for (activation, p, beta0, seed), rec in zip(RUNS, nets):
         rec.update(paper_errors(rec["probes"]["test"], problems[p].exact(test_x)))
         half = rec["history"]["l2_rel"][len(rec["history"]["l2_rel"]) // 2]
-        rows.append([activation, f"{p:g}", boundary_label(beta0), rec["dofs"], size["steps"],
+        rows.append([activation, f"{p:g}", boundary_label(beta0), seed, rec["dofs"], size["steps"],
                      f"{rec['seconds']:.0f}", f"{rec['mse']:.2e}", f"{rec['rel']:.2e}",
                      f"{half:.2e}", f"{rec['metrics']['l2_rel']:.2e}"])
     _plots(out_dir, nets, grids)
@@ -191,7 +212,7 @@ def run(out_dir: Path, quick: bool = False) -> Path:
          f"Adam {COMMON['lr']:g}, decay {COMMON['lr_decay']:g} per step, {size['steps']} steps"],
         ["boundary", "staircase penalty x(1, 10, 50, 100, 200, 500), beta0 = 1000",
          "built in (exact), or the same staircase from beta0 = "
-         f"{' / '.join(sorted({f'{b:g}' for _, _, b in RUNS if b is not None}))} "
+         f"{' / '.join(sorted({f'{b:g}' for _, _, b, _ in RUNS if b is not None}))} "
          "(see the table)"],
         ["published MSE / REL", "not published", "below"]])
     text = f"""# Experiment 3: the 5-D p-Laplacian (arXiv 2009.14597, Example 4.6)
@@ -210,7 +231,7 @@ same for the grid. Whole experiment: {time.perf_counter() - start:.0f} s wall ti
 
 "monitor at T/2": the solver's monitored relative l2 error (2048 Sobol points) half-way.
 
-{markdown_table(["activation", "p", "boundary", "parameters", "steps", "train s", "MSE", "REL",
+{markdown_table(["activation", "p", "boundary", "seed", "parameters", "steps", "train s", "MSE", "REL",
                  "monitor at T/2", "rel L2"], rows)}
 ![histories](histories.png)
 
