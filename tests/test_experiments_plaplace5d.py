@@ -34,3 +34,30 @@ def test_quick_run_writes_report_networks_and_grid(tmp_path):
     assert errs[1] < errs[0]
     for png in ("histories.png", "error_vs_dofs_time.png"):
         assert (tmp_path / png).stat().st_size > 1000
+
+
+def fake_records(errors: dict) -> list[dict]:
+    """One record per run of pl.RUNS, rel L2 from ``errors[(activation, beta0)]`` (+1e-4 per seed)."""
+    return [{"metrics": {"l2_rel": errors[(act, beta0)] + 1e-4 * seed}}
+            for act, _, beta0, seed in pl.RUNS]
+
+
+GRIDS = {2.0: [{"dofs": 1024, "seconds": 0.1, "l2_rel": 1e-1},
+               {"dofs": 32768, "seconds": 1.0, "l2_rel": 5e-3}]}
+
+
+def test_verdict_reports_what_the_numbers_say():
+    base = {("srelu", None): 9e-3, ("s2relu", 1000.0): 0.3}
+    won = fake_records({**base, ("s2relu", None): 5e-3, ("tanh", None): 8e-3,
+                        ("s2relu", 10.0): 0.05, ("tanh", 10.0): 0.4})
+    text = pl.verdict(won, GRIDS)
+    assert text.startswith("Reproduced") and "8.0x worse, the paper's ranking" in text
+    assert "with 32768 unknowns" in text
+    tied = fake_records({**base, ("s2relu", None): 8e-3, ("tanh", None): 7.9e-3,
+                         ("s2relu", 10.0): 0.5, ("tanh", 10.0): 0.4})
+    text = pl.verdict(tied, GRIDS)
+    assert "not reliably below tanh" in text and "tanh has the lower median" in text
+    assert "(not the paper's ranking)" in text
+    lost = fake_records({**base, ("s2relu", None): 0.2, ("tanh", None): 0.1,
+                         ("s2relu", 10.0): 0.05, ("tanh", 10.0): 0.4})
+    assert pl.verdict(lost, GRIDS).startswith("**Not reached")

@@ -125,6 +125,20 @@ def test_resume_refuses_a_checkpoint_of_other_options(tmp_path):
         solve(problem, "pinn", **dict(opts, lr=0.5), resume=True)
 
 
+def test_resume_accepts_a_checkpoint_written_before_an_option_existed(tmp_path):
+    """An option missing from an older checkpoint counts as its default."""
+    problem = get_problem("poisson_sine", dim=1)
+    opts = dict(FAST, steps=10, checkpoint_every=5, checkpoint_dir=str(tmp_path))
+    solve(problem, "pinn", **opts)
+    path = tmp_path / "checkpoint.pt"
+    saved = torch.load(path, weights_only=True)
+    del saved["options"]["parity"]
+    torch.save(saved, path)
+    assert solve(problem, "pinn", **opts, resume=True).info["steps"] == 10
+    with pytest.raises(ConfigError, match="parity = 'none', this run has 'even'"):
+        solve(problem, "pinn", **dict(opts, parity="even"), resume=True)
+
+
 @pytest.mark.parametrize("options,match", [
     ({"activation": "gelu"}, "allowed: 'relu', 'tanh'"),
     ({"network": "resnet"}, "allowed"),

@@ -259,6 +259,23 @@ def test_parity_check_accepts_the_symmetric_problem_and_names_what_breaks_it():
     with pytest.raises(ConfigError, match="f is not even"):
         check_parity(odd_problem, "even")
     # A = 1 + cos(pi x1) cos(2 pi x2) ... changes sign under x -> 1 - x: no parity
-    with pytest.raises(ConfigError, match="plaplace_5d's f is not even"):
+    with pytest.raises(ConfigError, match="plaplace_5d's kappa is not even"):
         check_parity(get_problem("plaplace_5d"), "even")
     check_parity(get_problem("poisson_sin_prod", dim=2), "even")
+
+
+def test_parity_inside_the_dirichlet_ansatz_keeps_parity_and_boundary_values():
+    """u = G + phi Parity(N): phi is even and G inherits g's parity, so u is odd and u = g."""
+    box = Box((1.0, 0.0), (3.0, 2.0))  # centre (2, 1)
+
+    def g(x):  # odd about the centre, not zero on the boundary
+        return (x[:, 0] - 2) * torch.cos(x[:, 1] - 1) + torch.sin(x[:, 1] - 1)
+
+    net = build_network("mlp", 2, [8], get_activation("tanh"), dtype=torch.float64)
+    model = DirichletAnsatz(Parity(net, box.lower, box.upper, "odd"), box, g).double()
+    x = InteriorSampler(box, 50, seed=0, dtype=torch.float64).sample()
+    mirrored = torch.tensor([4.0, 2.0], dtype=torch.float64) - x
+    with torch.no_grad():
+        assert torch.allclose(model(mirrored), -model(x), rtol=0, atol=1e-14)
+        y, _ = BoundarySampler(box, 40, seed=0, dtype=torch.float64).sample()
+        assert torch.allclose(model(y), g(y), atol=1e-14)

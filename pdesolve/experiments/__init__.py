@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -74,6 +75,11 @@ def run_experiment(name: str, out_dir: Path | str | None = None, quick: bool = F
     out = Path(out_dir) if out_dir is not None else Path("results") / name
     out.mkdir(parents=True, exist_ok=True)
     return run(out, quick)
+
+
+def machine_note() -> str:
+    """"2 CPU cores, load average 0.1 at the start": what a report's wall times ran on."""
+    return f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the start"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

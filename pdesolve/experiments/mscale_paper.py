@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pdesolve.experiments import markdown_table
+from pdesolve.experiments import machine_note, markdown_table
 from pdesolve.metrics import error_metrics
 from pdesolve.problems.registry import get_problem
 from pdesolve.quadrature import evaluation_points
@@ -158,7 +158,7 @@ def _plots(out_dir: Path, runs: dict[str, list[dict]], problems: dict) -> None:
 def run(out_dir: Path, quick: bool = False) -> Path:
     """Run experiment 2 and write ``report.md``, ``error_histories.png``,
     ``solution_slices.png`` into ``out_dir``; returns the report's path."""
-    start = time.perf_counter()
+    start, machine = time.perf_counter(), machine_note()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     size = QUICK if quick else FULL
@@ -201,8 +201,8 @@ def run(out_dir: Path, quick: bool = False) -> Path:
 {setup}
 Widths are the paper's divided by {1000 // size['width']} (both networks alike, so their
 ratio of sizes is kept); the lr is raised because the step budget is ~30 times smaller.
-Whole experiment: {time.perf_counter() - start:.0f} s wall time on this 2-core CPU (shared
-with other jobs); {len(jobs)} runs, {size['workers']} worker process(es).{quick_note}
+Whole experiment: {time.perf_counter() - start:.0f} s wall time ({machine}); {len(jobs)} runs,
+{size['workers']} worker process(es).{quick_note}
 
 ## Final errors (harness evaluation set: composite Gauss rule, {len(points)} points)
 

@@ -9,6 +9,7 @@ Resuming with different options is refused (ConfigError naming the first differe
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -31,6 +32,12 @@ NOT_FINGERPRINTED = ("resume", "checkpoint_every", "checkpoint_dir", "max_second
 def fingerprint(options) -> dict:
     """The options a resumed run must share with the checkpointed one."""
     return {k: v for k, v in vars(options).items() if k not in NOT_FINGERPRINTED}
+
+
+def defaults(options) -> dict:
+    """The default of every option of ``options``' dataclass."""
+    return {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            for f in dataclasses.fields(options)}
 
 
 class Checkpointer(Callback):
@@ -60,11 +67,13 @@ def resume(trainer: Trainer, directory: str | os.PathLike, options) -> bool:
         return False
     saved = torch.load(path, weights_only=True)
     current = fingerprint(options)
+    # an option added after the checkpoint was written counts as its default there
+    written = {**defaults(options), **saved["options"]}
     for key in sorted(set(saved["options"]) | set(current)):
-        if saved["options"].get(key) != current.get(key):
+        if written.get(key) != current.get(key):
             raise ConfigError(
                 f"resume: the checkpoint in {directory} was written with {key} = "
-                f"{saved['options'].get(key)!r}, this run has {current.get(key)!r}"
+                f"{written.get(key)!r}, this run has {current.get(key)!r}"
             )
     trainer.load_state_dict(saved["trainer"])
     log.info("resumed from %s at step %d", path, trainer.step)
