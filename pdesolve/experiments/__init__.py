@@ -1,7 +1,8 @@
 """Reproductions of the founding experiments (issue 7), one module per experiment.
 
 Each experiment module exposes ``run(out_dir: Path, quick: bool) -> Path``: it computes,
-writes ``report.md`` and a few PNGs into ``out_dir`` and returns the report's path.
+writes ``report.md`` and a few PNGs into ``out_dir`` (an existing directory:
+:func:`run_experiment` creates it) and returns the report's path.
 ``quick=True`` runs a smaller size with the same qualitative result (the tests use it).
 
 The registry maps a name to its module, imported only when the experiment runs, so that

@@ -220,8 +220,6 @@ def run(out_dir: Path, quick: bool = False) -> Path:
     """Run experiment 1 and write ``report.md``, ``frequency_histories.png`` and
     ``hybrid_time.png`` into ``out_dir``; returns the report's path."""
     start, machine = time.perf_counter(), machine_note()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     size = QUICK if quick else FULL
     problem = get_problem("poisson_multifreq_1d")
     jacobi_result = solve(problem, "jacobi", n=size["n"], sweeps=size["jacobi_sweeps"],

@@ -159,8 +159,6 @@ def run(out_dir: Path, quick: bool = False) -> Path:
     """Run experiment 2 and write ``report.md``, ``error_histories.png``,
     ``solution_slices.png`` into ``out_dir``; returns the report's path."""
     start, machine = time.perf_counter(), machine_note()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     size = QUICK if quick else FULL
     configs = networks(size)
     problems = {name: get_problem(pname, dim=2, **params)

@@ -179,8 +179,6 @@ def run(out_dir: Path, quick: bool = False) -> Path:
     """Run experiment 3 and write ``report.md``, ``histories.png`` and
     ``error_vs_dofs_time.png`` into ``out_dir``; returns the report's path."""
     start, machine = time.perf_counter(), machine_note()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     size = QUICK if quick else FULL
     problems = {p: get_problem("plaplace_5d", p=p) for p in (2.0, 3.0)}
     points = evaluation_points(problems[2.0].domain, seed=0, n_sobol=size["n_sobol"])

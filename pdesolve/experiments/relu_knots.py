@@ -182,8 +182,6 @@ def study(quick: bool = False) -> dict:
 
 def write_report(out_dir: Path, result: dict) -> Path:
     """Write ``report.md`` and ``knots.png`` of a ``study`` result into out_dir."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     knots, cdfs, x_ref, x = result["knots"], result["cdfs"], result["x_ref"], result["x"]
     distances, fits, losses = result["distances"], result["fits"], result["losses"]
     _plots(out_dir, x, result["initial"], result["trained"], knots, x_ref, cdfs)

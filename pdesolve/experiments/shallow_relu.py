@@ -323,8 +323,6 @@ def run(out_dir: Path, quick: bool = False) -> Path:
     n = 50 for 2 10^4 steps.
     """
     start, cpu_start = time.perf_counter(), time.process_time()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     ns = (100, 200) if quick else (100, 1000)
     x = np.linspace(-1.0, 1.0, 10_000)
     fine = np.linspace(-1.0, 1.0, 100_001)
