@@ -2,19 +2,31 @@
 
 Each sampler returns points with integration weights, so that for a function v
 
-    integral over Omega  v  ~  w * sum_i v(x_i)        (interior, one weight w)
+    integral over Omega  v  ~  sum_i w_i v(x_i)        (interior, ``weight``: one number, or
+                                                        one per point for ``gauss``)
     integral over dOmega v  ~  sum_j w_j v(y_j)        (boundary, weights per point)
 
-Interior kinds:
-- ``uniform``: n i.i.d. uniform points, redrawn at every call, w = |Omega| / n;
-- ``sobol``: the next n points of one scrambled Sobol sequence, w = |Omega| / n;
-- ``grid`` (1-D only): the n + 1 evenly spaced points a = x_0 < ... < x_n = b, fixed,
-  w = (b - a) / n -- the sum of the frequency-principle paper.
+Kinds (interior and boundary alike):
+- ``uniform``: i.i.d. uniform points;
+- ``sobol``: consecutive points of one scrambled Sobol sequence;
+- ``grid``: the nodes of the tensor grid with n equal intervals per direction, fixed.
+  Interior: in 1-D all n + 1 nodes a = x_0 < ... < x_n = b (the sum of the
+  frequency-principle paper); in d >= 2 the (n - 1)^d nodes off the boundary (the ENGD paper's
+  deterministic grid: n = 29 gives its 28 x 28 points). Boundary: the nodes of the same kind of
+  grid that lie on dOmega, each once (n = 29 in 2-D: 29 per side, 116 in all), equal weights
+  |dOmega| / count (exact face weighting for cubes; for other boxes the faces are weighted by
+  their node counts).
+- ``gauss``: the composite Gauss-Legendre rule with n equal cells per direction and ``order``
+  points per cell and direction (:func:`pdesolve.quadrature.gauss_rule`), fixed, its own
+  weights; on the boundary the same rule on every face. Exact for polynomials of degree
+  2 order - 1 per cell: for smooth integrands (a Ritz energy) far more accurate than any of
+  the others at the same number of points.
 
-Boundary points are spread over the 2d faces in proportion to their areas (at least one per
-face); a point on face f has weight area_f / n_f, so the penalty estimates the surface
-integral. In 1-D the boundary is the two end points, one point each, weight 1 (counting
-measure, |dOmega| = 2).
+With ``resample`` (the default) uniform and Sobol samplers return new points at every call;
+without it they return the points of their first draw at every call (a fixed training set).
+Interior random points have weight |Omega| / n. Random boundary points are spread over the 2d
+faces in proportion to their areas (at least one per face), weight area_f / n_f; in 1-D the
+boundary is the two end points, weight 1 each (counting measure, |dOmega| = 2).
 
 Randomness comes only from explicit generators seeded by the caller; samplers draw on the
 CPU (the same points on every device) and move the points to the target device.
@@ -28,8 +40,12 @@ import torch
 
 from .domain import Box
 from .errors import ConfigError
+from .quadrature import gauss_rule
 
-INTERIOR_KINDS = ("uniform", "sobol", "grid")
+KINDS = ("uniform", "sobol", "grid", "gauss")
+
+MAX_GRID_NODES = 10**7
+"""Largest tensor grid (all (n + 1)^d nodes) a grid sampler builds."""
 
 
 class _Draw:
@@ -62,42 +78,87 @@ class _Draw:
             self.generator.set_state(state["generator"])
 
 
-class InteriorSampler:
-    """Points in Omega: ``sample() -> x`` of shape (n, d) (n + 1 for ``grid``), weight ``w``."""
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ConfigError(f"sampler: unknown sampler {kind!r}; valid: {', '.join(KINDS)}")
 
-    def __init__(self, box: Box, n: int, kind: str = "uniform", *, seed: int = 0,
-                 dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu"):
-        if kind not in INTERIOR_KINDS:
-            raise ConfigError(f"sampler: unknown sampler {kind!r}; valid: {', '.join(INTERIOR_KINDS)}")
-        if kind == "grid" and box.dim != 1:
-            raise ConfigError(f"sampler: 'grid' is for 1-D problems, this one has d = {box.dim}")
+
+def grid_nodes(box: Box, n: int, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """All nodes (m, d) of the tensor grid with ``n`` intervals per direction, and a boolean
+    mask (m,) of those on dOmega. ConfigError (naming ``field``) for n < 2 or a huge grid."""
+    if n < 2:
+        raise ConfigError(f"{field}: a grid needs at least 2 intervals per direction, got {n}")
+    if (n + 1) ** box.dim > MAX_GRID_NODES:
+        raise ConfigError(f"{field}: a grid with {n} intervals per direction has (n+1)^d = "
+                          f"{(n + 1) ** box.dim} nodes in d = {box.dim}; at most {MAX_GRID_NODES}")
+    axes = [np.linspace(a, b, n + 1) for a, b in zip(box.lower, box.upper)]
+    index = np.stack(np.meshgrid(*[np.arange(n + 1)] * box.dim, indexing="ij"), -1)
+    index = index.reshape(-1, box.dim)
+    nodes = np.stack([axes[i][index[:, i]] for i in range(box.dim)], axis=1)
+    return nodes, np.any((index == 0) | (index == n), axis=1)
+
+
+def face_rule(box: Box, cells: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """The composite Gauss rule of every face of ``box`` (d >= 2): points (m, d), weights (m,)."""
+    points, weights = [], []
+    for axis in range(box.dim):
+        rest = [i for i in range(box.dim) if i != axis]
+        face = Box(tuple(box.lower[i] for i in rest), tuple(box.upper[i] for i in rest))
+        rule = gauss_rule(face, cells, order)
+        for value in (box.lower[axis], box.upper[axis]):
+            x = np.insert(rule.points, axis, value, axis=1)
+            points.append(x)
+            weights.append(rule.weights)
+    return np.concatenate(points), np.concatenate(weights)
+
+
+class InteriorSampler:
+    """Points in Omega: ``sample() -> x`` of shape (n, d), ``weight`` (see the module doc)."""
+
+    def __init__(self, box: Box, n: int, kind: str = "uniform", *, resample: bool = True,
+                 order: int = 4, seed: int = 0, dtype: torch.dtype = torch.float32,
+                 device: str | torch.device = "cpu"):
+        _check_kind(kind)
         self.box, self.n, self.kind = box, int(n), kind
         self.dtype, self.device = dtype, torch.device(device)
         self.lower = torch.tensor(box.lower, dtype=dtype)
         self.lengths = torch.tensor(box.lengths, dtype=dtype)
-        self.weight = box.volume / self.n
+        self.fixed = None
+        if kind == "gauss":
+            rule = gauss_rule(box, self.n, order)
+            self.fixed = torch.as_tensor(rule.points, dtype=dtype).to(self.device)
+            self.weight = torch.as_tensor(rule.weights, dtype=dtype).to(self.device)
+            return
         if kind == "grid":
-            grid = torch.linspace(box.lower[0], box.upper[0], self.n + 1, dtype=dtype)
-            self.fixed = grid[:, None].to(self.device)
-        else:
-            self.draw = _Draw(box.dim, kind, seed)
+            if box.dim == 1:
+                nodes = np.linspace(box.lower[0], box.upper[0], self.n + 1)[:, None]
+            else:
+                nodes, on_boundary = grid_nodes(box, self.n, "batch_interior")
+                nodes = nodes[~on_boundary]
+            self.fixed = torch.as_tensor(nodes, dtype=dtype).to(self.device)
+            self.weight = box.volume / (self.n if box.dim == 1 else len(nodes))
+            return
+        self.weight = box.volume / self.n
+        self.draw = _Draw(box.dim, kind, seed)
+        if not resample:
+            self.fixed = self._random()
 
     @property
     def resamples(self) -> bool:
         """True when each call returns new points."""
-        return self.kind != "grid"
+        return self.fixed is None
+
+    def _random(self) -> torch.Tensor:
+        return (self.lower + self.lengths * self.draw(self.n, self.dtype)).to(self.device)
 
     def sample(self) -> torch.Tensor:
-        if self.kind == "grid":
-            return self.fixed
-        x = self.lower + self.lengths * self.draw(self.n, self.dtype)
-        return x.to(self.device)
+        return self._random() if self.fixed is None else self.fixed
 
     def state_dict(self) -> dict:
-        return {} if self.kind == "grid" else self.draw.state_dict()
+        return self.draw.state_dict() if self.resamples else {}
 
     def load_state_dict(self, state: dict) -> None:
-        if self.kind != "grid":
+        if self.resamples:
             self.draw.load_state_dict(state)
 
 
@@ -120,38 +181,57 @@ def face_counts(box: Box, n: int) -> np.ndarray:
 class BoundarySampler:
     """Points on dOmega: ``sample() -> (y, w)``, y (m, d) and weights w (m,) summing to |dOmega|."""
 
-    def __init__(self, box: Box, n: int, kind: str = "uniform", *, seed: int = 1,
-                 dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu"):
+    def __init__(self, box: Box, n: int, kind: str = "uniform", *, resample: bool = True,
+                 order: int = 4, seed: int = 1, dtype: torch.dtype = torch.float32,
+                 device: str | torch.device = "cpu"):
+        _check_kind(kind)
         self.box, self.dtype, self.device = box, dtype, torch.device(device)
+        self.draw = self.fixed = None
+        if box.dim == 1:
+            ends = torch.tensor([[box.lower[0]], [box.upper[0]]], dtype=dtype)
+            self.fixed = ends.to(self.device), torch.ones(2, dtype=dtype, device=self.device)
+            return
+        if kind == "gauss":
+            points, weights = face_rule(box, int(n), order)
+            self.fixed = (torch.as_tensor(points, dtype=dtype).to(self.device),
+                          torch.as_tensor(weights, dtype=dtype).to(self.device))
+            return
+        if kind == "grid":
+            nodes, on_boundary = grid_nodes(box, int(n), "batch_boundary")
+            y = torch.as_tensor(nodes[on_boundary], dtype=dtype).to(self.device)
+            self.fixed = y, torch.full((len(y),), box.boundary_measure / len(y), dtype=dtype,
+                                       device=self.device)
+            return
         counts = face_counts(box, n)
         faces = torch.repeat_interleave(torch.arange(2 * box.dim), torch.as_tensor(counts))
         self.axis = faces // 2
-        self.upper_side = (faces % 2).bool()
         self.rows = torch.arange(len(faces))
-        areas = box.face_areas() if box.dim > 1 else np.ones(2)
-        self.weights = torch.as_tensor(np.repeat(areas / counts, counts), dtype=dtype).to(self.device)
+        self.weights = torch.as_tensor(np.repeat(box.face_areas() / counts, counts),
+                                       dtype=dtype).to(self.device)
         lower = torch.tensor(box.lower, dtype=dtype)
         upper = torch.tensor(box.upper, dtype=dtype)
         self.lower, self.lengths = lower, upper - lower
-        self.face_value = torch.where(self.upper_side, upper[self.axis], lower[self.axis])
-        self.fixed = box.dim == 1
-        self.draw = None if self.fixed else _Draw(box.dim, kind, seed)
-        if self.fixed:
-            self.points = self._snap(self.lower.expand(len(faces), -1).clone())
+        self.face_value = torch.where((faces % 2).bool(), upper[self.axis], lower[self.axis])
+        self.draw = _Draw(box.dim, kind, seed)
+        if not resample:
+            self.fixed = self._random()
 
-    def _snap(self, x: torch.Tensor) -> torch.Tensor:
+    def _random(self) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.lower + self.lengths * self.draw(len(self.rows), self.dtype)
         x[self.rows, self.axis] = self.face_value
-        return x.to(self.device)
+        return x.to(self.device), self.weights
+
+    @property
+    def resamples(self) -> bool:
+        """True when each call returns new points."""
+        return self.fixed is None
 
     def sample(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.fixed:
-            return self.points, self.weights
-        x = self.lower + self.lengths * self.draw(len(self.rows), self.dtype)
-        return self._snap(x), self.weights
+        return self._random() if self.fixed is None else self.fixed
 
     def state_dict(self) -> dict:
-        return {} if self.draw is None else self.draw.state_dict()
+        return self.draw.state_dict() if self.resamples else {}
 
     def load_state_dict(self, state: dict) -> None:
-        if self.draw is not None:
+        if self.resamples:
             self.draw.load_state_dict(state)

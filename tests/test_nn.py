@@ -164,12 +164,35 @@ def test_interior_sampler_is_seeded_and_resumable(kind):
     assert a.weight == pytest.approx(box.volume / 64)
 
 
-def test_grid_sampler_is_the_papers_grid_and_1d_only():
+def test_grid_sampler_is_the_papers_grid():
     s = InteriorSampler(Box.cube(1, -1, 1), 1000, "grid", dtype=torch.float64)
     x = s.sample()
     assert x.shape == (1001, 1) and s.weight == pytest.approx(2 / 1000)
-    with pytest.raises(ConfigError, match="1-D"):
-        InteriorSampler(Box.cube(2), 10, "grid")
+    with pytest.raises(ConfigError, match="batch_interior: a grid needs at least 2"):
+        InteriorSampler(Box.cube(2), 1, "grid")
+
+
+def test_grid_samplers_in_2d_are_the_engd_papers_points():
+    """29 intervals: the 28 x 28 interior nodes j/29 and 29 nodes per side, corners once."""
+    box = Box.cube(2)
+    inner = InteriorSampler(box, 29, "grid", dtype=torch.float64)
+    x = inner.sample()
+    assert x.shape == (28 * 28, 2) and inner.weight == pytest.approx(1 / 784)
+    np.testing.assert_allclose(torch.unique(x[:, 0]).numpy(), np.arange(1, 29) / 29)
+    y, w = BoundarySampler(box, 29, "grid", dtype=torch.float64).sample()
+    assert y.shape == (116, 2) and box.on_boundary(y.numpy()).all()
+    assert len({tuple(p) for p in y.tolist()}) == 116 and float(w.sum()) == pytest.approx(4.0)
+    assert inner.sample() is x and not inner.resamples
+
+
+@pytest.mark.parametrize("kind", ["uniform", "sobol"])
+def test_samplers_without_resampling_keep_their_first_draw(kind):
+    box = Box.cube(3)
+    inner = InteriorSampler(box, 50, kind, resample=False, seed=3)
+    outer = BoundarySampler(box, 30, kind, resample=False, seed=4)
+    assert torch.equal(inner.sample(), inner.sample()) and not inner.resamples
+    assert torch.equal(outer.sample()[0], outer.sample()[0]) and not outer.resamples
+    assert torch.equal(inner.sample(), InteriorSampler(box, 50, kind, seed=3).sample())
 
 
 def _flat_grad(loss, params):
