@@ -52,7 +52,8 @@ class FrequencyProbe:
 
 
 class Monitor(Callback):
-    """Appends {step, loss, boundary, beta, lr, seconds, l2_rel[, freq_err]} to the history.
+    """Appends {step, loss, boundary, beta, lr, seconds, l2_rel[, freq_err]} to the history
+    (and what the optimiser reports: ENGD's step length ``alpha`` and ``cutoff``).
 
     Every ``log_every`` steps and at the end. l2_rel = ||u_theta - u|| / ||u|| over
     ``points`` scrambled Sobol points (needs the exact solution; omitted otherwise).
@@ -74,7 +75,7 @@ class Monitor(Callback):
         start = time.perf_counter()
         entry = {"step": trainer.step, "loss": trainer.last_loss,
                  "boundary": trainer.last_boundary, "beta": trainer.beta, "lr": trainer.lr,
-                 "seconds": trainer.train_seconds}
+                 "seconds": trainer.train_seconds, **trainer.optimizer.monitored()}
         if trainer.step == 0:
             entry["loss"] = entry["boundary"] = None
         if self.ref is not None:

@@ -1,7 +1,7 @@
 """Checkpoints: save the whole training state every N steps, resume from the last one.
 
 A checkpoint holds the trainer's :meth:`~pdesolve.nn.training.Trainer.state_dict`
-(parameters, Adam/L-BFGS and scheduler state, sampler generators, torch RNG, history)
+(parameters, the state of every optimiser phase, sampler generators, torch RNG, history)
 and a fingerprint of the options that determine the arithmetic. It is written to a
 temporary file and renamed, so a run killed while saving leaves the previous checkpoint.
 Resuming with different options is refused (ConfigError naming the first difference).
