@@ -1,15 +1,16 @@
 """Training losses: the Ritz energy and the strong-form (PINN) residual, any network.
 
 For -div(kappa |grad u|^(p-2) grad u) = f in Omega, u = g on dOmega, with interior points
-x_i (weight w each) and boundary points y_j (weights w_j) from :mod:`pdesolve.sampling`:
+x_i (weights w_i) and boundary points y_j (weights w_j) from :mod:`pdesolve.sampling`:
 
-    deep_ritz:  w sum_i [kappa/p |grad u|^p - f u](x_i)  +  beta sum_j w_j (u(y_j) - g(y_j))^2
-    pinn:       mean_i r(x_i)^2  +  beta sum_j w_j (u(y_j) - g(y_j))^2 / |dOmega|,
+    deep_ritz:  sum_i w_i [kappa/p |grad u|^p - f u](x_i)  +  beta sum_j w_j (u(y_j) - g(y_j))^2
+    pinn:       sum_i w_i r(x_i)^2 / |Omega|  +  beta sum_j w_j (u(y_j) - g(y_j))^2 / |dOmega|,
                 r = -div(kappa |grad u|^(p-2) grad u) - f.
 
 The Ritz term is a Monte-Carlo (or quadrature) estimate of the energy
 J(u) = int kappa/p |grad u|^p - f u; the penalty estimates beta int_dOmega (u - g)^2.
-The PINN terms are mean squares (the peers' convention; beta = 1 weighs them equally).
+The PINN terms are mean squares (the peers' convention; beta = 1 weighs them equally): with
+equal weights w_i = |Omega| / n the interior term is mean_i r(x_i)^2.
 With ``boundary="exact"`` the network is wrapped in :class:`DirichletAnsatz` and the
 penalty is dropped.
 
@@ -88,10 +89,10 @@ def boundary_penalty(model: nn.Module, problem: Problem, y: torch.Tensor,
     return torch.sum(wy * r * r)
 
 
-def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w: float) -> torch.Tensor:
-    """w sum_i kappa/p |grad u|^p - f u at the interior points x (n, d)."""
+def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w) -> torch.Tensor:
+    """sum_i w_i kappa/p |grad u|^p - f u at the interior points x (n, d); w a number or (n,)."""
     u, grad, _ = value_and_grad(model, x)
-    return w * torch.sum(problem.energy_density(grad, u, x.detach()))
+    return torch.sum(w * problem.energy_density(grad, u, x.detach()))
 
 
 def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tensor:
@@ -128,15 +129,16 @@ class Loss:
         self.kind = kind
         self.exact_boundary = exact_boundary
         self.boundary_measure = problem.domain.boundary_measure
+        self.volume = problem.domain.volume
 
-    def __call__(self, model: nn.Module, x: torch.Tensor, w: float, y: torch.Tensor,
+    def __call__(self, model: nn.Module, x: torch.Tensor, w, y: torch.Tensor,
                  wy: torch.Tensor, beta: float) -> tuple[torch.Tensor, torch.Tensor]:
         if self.kind == "deep_ritz":
             interior = ritz_energy(model, self.problem, x, w)
             scale = 1.0
         else:
             r = residual(model, self.problem, x)
-            interior = torch.mean(r * r)
+            interior = torch.sum(w * r * r) / self.volume
             scale = 1.0 / self.boundary_measure
         if self.exact_boundary:
             return interior, torch.zeros((), dtype=interior.dtype, device=interior.device)

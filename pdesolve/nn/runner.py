@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SolverFailed
 from ..problems.base import Problem
-from ..result import Result
+from ..result import Result, Status
 from ..sampling import BoundarySampler, InteriorSampler
 from . import checkpoint
 from .activations import get_activation
@@ -21,6 +21,7 @@ from .losses import DirichletAnsatz, Loss
 from .networks import build_network, count_parameters
 from .options import NeuralOptions
 from .parity import Parity, check_parity
+from .optimizers import build_phases
 from .training import Callback, Trainer
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,10 @@ def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool
 
     ``callbacks`` are extra hooks run after the built-in ones (monitor, progress bar,
     checkpoints); their time is not counted as training time.
-    Raises SolverFailed (status "diverged") when the loss becomes NaN/inf.
+    A run stopped by ``max_seconds`` before its last step has status TIME_LIMIT (a usable
+    result with its history). Raises SolverFailed (status "diverged") when the loss becomes
+    NaN/inf; its ``info`` then holds "dofs" (the parameter count) and "history" (up to the
+    divergence).
     """
     check_options(problem, options)
     threads = torch.get_num_threads()
@@ -69,7 +73,8 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
            extra: Sequence[Callback]) -> Result:
     start = time.perf_counter()
     device = resolve_device(options.device)
-    dtype = getattr(torch, options.dtype)
+    dtype_name = options.resolved_dtype()
+    dtype = getattr(torch, dtype_name)
     seeds = np.random.SeedSequence(options.seed).generate_state(3)
     net = build_network(options.network, problem.dim, options.widths,
                         get_activation(options.activation, options.power),
@@ -83,14 +88,16 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
         model = DirichletAnsatz(model, problem.domain, problem.g)
     model = model.to(device=device, dtype=dtype)
     interior = InteriorSampler(problem.domain, options.batch_interior, options.sampler,
+                               resample=options.resample, order=options.quadrature_order,
                                seed=int(seeds[1]), dtype=dtype, device=device)
     boundary = BoundarySampler(problem.domain, options.batch_boundary, options.sampler,
+                               resample=options.resample, order=options.quadrature_order,
                                seed=int(seeds[2]), dtype=dtype, device=device)
     schedule = options.beta_schedule
     if schedule == "auto":
         schedule = "constant" if options.network == "mlp" else "staircase"
     freq = FrequencyProbe(problem, options.freq_count) if options.freq_history else None
-    monitor = Monitor(problem, model, points=options.monitor_points, log_every=options.log_every,
+    monitor = Monitor(problem, model, points=options.monitor_points, log_every=options.resolved_log_every(),
                       seed=options.seed, dtype=dtype, device=device, freq=freq)
     callbacks = [monitor]
     if progress:
@@ -100,15 +107,22 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
         saver = checkpoint.Checkpointer(options.checkpoint_dir, options.checkpoint_every, options)
         callbacks.append(saver)
     callbacks.extend(extra)
-    trainer = Trainer(model, Loss(problem, kind, exact_boundary), interior, boundary,
-                      optimizer=options.optimizer, steps=options.steps,
-                      lbfgs_steps=options.lbfgs_steps, lr=options.lr, lr_decay=options.lr_decay,
+    params = [p for p in model.parameters() if p.requires_grad]
+    phases = build_phases(options.optimizer, params, steps=options.steps,
+                          lbfgs_steps=options.lbfgs_steps, lr=options.lr,
+                          lr_decay=options.lr_decay,
+                          engd={"cutoff": options.engd_cutoff, "adapt": options.engd_adapt})
+    trainer = Trainer(model, Loss(problem, kind, exact_boundary), interior, boundary, phases,
                       beta=options.beta, beta_schedule=schedule,
                       max_seconds=options.max_seconds, callbacks=callbacks)
     if options.resume:
         checkpoint.resume(trainer, options.checkpoint_dir, options)
     setup_seconds = time.perf_counter() - start
-    trainer.run()
+    try:
+        trainer.run()
+    except SolverFailed as exc:
+        exc.info.update(dofs=count_parameters(net), history=trainer.history)
+        raise
     info = {
         "steps": trainer.step,
         "stop_reason": trainer.stop_reason or "steps done",
@@ -119,7 +133,8 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
         "checkpoint_seconds": saver.seconds if saver else 0.0,
         "beta_schedule": schedule,
         "device": str(device),
-        "dtype": options.dtype,
+        "dtype": dtype_name,
+        "optimizer": options.optimizer,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "network": repr(net).replace("\n", " "),
@@ -127,4 +142,5 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
     function = NetworkFunction(model, dtype, device, info)
     return Result(solver=kind, u=function.u, grad=function.grad, dofs=count_parameters(net),
                   seconds=setup_seconds + trainer.train_seconds, history=trainer.history,
-                  info=info, message=trainer.stop_reason)
+                  info=info, message=trainer.stop_reason,
+                  status=Status.TIME_LIMIT if trainer.time_limited else Status.OK)

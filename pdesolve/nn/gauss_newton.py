@@ -1,0 +1,210 @@
+"""Parameter Jacobians of the training losses: the linear models behind a Gauss-Newton step.
+
+With theta the P trainable parameters, points x_i (weights w_i, N of them) and boundary
+points y_j (weights w_j, M of them), as in :mod:`pdesolve.nn.losses`:
+
+PINN. The loss is a sum of squares, L(theta) = |rho(theta)|^2 with
+
+    rho = [ sqrt(w_i / |Omega|) r(x_i) ;  sqrt(beta w_j / |dOmega|) (u(y_j) - g(y_j)) ],
+    r = -div(kappa |grad u|^(p-2) grad u) - f,
+
+and :func:`pinn_system` returns rho (N + M,) and its Jacobian J = d rho / d theta (N + M, P).
+Gauss-Newton linearises rho: L(theta + d) ~ |rho + J d|^2; J^T J is the Gram matrix of the
+linearised residual operator integrated with the loss's own quadrature (the ENGD Gram).
+
+Deep Ritz. The loss E(theta) = sum_i w_i e(grad u, u, x_i) + beta sum_j w_j (u(y_j) - g(y_j))^2
+(e = kappa/p |grad u|^p - f u, :meth:`pdesolve.problems.base.Problem.energy_density`) is not a
+sum of squares. Linearising u in theta (u + Phi d, Phi = du/dtheta) and expanding the energy to
+second order gives E(theta + d) ~ E + g.d + d^T G d / 2 with g = dE/dtheta and
+
+    G = sum_i w_i (D Phi_i)^T H_i (D Phi_i) + 2 beta sum_j w_j Phi(y_j)^T Phi(y_j),
+
+D Phi_i = d(u, grad u)(x_i)/dtheta ((d + 1) x P) and H_i the Hessian of e in (u, grad u) at the
+network's values: for p = 2 the bilinear form a(dv/dtheta_k, dv/dtheta_l) plus the boundary
+term, for p > 2 the energy's second variation at the current network (a Gauss-Newton step on
+the Ritz energy). :func:`ritz_system` returns E, g and B with G = B^T B, the rows of B being
+sqrt(w_i) H_i^(1/2) D Phi_i and sqrt(2 beta w_j) Phi(y_j), so G is factored through B and never
+formed. H and its square root come from the energy density by automatic differentiation.
+
+All derivatives are torch.func transforms of one point's function, vmapped over the points
+(no Python loop over points), in chunks of :data:`CHUNK` points to bound the memory of the
+intermediates; J and B take 8 (N + M) P bytes (float64). The divergence in r uses the forward
+Laplacian (:mod:`.laplacian`) for Poisson on an MLP, otherwise forward-over-reverse
+differentiation of the flux.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.func import functional_call, jacfwd, jacrev, vmap
+
+from ..problems.base import Problem
+from .laplacian import mlp_laplacian, supports_forward_laplacian
+
+CHUNK = 2048
+"""Points per vmapped chunk of a Jacobian."""
+
+
+class _ForwardLaplacian(nn.Module):
+    """x -> Lap u(x) of an MLP as a module, so that functional_call can swap its parameters."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return mlp_laplacian(self.model, x)
+
+
+class ParameterVector:
+    """The trainable parameters of ``model`` as one flat vector (names in model order)."""
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+        self.named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+        self.buffers = dict(model.named_buffers())
+
+    @property
+    def size(self) -> int:
+        return sum(p.numel() for _, p in self.named)
+
+    def get(self) -> torch.Tensor:
+        """theta, shape (P,), detached."""
+        return torch.cat([p.detach().reshape(-1) for _, p in self.named])
+
+    def set(self, theta: torch.Tensor) -> None:
+        """Write theta (P,) into the model's parameters."""
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(theta, [p for _, p in self.named])
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """The current parameters and buffers by name (detached), for functional_call."""
+        return {**{n: p.detach() for n, p in self.named}, **self.buffers}
+
+    def flatten(self, jacobians: dict[str, torch.Tensor], rows: int) -> torch.Tensor:
+        """Per-parameter Jacobians {name: (rows, ...)} -> (rows, P) in the vector's order."""
+        return torch.cat([jacobians[n].reshape(rows, -1) for n, _ in self.named], dim=1)
+
+
+def _value(module: nn.Module, params: dict, x: torch.Tensor) -> torch.Tensor:
+    """The module at one point x (d,) with ``params``: a scalar."""
+    return functional_call(module, params, (x[None],))[0]
+
+
+def _jacobian(fn, params: dict, vector: ParameterVector, *inputs: torch.Tensor):
+    """(Jacobian (n, k, P) or (n, P), values) of the per-point fn(params, *point_inputs) -> (value,
+    value), vmapped over the leading dimension of ``inputs``."""
+    jac, value = vmap(jacrev(fn, has_aux=True), in_dims=(None,) + (0,) * len(inputs),
+                      chunk_size=CHUNK)(params, *inputs)
+    n = inputs[0].shape[0]
+    rows = n * (value[0].numel() if value.dim() > 1 else 1)
+    return vector.flatten(jac, rows).reshape(*value.shape, -1), value
+
+
+@dataclass
+class PointFunctions:
+    """Per-point functions of a model, each (params, x (d,), ...) -> (value, value)."""
+
+    model: nn.Module
+    problem: Problem
+
+    def __post_init__(self):
+        self.laplacian = (_ForwardLaplacian(self.model)
+                          if self.problem.p == 2 and self.problem.constant_kappa
+                          and supports_forward_laplacian(self.model) else None)
+
+    def u(self, params: dict, x: torch.Tensor):
+        v = _value(self.model, params, x)
+        return v, v
+
+    def grad(self, params: dict, x: torch.Tensor) -> torch.Tensor:
+        return jacrev(lambda y: _value(self.model, params, y))(x)
+
+    def u_and_grad(self, params: dict, x: torch.Tensor):
+        """(u, grad u) stacked, shape (d + 1,)."""
+        v = torch.cat([_value(self.model, params, x)[None], self.grad(params, x)])
+        return v, v
+
+    def residual(self, params: dict, x: torch.Tensor, f: torch.Tensor):
+        """r = -div(kappa |grad u|^(p-2) grad u) - f at one point."""
+        if self.laplacian is not None:
+            prefixed = {f"model.{k}": v for k, v in params.items()}
+            div = _value(self.laplacian, prefixed, x)
+        else:
+            div = torch.trace(jacfwd(lambda y: self._flux(params, y))(x))
+        r = -div - f
+        return r, r
+
+    def _flux(self, params: dict, x: torch.Tensor) -> torch.Tensor:
+        grad = self.grad(params, x)
+        flux = grad
+        if self.problem.p != 2:
+            flux = flux * torch.sum(grad * grad) ** ((self.problem.p - 2) / 2)
+        if not self.problem.constant_kappa:
+            flux = self.problem.kappa(x[None])[0] * flux
+        return flux
+
+
+def _weights(weight, x: torch.Tensor) -> torch.Tensor:
+    """Interior weights as a tensor (n,): ``weight`` is one number or one per point."""
+    return torch.as_tensor(weight, dtype=x.dtype, device=x.device).expand(len(x))
+
+
+def pinn_system(model: nn.Module, problem: Problem, batch, weight, beta: float,
+                exact_boundary: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """(rho (N + M,), J (N + M, P)) of the PINN loss |rho|^2 on ``batch`` = (x, y, w_y) with
+    interior weights ``weight`` (a number or (N,))."""
+    x, y, wy = (t.detach() for t in batch)
+    vector, points = ParameterVector(model), PointFunctions(model, problem)
+    params = vector.tensors()
+    jac, r = _jacobian(points.residual, params, vector, x, problem.f(x))
+    scale = torch.sqrt(_weights(weight, x) / problem.domain.volume)
+    rho, rows = [r * scale], [jac * scale[:, None]]
+    if not exact_boundary:
+        jb, ub = _jacobian(points.u, params, vector, y)
+        weight = torch.sqrt(beta * wy / problem.domain.boundary_measure)
+        rho.append(weight * (ub - problem.g(y)))
+        rows.append(weight[:, None] * jb)
+    return torch.cat(rho), torch.cat(rows)
+
+
+def _density_hessian(problem: Problem, z: torch.Tensor, x: torch.Tensor):
+    """(de/dz (n, d + 1), d2e/dz2 (n, d + 1, d + 1)) of the energy density at z = (u, grad u)."""
+
+    def density(zi, xi):
+        return problem.energy_density(zi[None, 1:], zi[None, 0], xi[None])[0]
+
+    first = vmap(jacrev(density))(z, x)
+    second = vmap(jacfwd(jacrev(density)))(z, x)
+    return first, torch.nan_to_num(second)
+
+
+def _psd_sqrt(h: torch.Tensor) -> torch.Tensor:
+    """Symmetric square roots of the (n, k, k) matrices h, negative eigenvalues set to 0."""
+    values, vectors = torch.linalg.eigh(h)
+    return (vectors * torch.sqrt(torch.clamp(values, min=0))[:, None, :]) @ vectors.mT
+
+
+def ritz_system(model: nn.Module, problem: Problem, batch, weight, beta: float,
+                exact_boundary: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(E, g (P,), B (rows, P)) of the Ritz loss on ``batch``: E its value, g = dE/dtheta, and
+    G = B^T B the Gauss-Newton matrix of the energy (see the module docstring)."""
+    x, y, wy = (t.detach() for t in batch)
+    vector, points = ParameterVector(model), PointFunctions(model, problem)
+    params = vector.tensors()
+    jac, z = _jacobian(points.u_and_grad, params, vector, x)  # (n, d + 1, P), (n, d + 1)
+    first, second = _density_hessian(problem, z, x)
+    w = _weights(weight, x)
+    energy = torch.sum(w * problem.energy_density(z[:, 1:], z[:, 0], x))
+    grad = torch.einsum("n,nk,nkp->p", w, first, jac)
+    rows = (torch.sqrt(w)[:, None, None] * (_psd_sqrt(second) @ jac)).reshape(-1, jac.shape[-1])
+    if exact_boundary:
+        return energy, grad, rows
+    jb, ub = _jacobian(points.u, params, vector, y)
+    miss = ub - problem.g(y)
+    energy = energy + beta * torch.sum(wy * miss * miss)
+    grad = grad + 2 * beta * (wy * miss) @ jb
+    return energy, grad, torch.cat([rows, torch.sqrt(2 * beta * wy)[:, None] * jb])
