@@ -45,7 +45,7 @@ from .quadrature import gauss_rule
 KINDS = ("uniform", "sobol", "grid", "gauss")
 
 MAX_GRID_NODES = 10**7
-"""Largest tensor grid (all (n + 1)^d nodes) a grid sampler builds."""
+"""Largest tensor grid (all (n + 1)^d nodes) or Gauss rule a sampler builds."""
 
 
 class _Draw:
@@ -98,8 +98,16 @@ def grid_nodes(box: Box, n: int, field: str) -> tuple[np.ndarray, np.ndarray]:
     return nodes, np.any((index == 0) | (index == n), axis=1)
 
 
+def _check_gauss(dim: int, cells: int, order: int, field: str) -> None:
+    if (cells * order) ** dim > MAX_GRID_NODES:
+        raise ConfigError(f"{field}: a Gauss rule with {cells} cells of {order} points per "
+                          f"direction has {(cells * order) ** dim} points in d = {dim}; at most "
+                          f"{MAX_GRID_NODES}")
+
+
 def face_rule(box: Box, cells: int, order: int) -> tuple[np.ndarray, np.ndarray]:
     """The composite Gauss rule of every face of ``box`` (d >= 2): points (m, d), weights (m,)."""
+    _check_gauss(box.dim - 1, cells, order, "batch_boundary")
     points, weights = [], []
     for axis in range(box.dim):
         rest = [i for i in range(box.dim) if i != axis]
@@ -125,6 +133,7 @@ class InteriorSampler:
         self.lengths = torch.tensor(box.lengths, dtype=dtype)
         self.fixed = None
         if kind == "gauss":
+            _check_gauss(box.dim, self.n, order, "batch_interior")
             rule = gauss_rule(box, self.n, order)
             self.fixed = torch.as_tensor(rule.points, dtype=dtype).to(self.device)
             self.weight = torch.as_tensor(rule.weights, dtype=dtype).to(self.device)

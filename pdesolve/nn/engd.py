@@ -15,28 +15,30 @@ One step, on the current batch (:mod:`.gauss_newton` gives the linear models):
   the losses along the grid first fall then rise, so the search stops at the first rise after a
   decrease (the same minimiser as the whole grid when the losses along it are unimodal, with a
   few evaluations instead of 31; each costs one loss evaluation, the SVD is reused).
-- Cut-off tau (relative to s_1): adapted from the ratio q = (L - L(theta + alpha d)) /
-  (predicted decrease of the full step alpha = 1). q >= :data:`GOOD`: the step realised a fair
-  part of what the linear model promised, so the next step may use more singular directions
-  (tau / :data:`FACTOR`); q < :data:`POOR`: the line search had to cut the step so far that
-  the direction was dominated by directions the linear model gets wrong, so tau * FACTOR;
-  tau stays within [:data:`CUTOFF_MIN`, :data:`CUTOFF_MAX`].
+- Cut-off tau (relative to s_1), adapted from the ratio of actual to predicted decrease
+  q = (L - L(theta + alpha d)) / (decrease the linear model predicts for the full step):
+  q >= :data:`GOOD`: the step realised a fair part of what the model promised, so the next step
+  may use more singular directions (tau down); q < :data:`POOR`: the line search had to cut the
+  step so far that the direction was dominated by directions the model gets wrong (tau up).
+  tau moves on a log scale by one decade; when it turns back the move halves (down to
+  :data:`MIN_DECADES`), and doubles again while it keeps its direction, so tau settles between
+  a cut-off that is too small and one too large instead of jumping between them; it stays in
+  [:data:`CUTOFF_MIN`, :data:`CUTOFF_MAX`], starting from ``cutoff``.
 
 Why this rule. The tangent directions with small s_k are needed for small errors but, at the
 start or after a poor step, their coefficients u_k . rho / s_k are huge in parameter norm and
 the model is nonlinear there: a fixed tiny cut-off then makes every step fail, a fixed large
-one stalls at the error the kept directions can represent (with a 2-32-1 network the best
-fixed cut-off ranged over 1e-7 to 1e-10 between problems and seeds, and 1e-6 was needed in
-5-D). Levenberg-Marquardt damping adapted from the ratio at the full step (alpha = 1) was
-tried and loses: it keeps lambda where full steps are half-trusted, damping exactly the
-directions that carry the remaining residual, and stalls near 1e-5. Here the damping follows
-the step the line search achieves, so it falls as long as natural-gradient steps make
-progress and rises only when they stop making any.
+one stalls at the error the kept directions can represent, and the cut-off that works differs
+by orders of magnitude between problems, seeds and stages of one run. Levenberg-Marquardt
+damping adapted from the ratio at the full step (alpha = 1) keeps the damping wherever full
+steps are only half trusted, which damps exactly the directions that carry the remaining
+residual, and it stalls (README, ENGD section). Here the ratio is taken at the step the line
+search achieves: the damping falls while natural-gradient steps make progress, and rises only
+when they stop making any.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 from typing import TYPE_CHECKING
 
@@ -48,8 +50,6 @@ from .optimizers import Optimizer
 
 if TYPE_CHECKING:
     from .training import Trainer
-
-log = logging.getLogger(__name__)
 
 STEP_LENGTHS = tuple(0.5**j for j in range(31))
 """The line-search grid of the paper: 0.5^j, j = 0..30."""

@@ -90,7 +90,10 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
     interior = InteriorSampler(problem.domain, options.batch_interior, options.sampler,
                                resample=options.resample, order=options.quadrature_order,
                                seed=int(seeds[1]), dtype=dtype, device=device)
-    boundary = BoundarySampler(problem.domain, options.batch_boundary, options.sampler,
+    # with the boundary values built in the loss reads no boundary points: draw a token few
+    boundary_kind, boundary_n = (("uniform", 1) if exact_boundary
+                                 else (options.sampler, options.batch_boundary))
+    boundary = BoundarySampler(problem.domain, boundary_n, boundary_kind,
                                resample=options.resample, order=options.quadrature_order,
                                seed=int(seeds[2]), dtype=dtype, device=device)
     schedule = options.beta_schedule
