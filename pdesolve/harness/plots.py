@@ -87,10 +87,31 @@ def plot_error_vs_dofs(points: list[Point], metric: str, path: Path, title: str)
     return _save(fig, path, drawn)
 
 
-def plot_error_vs_time(points: list[Point], metric: str, path: Path, title: str) -> Path | None:
-    """Log-log error against wall time of the solve/training (evaluation excluded)."""
+def _training_curves(ax, records: list[dict], points: list[Point], metric: str) -> None:
+    """Each neural run's monitored error against training time, thin, in its series' colour."""
+    colours = {(solver, label): i for i, (_, solver, label) in enumerate(series(points))}
+    drawn = False
+    for r in records:
+        history = [h for h in r.get("history") or [] if h.get(metric) is not None
+                   and h.get("seconds")]
+        key = (r["solver"], r["label"])
+        if r.get("family") == "neural" and len(history) > 1 and key in colours:
+            ax.plot([h["seconds"] for h in history], [h[metric] for h in history], lw=0.8,
+                    alpha=0.6, color=f"C{colours[key] % 10}")
+            drawn = True
+    if drawn:
+        ax.plot([], [], lw=0.8, color="grey", label="training history (monitor points)")
+        ax.legend(fontsize=8)
+
+
+def plot_error_vs_time(points: list[Point], metric: str, path: Path, title: str,
+                       records: list[dict] = ()) -> Path | None:
+    """Log-log error against wall time of the solve/training (evaluation excluded); with
+    ``records``, also the training histories of neural runs (error on their monitor points)."""
     fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
     drawn = _error_axes(ax, points, "seconds", metric, with_slopes=False)
+    if drawn:
+        _training_curves(ax, records, points, metric)
     ax.set_xlabel("wall time of solve or training [s]")
     ax.set_title(f"{title}: {METRIC_NAMES[metric]} vs wall time", fontsize=10)
     return _save(fig, path, drawn)

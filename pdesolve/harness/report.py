@@ -139,7 +139,7 @@ def write_report(root: str | Path) -> list[Path]:
     metric, title = settings["metric"], records[0]["case"]
     makers = {
         "error_vs_dofs": lambda p: plots.plot_error_vs_dofs(points, metric, p, title),
-        "error_vs_time": lambda p: plots.plot_error_vs_time(points, metric, p, title),
+        "error_vs_time": lambda p: plots.plot_error_vs_time(points, metric, p, title, records),
         "history": lambda p: plots.plot_histories(records, p),
         "frequency": lambda p: plots.plot_frequency(records, p),
         "solution": lambda p: plots.plot_solutions(records, p),
