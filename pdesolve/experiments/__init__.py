@@ -44,6 +44,11 @@ EXPERIMENTS: dict[str, tuple[str, str]] = {
         "pdesolve.experiments.plaplace5d",
         "5-D p-Laplacian: MscaleDNN-1 (s2ReLU, sReLU, tanh) vs the grid solver (arXiv 2009.14597)",
     ),
+    "engd": (
+        "pdesolve.experiments.engd",
+        "ENGD (Gauss-Newton natural gradient) vs Adam and L-BFGS: the paper's 2-D and 5-D PINNs, "
+        "Deep Ritz, p-Laplacian (arXiv 2302.13163)",
+    ),
 }
 
 
