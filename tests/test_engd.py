@@ -82,12 +82,11 @@ def test_engd_direction_is_the_gauss_newton_step_of_dense_autograd():
     theta = ParameterVector(net).get()
     dense = torch.autograd.functional.jacobian(
         lambda t: dense_rho(net, problem, data, 1.0, t), theta)
-    gauss_newton = torch.linalg.lstsq(dense, -dense_rho(net, problem, data, 1.0, theta),
-                                      driver="gelsd").solution
+    rho = dense_rho(net, problem, data, 1.0, theta).detach()
+    gauss_newton = torch.linalg.lstsq(dense, -rho, driver="gelsd").solution
     trainer = _trainer(net, problem, data, ENGD(list(net.parameters()), cutoff=0.0))
     step, predicted = trainer.phases[0][0]._direction(trainer, data, 1.0)
     assert_close(step, gauss_newton, rtol=1e-8)
-    rho = dense_rho(net, problem, data, 1.0, theta).detach()
     after = rho + dense @ gauss_newton
     assert predicted == pytest.approx(float(rho @ rho - after @ after), rel=1e-10)
 

@@ -16,7 +16,7 @@ def record(label, errors, seconds_per_step=0.1, seed=0, final=None, status="ok")
 
 def test_history_helpers_read_the_monitored_errors():
     r = record("ENGD", [(0, 1.0), (10, 1e-3), (50, 1e-8), (60, 5e-9)])
-    assert engd.history_error(r, 51) == 1e-8 and engd.history_error(r, 9) == 1.0
+    assert engd.history_error(r, 51) == 1e-8 and engd.history_error(r, 9) is None
     assert engd.first_below(r, 1e-7) == (50, 5.0) and engd.first_below(r, 1e-10) is None
     assert abs(engd.seconds_per_step(r) - 0.1) < 1e-12
 

@@ -70,9 +70,12 @@ def run_cases(out_dir: Path, quick: bool) -> dict[str, list[dict]]:
 
 
 def history_error(record: dict, step: int) -> float | None:
-    """The monitored l2_rel of the last history entry at or before ``step``."""
+    """The monitored l2_rel of the last history entry at or before ``step``, if that entry is
+    within 5 % of ``step`` (runs record every step or every few); None otherwise."""
     entries = [h for h in record.get("history") or [] if h["step"] <= step and "l2_rel" in h]
-    return entries[-1]["l2_rel"] if entries else None
+    if not entries or entries[-1]["step"] < 0.95 * step:
+        return None
+    return entries[-1]["l2_rel"]
 
 
 def seconds_per_step(record: dict) -> float | None:

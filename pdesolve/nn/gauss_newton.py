@@ -99,9 +99,7 @@ def _jacobian(fn, params: dict, vector: ParameterVector, *inputs: torch.Tensor):
     value), vmapped over the leading dimension of ``inputs``."""
     jac, value = vmap(jacrev(fn, has_aux=True), in_dims=(None,) + (0,) * len(inputs),
                       chunk_size=CHUNK)(params, *inputs)
-    n = inputs[0].shape[0]
-    rows = n * (value[0].numel() if value.dim() > 1 else 1)
-    return vector.flatten(jac, rows).reshape(*value.shape, -1), value
+    return vector.flatten(jac, value.numel()).reshape(*value.shape, -1), value
 
 
 @dataclass
