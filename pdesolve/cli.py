@@ -1,8 +1,10 @@
 """The ``pdesolve`` command: ``run`` a case file, ``report`` a results directory,
 ``experiment`` a founding-paper reproduction, ``list``.
 
-User mistakes (a bad case file, an unknown name, a missing directory) end with one
-sentence on stderr and exit status 2; a sweep with failed runs exits with 1.
+User mistakes (a bad case file, an unknown name, a missing directory, a bad option) end
+with exit status 2 and one line on stderr per mistake, ``error: <field>: <what is
+wrong>; <what is allowed>``, before anything runs: a case file is checked whole, so all
+its mistakes are listed at once. A sweep with failed runs exits with 1.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .errors import ConfigError, PdesolveError
+from .errors import ConfigError, ErrorCollector, PdesolveError
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a command-line mistake reported as one line (a ConfigError)."""
+
+    def error(self, message: str):
+        raise ConfigError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pdesolve", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="pdesolve", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run every configuration of a case file, then report")
     run.add_argument("case", type=Path, help="the case file (TOML)")
     run.add_argument("--out", type=Path, help="results directory (default: results/<case-name>, "
@@ -57,13 +66,46 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(args) -> int:
-    from .harness import Store, expand_case, load_case, run_sweep
-    from .harness.report import save_settings, write_report
+def _validated(args):
+    """(case, run specifications, results directory), every input checked: all mistakes of
+    the case file and of ``--out`` in one ConfigError, before anything is created or run."""
+    from .harness.case import parse_case, read_case_file
+    from .harness.store import check_output_directory
+    from .harness.sweep import expand_case
 
-    case = load_case(args.case)
-    specs = expand_case(case, quick=args.quick)
-    root = args.out or Path("results") / (case.name + ("-quick" if args.quick else ""))
+    errors = ErrorCollector()
+    if args.out is not None:
+        with errors.check():
+            check_output_directory(args.out)
+    case, specs = None, []
+    with errors.check():
+        data = read_case_file(args.case)
+        found = ErrorCollector()
+        case = parse_case(data, args.case.stem, args.case, errors=found)
+        specs = expand_case(case, quick=args.quick, errors=found)
+        errors.messages += [f"{args.case.name}: {m}" for m in found.messages]
+    root = args.out
+    if root is None and case is not None:
+        root = Path("results") / (case.name + ("-quick" if args.quick else ""))
+        with errors.check():
+            check_output_directory(root, "results directory")
+    errors.raise_any()
+    return case, specs, root
+
+
+def _write_report(root: Path) -> list[Path]:
+    from .harness.report import write_report
+    from .harness.store import Store
+
+    with Store(root).report_lock():
+        return write_report(root)
+
+
+def _run(args) -> int:
+    from .harness import Store, run_sweep
+    from .harness.report import save_settings
+
+    case, specs, root = _validated(args)
     log.info("%s: %d runs -> %s", case.name, len(specs), root)
     store = Store(root)
     try:
@@ -75,10 +117,11 @@ def _run(args) -> int:
                               f"{args.scheduler!r} ({exc})") from None
         raise
     save_settings(root, {**case.report, "description": case.description})
-    written = write_report(root)
+    written = _write_report(root)
+    elsewhere = f", {len(outcome.elsewhere)} run by another process" if outcome.elsewhere else ""
     sys.stdout.write(
         f"{case.name}: {len(specs)} runs, {len(outcome.executed)} executed "
-        f"({len(outcome.failed)} failed), {len(outcome.skipped)} already finished, "
+        f"({len(outcome.failed)} failed), {len(outcome.skipped)} already finished{elsewhere}, "
         f"{outcome.seconds:.1f} s\n" + "".join(f"  {p}\n" for p in written))
     if outcome.failed:
         log.warning("%d runs failed; see %s (a rerun retries them)", len(outcome.failed),
@@ -88,11 +131,12 @@ def _run(args) -> int:
 
 
 def _report(args) -> int:
-    from .harness.report import write_report
+    from .harness.store import check_output_directory
 
     if not args.results.is_dir():
         raise ConfigError(f"{args.results}: results directory not found")
-    sys.stdout.write("".join(f"{p}\n" for p in write_report(args.results)))
+    check_output_directory(args.results, "results directory")
+    sys.stdout.write("".join(f"{p}\n" for p in _write_report(args.results)))
     return 0
 
 
@@ -102,6 +146,10 @@ def _experiment(args) -> int:
     if args.name not in EXPERIMENTS:
         raise ConfigError(f"experiment: unknown name {args.name!r}; available: "
                           f"{', '.join(EXPERIMENTS)}")
+    if args.out is not None:
+        from .harness.store import check_output_directory
+
+        check_output_directory(args.out)
     sys.stdout.write(f"{run_experiment(args.name, args.out, quick=args.quick)}\n")
     return 0
 
@@ -134,21 +182,32 @@ def _list(_args) -> int:
     return 0
 
 
+def _print_errors(exc: ConfigError) -> None:
+    sys.stderr.write("".join(f"error: {m}\n" for m in exc.messages))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pdesolve`` console script; returns the exit status."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except ConfigError as exc:
+        _print_errors(exc)
+        return EXIT_USAGE
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     for name in ("pdesolve.cli", "pdesolve.harness", "pdesolve.experiments"):
         logging.getLogger(name).setLevel(logging.INFO)
     from tqdm.contrib.logging import logging_redirect_tqdm
 
+    from .harness.logs import warnings_to_logging
+
+    warnings_to_logging()
     commands = {"run": _run, "report": _report, "experiment": _experiment, "list": _list}
     try:
         with logging_redirect_tqdm():
             return commands[args.command](args)
     except ConfigError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        _print_errors(exc)
         return EXIT_USAGE
     except PdesolveError as exc:
         sys.stderr.write(f"error: {exc}\n")

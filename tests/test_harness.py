@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import json
 
@@ -11,6 +12,7 @@ import pytest
 from pdesolve.errors import ConfigError
 from pdesolve.harness import Store, expand_case, run_sweep
 from pdesolve.harness.case import parse_case
+from pdesolve.harness.execute import execute_run
 from pdesolve.harness.report import write_report
 
 from .test_harness_solvers import register
@@ -113,11 +115,13 @@ def test_failures_are_recorded_and_retried_on_rerun(tmp_path):
     assert len(forced.executed) == 3
 
 
-def test_not_applicable_is_recorded_not_raised(tmp_path):
-    specs = expand_case(case_of({"kind": "toy"}, dim=4))
-    outcome = run_sweep(specs, Store(tmp_path), progress=False)
-    record = Store(tmp_path).load(specs[0].run_id)
-    assert outcome.failed == [] and record["status"] == "not_applicable"
+def test_an_unsupported_problem_is_refused_before_running_and_recorded_if_run_anyway():
+    with pytest.raises(ConfigError, match=r"solver\[0\] \(toy\).kind: 'toy' cannot solve this "
+                       r"problem \(the toy solver needs d <= 3\); kinds that can: grid, jacobi"):
+        expand_case(case_of({"kind": "toy"}, dim=4))
+    (spec,) = expand_case(case_of({"kind": "toy"}, dim=3))
+    record = execute_run(dataclasses.replace(spec, problem={"name": "poisson_sine", "dim": 4}))
+    assert record["status"] == "not_applicable" and record["metrics"] is None
     assert record["message"] == "the toy solver needs d <= 3"
 
 

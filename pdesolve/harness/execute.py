@@ -27,14 +27,17 @@ from ..errors import SolverFailed
 from ..metrics import error_metrics
 from ..quadrature import PointSet, evaluation_points
 from ..result import Result, Status
+from .machine import cpu_seconds, load_average
 from .sweep import RunSpec, build_problem
 from .slices import solution_slice
 
 log = logging.getLogger(__name__)
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-FINISHED = (Status.OK.value, Status.NOT_CONVERGED.value, Status.NOT_APPLICABLE.value)
-"""Statuses a rerun keeps; every other status (failed, diverged, time limit) is retried."""
+FINISHED = (Status.OK.value, Status.NOT_CONVERGED.value, Status.TIME_LIMIT.value,
+            Status.NOT_APPLICABLE.value)
+"""Statuses a rerun keeps; the others (failed, diverged) are retried. A run that reached its
+``max_seconds`` is finished: its result (and history) up to the limit is what was asked for."""
 
 
 def limit_threads(threads: int | None) -> None:
@@ -105,7 +108,9 @@ def _solve(module, problem, options, progress: bool) -> tuple[Result | None, dic
     try:
         result = module.solve(problem, options, progress=progress)
     except SolverFailed as exc:
-        return None, {"status": exc.status, "message": str(exc), "info": exc.info}
+        info = dict(exc.info)
+        partial = {k: info.pop(k) for k in ("dofs", "history") if k in info}
+        return None, {"status": exc.status, "message": str(exc), "info": info, **partial}
     except Exception as exc:  # a crashing run is recorded, the sweep goes on
         log.debug("run raised", exc_info=True)
         return None, {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {exc}",
@@ -149,7 +154,7 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
     cache_dir : where a reference solution may be cached (problems without exact solution).
     """
     limit_threads(threads)
-    load_before = os.getloadavg()[0]
+    load_before = load_average()
     module = importlib.import_module(spec.module)
     problem = build_problem(spec.problem, spec.base_dir, spec.evaluation["seed"])
     record = {
@@ -159,14 +164,15 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
         "status": Status.OK.value, "message": "", "dofs": None, "seconds": None,
         "eval_seconds": None, "metrics": None, "history": [], "info": {},
     }
-    reason = module.supports(problem)
+    reason, cpu, wall = module.supports(problem), None, None
     if reason:
         record.update(status=Status.NOT_APPLICABLE.value, message=reason)
     else:
         options = build_options(module.Options, spec.options, where=f"solver {spec.kind!r}")
-        t0 = time.perf_counter()
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
         result, outcome = _solve(module, problem, options, progress)
-        record["seconds"] = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+        record["seconds"] = wall
         record.update(outcome)
         if result is not None:
             record.update(dofs=int(result.dofs), seconds=float(result.seconds),
@@ -178,7 +184,9 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
         "thread_limit": threads, "device": str(info.get("device", "cpu")),
         "concurrent": concurrent, "host": platform.node(), "pid": os.getpid(),
         # 1-minute load average of the host around the run: other users' work slows it too
-        "load_average": [load_before, os.getloadavg()[0]], "cpu_count": os.cpu_count(),
+        "load_average": [load_before, load_average()], "cpu_count": os.cpu_count(),
+        # the solve's CPU time (all threads, children) and wall time, by the harness
+        "cpu_seconds": cpu, "wall_seconds": wall,
         "versions": library_versions(),
     }
     return clean(record)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import build_options, is_list_option, option_fields
-from ..errors import ConfigError
+from ..errors import ConfigError, ErrorCollector
 from ..problems import Problem
 from ..problems.loading import problem_from_table
 from ..solvers import SOLVER_FAMILIES, SOLVER_MODULES, solver_module
@@ -124,8 +124,34 @@ def _label(table: dict, combo: dict) -> str:
     return " ".join(parts)
 
 
-def expand_solver(case: Case, index: int, table: dict, *, quick: bool) -> list[tuple]:
-    """(kind, module, family, label, options, swept) for every configuration of one table."""
+def _applicable(kind: str, module, problem: Problem, where: str) -> None:
+    """ConfigError when solver ``kind`` cannot solve ``problem``, naming the kinds that can."""
+    reason = module.supports(problem)
+    if not reason:
+        return
+    others = []
+    for other in SOLVER_MODULES:
+        try:
+            if other != kind and not solver_module(other).supports(problem):
+                others.append(other)
+        except ImportError:
+            continue
+    raise ConfigError(f"{where}.kind: {kind!r} cannot solve this problem ({reason}); "
+                      f"kinds that can: {', '.join(others) or '(none)'}")
+
+
+def expand_solver(case: Case, index: int, table: dict, *, quick: bool,
+                  problem: Problem | None = None,
+                  errors: ErrorCollector | None = None) -> list[tuple]:
+    """(kind, module, family, label, options, swept) for every configuration of one table.
+
+    With ``problem``, each configuration is also checked against it: the solver must
+    support it, and its ``check(problem, options)`` hook (sizes that cannot fit, options
+    the problem rules out) must pass. Mistakes are collected in ``errors`` (default: raised
+    at once, all of them).
+    """
+    own = errors is None
+    errors = ErrorCollector() if own else errors
     kind = table["kind"]
     where = f"solver[{index}] ({kind})"
     try:
@@ -133,43 +159,72 @@ def expand_solver(case: Case, index: int, table: dict, *, quick: bool) -> list[t
     except ImportError as exc:
         raise ConfigError(f"solver[{index}].kind: solver {kind!r} is not available in this "
                           f"installation ({exc})") from None
+    except ConfigError as exc:
+        raise exc.prefixed(f"solver[{index}]: ") from None
+    if problem is not None:
+        with errors.check():
+            _applicable(kind, module, problem, where)
     if quick:
         overrides = table.get("quick", {})
-        build_options(module.Options, {k: v for k, v in overrides.items()
-                                       if k != "seeds"
-                                       and not _is_sweep(module.Options, k, v)},
-                      where=f"{where}.quick")
+        with errors.check():
+            build_options(module.Options, {k: v for k, v in overrides.items()
+                                           if k != "seeds"
+                                           and not _is_sweep(module.Options, k, v)},
+                          where=f"{where}.quick")
         table = {**table, **overrides}
     fixed, axes = _axes(table, module.Options, where)
+    supported = problem is not None and not module.supports(problem)
+    check = getattr(module, "check", None) if supported else None
     configs = []
     for parts in itertools.product(*axes):
         combo = {k: v for part in parts for k, v in part.items()}
         values = {**fixed, **combo}
         if "seed" in option_fields(module.Options) and "seed" not in values:
             values["seed"] = case.seed
-        options = jsonable(dataclasses.asdict(build_options(module.Options, values, where=where)))
-        configs.append((kind, SOLVER_MODULES[kind], SOLVER_FAMILIES.get(kind, "classical"),
-                        _label(table, combo), options, jsonable(combo)))
+        with errors.check():
+            built = build_options(module.Options, values, where=where)
+            if check is not None:
+                with errors.check(f"{where}."):
+                    check(problem, built)
+            options = jsonable(dataclasses.asdict(built))
+            configs.append((kind, SOLVER_MODULES[kind], SOLVER_FAMILIES.get(kind, "classical"),
+                            _label(table, combo), options, jsonable(combo)))
+    if own:
+        errors.raise_any()
     return configs
 
 
-def expand_case(case: Case, *, quick: bool = False) -> list[RunSpec]:
+def expand_case(case: Case, *, quick: bool = False,
+                errors: ErrorCollector | None = None) -> list[RunSpec]:
     """Validate every configuration of ``case`` and return its runs in sweep order.
 
-    Raises ConfigError (naming the field and the allowed values) before anything runs.
-    Identical configurations (same id) are kept once.
+    The problem is built and checked, then every configuration of every solver table
+    against it, and every mistake is reported: with ``errors`` given they are collected
+    there, otherwise one ConfigError lists them all (each naming the field and the
+    allowed values), before anything runs. Identical configurations (same id) are kept once.
     """
-    build_problem(case.problem, case.base_dir, case.seed)
+    own = errors is None
+    errors = ErrorCollector() if own else errors
+    problem = None
+    if case.problem is not None:
+        with errors.check():
+            problem = build_problem(case.problem, case.base_dir, case.seed)
     evaluation = {**case.evaluation, **(case.quick_evaluation if quick else {}), "seed": case.seed}
+    indices = case.solver_indices or list(range(len(case.solvers)))
     specs: dict[str, RunSpec] = {}
-    for i, table in enumerate(case.solvers):
-        for kind, module, family, label, options, swept in expand_solver(case, i, table, quick=quick):
+    for i, table in zip(indices, case.solvers):
+        configs = []
+        with errors.check():
+            configs = expand_solver(case, i, table, quick=quick, problem=problem, errors=errors)
+        for kind, module, family, label, options, swept in configs:
             config = {"problem": case.problem, "evaluation": evaluation, "kind": kind,
                       "label": label, "options": options}
             rid = run_id(jsonable(config))
             specs.setdefault(rid, RunSpec(
                 run_id=rid, case=case.name, index=len(specs), kind=kind, module=module,
                 family=family, label=label, options=options, swept=swept,
-                problem=dict(case.problem), base_dir=case.base_dir, evaluation=evaluation,
-                seed=options.get("seed")))
+                problem=dict(case.problem or {}), base_dir=case.base_dir,
+                evaluation=evaluation, seed=options.get("seed")))
+    if own:
+        errors.raise_any()
     return list(specs.values())

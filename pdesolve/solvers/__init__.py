@@ -4,6 +4,9 @@ A solver kind is a module exposing
 
     Options                      a dataclass of keyword options (see pdesolve.config),
     supports(problem) -> str|None  None if it can solve the problem, else the reason,
+    check(problem, options)      optional: raises ConfigError ("<option>: ...") for a
+                                 configuration that cannot run (too large for the machine,
+                                 options the problem rules out); called before any run,
     solve(problem, options, *, progress=True) -> Result
 
 Modules are imported only when their kind is used, so FEM runs never import torch.
@@ -66,4 +69,9 @@ def solve(problem: Problem, kind: str, *, progress: bool = False, **options) -> 
     reason = module.supports(problem)
     if reason:
         raise ConfigError(f"solver {kind!r} cannot solve problem {problem.name!r}: {reason}")
+    if hasattr(module, "check"):
+        try:
+            module.check(problem, opts)
+        except ConfigError as exc:
+            raise exc.prefixed(f"solver {kind!r}.") from None
     return module.solve(problem, opts, progress=progress)

@@ -23,6 +23,7 @@ from ..fem.evaluate import FEMFunction
 from ..fem.linear import LinearSolver
 from ..fem.newton import PLaplaceEnergy, minimise
 from ..problems.base import Problem
+from ..resources import require_memory
 from ..result import Result, Status
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,18 @@ def supports(problem: Problem) -> str | None:
     if problem.p < 2:
         return f"FEM's Newton iteration needs p >= 2, the problem has p = {problem.p}"
     return None
+
+
+BYTES_PER_DOF = {1: 700, 2: 1200, 3: 3100}
+"""Peak memory per DOF of a solve, by dimension (measured for P1/P2, 2e5-1e6 DOFs)."""
+
+
+def check(problem: Problem, options: Options) -> None:
+    """ConfigError when the mesh would not fit in the memory available now."""
+    degree = int(options.element[1:])
+    dofs = float(degree * options.n + 1) ** problem.dim
+    require_memory(BYTES_PER_DOF[problem.dim] * dofs,
+                   f"n: n = {options.n} ({options.element}, d = {problem.dim}, {dofs:.3g} DOFs)")
 
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:

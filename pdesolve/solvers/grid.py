@@ -26,12 +26,16 @@ from ..grid.multigrid import Multigrid, pcg
 from ..grid.plaplace import PLaplaceEnergy, newton
 from ..grid.tensor import TensorGrid, interpolate
 from ..problems.base import Problem
+from ..resources import require_memory
 from ..result import Result, Status
 
 log = logging.getLogger(__name__)
 
 MAX_NODES = 10**8
 """Largest padded grid, (n + 2)^d nodes (0.8 GB per array)."""
+
+BYTES_PER_UNKNOWN = 450
+"""Peak memory per unknown of a solve (measured in 5-D, 1e6-3e6 unknowns)."""
 
 
 @dataclass
@@ -55,11 +59,27 @@ def supports(problem: Problem) -> str | None:
     return None
 
 
+def check_size(dim: int, n: int, bytes_per_unknown: float = BYTES_PER_UNKNOWN) -> None:
+    """ConfigError ("n: ...") when the n^d grid has more than MAX_NODES nodes or would not
+    fit in the memory available now."""
+    if float(n + 2) ** dim > MAX_NODES:
+        raise ConfigError(f"n: n = {n} in d = {dim} gives (n + 2)^d = {float(n + 2) ** dim:.2g} "
+                          f"grid nodes; at most {MAX_NODES:.0e}")
+    require_memory(bytes_per_unknown * float(n) ** dim,
+                   f"n: n = {n} in d = {dim} ({float(n) ** dim:.3g} unknowns)")
+
+
+def check(problem: Problem, options: Options) -> None:
+    """ConfigError when the grid is too large for this machine (see :func:`check_size`)."""
+    check_size(problem.dim, options.n)
+
+
 def make_grid(problem: Problem, n: int) -> TensorGrid:
     """The n^d interior-node grid on the problem's box; ConfigError if it is too large."""
-    if float(n + 2) ** problem.dim > MAX_NODES:
-        raise ConfigError(f"solver.n: n = {n} in d = {problem.dim} gives (n + 2)^d = "
-                          f"{float(n + 2) ** problem.dim:.2g} grid nodes; at most {MAX_NODES:.0e}")
+    try:
+        check_size(problem.dim, n)
+    except ConfigError as exc:
+        raise exc.prefixed("solver.") from None
     return TensorGrid(problem.domain, (n,) * problem.dim)
 
 

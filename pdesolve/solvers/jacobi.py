@@ -37,7 +37,7 @@ from ..grid.tensor import TensorGrid, interpolate
 from ..problems.base import Problem
 from ..result import Result, Status
 from .grid import Options as GridOptions
-from .grid import linear_system, make_grid, solve_linear
+from .grid import check_size, linear_system, make_grid, solve_linear
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,26 @@ def supports(problem: Problem) -> str | None:
     if not 1 <= problem.dim <= 10:
         return f"Jacobi on the grid needs 1 <= d <= 10, got d = {problem.dim}"
     return None
+
+
+BYTES_PER_UNKNOWN = 100
+"""Peak memory per unknown of the grid system (a few arrays of n^d floats)."""
+
+
+def check(problem: Problem, options: Options) -> None:
+    """ConfigError for options the problem rules out, or a grid too large for this machine."""
+    check_size(problem.dim, options.n, BYTES_PER_UNKNOWN)
+    if options.system == "fem" and problem.dim > 3:
+        raise ConfigError(f"system: 'fem' needs d <= 3, the problem has d = {problem.dim}; "
+                          f"use system = \"grid\"")
+    if options.reference == "exact" and not problem.has_exact:
+        raise ConfigError(f"reference: problem {problem.name!r} has no exact solution; "
+                          f"use reference = \"discrete\"")
+    if options.modes and problem.dim > 1:
+        raise ConfigError("modes: sine modes are tracked in 1-D only; use bands for d > 1")
+    bad = [k for k in options.modes if not 1 <= k <= options.n]
+    if bad:
+        raise ConfigError(f"modes: {bad[0]} is outside 1..{options.n} (1..n)")
 
 
 class JacobiSweeps:
@@ -207,9 +227,6 @@ class FemSystem:
 def _reference(problem: Problem, grid: TensorGrid, options: Options, system) -> np.ndarray:
     """The padded reference values: exact at the nodes, or the discrete solution."""
     if options.reference == "exact":
-        if not problem.has_exact:
-            raise ConfigError(f"solver 'jacobi'.reference: problem {problem.name!r} has no exact "
-                              "solution; use reference = \"discrete\"")
         return grid.sample(problem.exact, [grid.axis(j) for j in range(grid.dim)])
     return system.discrete_solution()
 
@@ -222,12 +239,6 @@ class _Recorder:
         self.ref_norm = float(np.linalg.norm(reference[grid.interior]))
         self.peaks = (spectral.peak_frequencies(reference, options.peaks) if grid.dim == 1
                       else np.array([], dtype=int))
-        if options.modes and grid.dim > 1:
-            raise ConfigError("solver 'jacobi'.modes: sine modes are tracked in 1-D only; "
-                              "use bands for d > 1")
-        bad = [k for k in options.modes if not 1 <= k <= grid.n[0]]
-        if bad:
-            raise ConfigError(f"solver 'jacobi'.modes: {bad[0]} is outside 1..{grid.n[0]}")
 
     def __call__(self, sweep: int, values: np.ndarray, residual: float) -> dict:
         inner = values[self.grid.interior]
@@ -249,10 +260,11 @@ class _Recorder:
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Run weighted Jacobi from u = 0 inside (u = g on the boundary), recording as it goes."""
     start = time.perf_counter()
+    try:
+        check(problem, options)
+    except ConfigError as exc:
+        raise exc.prefixed("solver 'jacobi'.") from None
     grid = make_grid(problem, options.n)
-    if options.system == "fem" and problem.dim > 3:
-        raise ConfigError(f"solver 'jacobi'.system: 'fem' needs d <= 3, the problem has "
-                          f"d = {problem.dim}; use system = \"grid\"")
     system = (FemSystem if options.system == "fem" else GridSystem)(problem, grid, options.omega)
     record = _Recorder(grid, _reference(problem, grid, options, system), options)
     history = [record(0, system.padded(), system.residual())]
