@@ -102,10 +102,10 @@ def _write_report(root: Path) -> list[Path]:
 
 
 def _run(args) -> int:
-    from .harness import Store, run_sweep
-    from .harness.report import save_settings
-
     case, specs, root = _validated(args)
+    from .harness import Store, run_sweep
+    from .harness.report import save_settings  # matplotlib: only once the input is valid
+
     log.info("%s: %d runs -> %s", case.name, len(specs), root)
     store = Store(root)
     try:

@@ -11,6 +11,7 @@ from ..errors import ConfigError
 from . import plots
 from .case import METRICS, PLOTS
 from .execute import FINISHED
+from .machine import RULE, inflated_by_load
 from .store import Store, write_json_atomic
 from .summary import (COLUMNS, Point, format_value, problem_name, rates, seed_points,
                       summary_rows)
@@ -26,8 +27,13 @@ def save_settings(root: Path, settings: dict) -> None:
 
 
 def _settings(root: Path) -> dict:
-    path = root / REPORT_SETTINGS
-    saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    path, saved = root / REPORT_SETTINGS, {}
+    if path.is_file():
+        try:
+            saved = dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            log.warning("%s is damaged (%s): the report uses the default plots and metric",
+                        path, exc)
     return {"plots": list(PLOTS), "metric": METRICS[0], "description": "", **saved}
 
 
@@ -96,8 +102,23 @@ def _environment(records: list[dict]) -> list[str]:
     return ["", "## Environment", "",
             f"Threads per run: {', '.join(map(str, threads)) or 'unknown'}; devices: "
             f"{', '.join(devices)}; runs that shared the machine with other runs: {concurrent} of "
-            f"{len(records)} (their wall times are not comparable to serial ones).{load}", "",
+            f"{len(records)} (their wall times are not comparable to serial ones).{load}",
+            *_inflated(records), "",
             "Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))]
+
+
+def _inflated(records: list[dict]) -> list[str]:
+    """The runs whose wall time other load inflated (the rule of :mod:`.machine`)."""
+    judged = [r["environment"] for r in records
+              if r.get("environment", {}).get("cpu_seconds") is not None]
+    if not judged:
+        return []
+    slow = [f"{r['label']} {r['run_id']} (CPU {r['environment']['cpu_seconds']:.2f} s in "
+            f"{r['environment']['wall_seconds']:.2f} s)" for r in records
+            if inflated_by_load(r.get("environment", {}))]
+    listed = ": " + ", ".join(slow) if slow else ""
+    return ["", f"Wall times inflated by other load ({RULE}): {len(slow)} of {len(judged)} "
+                f"runs{listed}."]
 
 
 def write_markdown(records: list[dict], points: list[Point], figures: list[Path],

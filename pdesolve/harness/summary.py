@@ -15,11 +15,12 @@ from itertools import groupby
 import numpy as np
 
 from .execute import FINISHED
+from .machine import inflated_by_load
 
 ERRORS = ("l2_rel", "h1_rel", "max_err", "l2re")
 COLUMNS = ("case", "problem", "solver", "family", "label", "config", "seed", "dofs", "seconds",
            "eval_seconds", "l2_rel", "h1_rel", "max_err", "l2re", "status", "message",
-           "threads", "concurrent", "run_id")
+           "threads", "concurrent", "cpu_seconds", "load_inflated", "run_id")
 """Columns of summary.csv, in order."""
 
 
@@ -48,6 +49,7 @@ def summary_rows(records: list[dict]) -> list[dict]:
             "eval_seconds": r.get("eval_seconds"), **{k: metrics.get(k) for k in ERRORS},
             "status": r["status"], "message": r.get("message", ""),
             "threads": env.get("threads"), "concurrent": env.get("concurrent"),
+            "cpu_seconds": env.get("cpu_seconds"), "load_inflated": inflated_by_load(env),
             "run_id": r["run_id"],
         })
     return rows

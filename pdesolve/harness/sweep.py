@@ -166,11 +166,9 @@ def expand_solver(case: Case, index: int, table: dict, *, quick: bool,
             _applicable(kind, module, problem, where)
     if quick:
         overrides = table.get("quick", {})
-        with errors.check():
-            build_options(module.Options, {k: v for k, v in overrides.items()
-                                           if k != "seeds"
-                                           and not _is_sweep(module.Options, k, v)},
-                          where=f"{where}.quick")
+        build_options(module.Options, {k: v for k, v in overrides.items()
+                                       if k != "seeds" and not _is_sweep(module.Options, k, v)},
+                      where=f"{where}.quick")
         table = {**table, **overrides}
     fixed, axes = _axes(table, module.Options, where)
     supported = problem is not None and not module.supports(problem)
