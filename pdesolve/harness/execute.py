@@ -40,6 +40,28 @@ FINISHED = (Status.OK.value, Status.NOT_CONVERGED.value, Status.TIME_LIMIT.value
 ``max_seconds`` is finished: its result (and history) up to the limit is what was asked for."""
 
 
+MEASUREMENTS = {"": ("seconds", "eval_seconds"), "info": ("timings",),
+                "environment": ("pid", "load_average", "cpu_seconds", "wall_seconds"),
+                "history": ("seconds",)}
+"""Fields of a record that measure one execution of the run (times, the process, the
+host's load) rather than its result, by section ("" the top level; "history" each entry)."""
+
+
+def without_measurements(record: dict) -> dict:
+    """A copy of ``record`` without :data:`MEASUREMENTS`: what two executions of the same
+    run (same configuration, seed and package version) give identically."""
+    def drop(table: dict, keys) -> dict:
+        return {k: v for k, v in table.items() if k not in keys}
+
+    out = drop(record, MEASUREMENTS[""])
+    for section in ("info", "environment"):
+        if isinstance(out.get(section), dict):
+            out[section] = drop(out[section], MEASUREMENTS[section])
+    out["history"] = [drop(h, MEASUREMENTS["history"]) if isinstance(h, dict) else h
+                      for h in out.get("history") or []]
+    return out
+
+
 def limit_threads(threads: int | None) -> None:
     """Cap the threads of libraries loaded from now on, and of torch if already loaded."""
     if not threads:
