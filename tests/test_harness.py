@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import importlib.util
 import json
+import re
 
 import pytest
 
@@ -108,6 +109,8 @@ def test_failures_are_recorded_and_retried_on_rerun(tmp_path):
     assert statuses["failed"] == "RuntimeError: boom: the toy solver was asked to fail"
     assert statuses["diverged"] == "loss became NaN at step 3"
     assert store.load(specs[1].run_id)["metrics"] is None
+    diverged = store.load(specs[2].run_id)  # its parameter count and history up to the failure
+    assert diverged["dofs"] == 4 and [h["step"] for h in diverged["history"]] == [0, 1, 2]
     second = run_sweep(specs, store, progress=False)
     assert second.skipped == [specs[0].run_id]
     assert sorted(second.executed) == sorted(s.run_id for s in specs[1:])
@@ -162,3 +165,61 @@ def test_report_tables_rates_and_figures(tmp_path):
 def test_report_of_an_empty_directory_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="no run records found"):
         write_report(tmp_path)
+
+
+def test_a_run_that_reaches_its_time_limit_is_finished_with_its_partial_history(tmp_path):
+    case = case_of({"kind": "jacobi", "n": 31, "sweeps": 10**6, "record_every": 50,
+                    "max_seconds": 0.0})
+    specs = expand_case(case)
+    store = Store(tmp_path)
+    outcome = run_sweep(specs, store, progress=False)
+    record = store.load(specs[0].run_id)
+    assert outcome.failed == [] and record["status"] == "time_limit"
+    assert record["message"] == "max_seconds reached after 50 sweeps"
+    assert [h["step"] for h in record["history"]] == [0, 50] and record["dofs"] == 31
+    assert 0 < record["metrics"]["l2_rel"] < 1  # the iterate after 50 sweeps, measured
+    assert run_sweep(specs, store, progress=False).skipped == [specs[0].run_id]  # not retried
+    write_report(tmp_path)
+    assert "1 runs, 1 finished, 0 failed." in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize("environment, inflated", [
+    ({"cpu_seconds": 0.5, "wall_seconds": 1.0, "threads": 1, "cpu_count": 2,
+      "load_average": [2.5, 3.1]}, True),
+    ({"cpu_seconds": 0.95, "wall_seconds": 1.0, "threads": 1, "cpu_count": 2,
+      "load_average": [2.5, 3.1]}, False),  # had its core
+    ({"cpu_seconds": 0.5, "wall_seconds": 1.0, "threads": 1, "cpu_count": 2,
+      "load_average": [1.5, 1.9]}, False),  # nobody waited for a core
+    ({"cpu_seconds": 1.2, "wall_seconds": 1.0, "threads": 2, "cpu_count": 2,
+      "load_average": [3.0, 3.0]}, True),  # two threads, 60 % of two cores
+    ({"cpu_seconds": 0.01, "wall_seconds": 0.02, "threads": 1, "cpu_count": 2,
+      "load_average": [3.0, 3.0]}, False),  # too short to judge
+    ({"cpu_seconds": None, "wall_seconds": None, "load_average": [3.0, 3.0]}, False),
+])
+def test_wall_time_inflated_by_load(environment, inflated):
+    from pdesolve.harness.machine import inflated_by_load
+
+    assert inflated_by_load(environment) is inflated
+
+
+def test_cpu_time_and_load_are_recorded_and_the_report_flags_inflated_runs(tmp_path):
+    specs = expand_case(case_of({"kind": "jacobi", "n": 63, "sweeps": 20000,
+                                 "record_every": 5000}, {"kind": "toy"}))
+    store = Store(tmp_path)
+    run_sweep(specs, store, progress=False)
+    jacobi = store.load(specs[0].run_id)["environment"]
+    assert 0 < jacobi["cpu_seconds"] <= jacobi["cpu_count"] * jacobi["wall_seconds"] + 0.05
+    assert len(jacobi["load_average"]) == 2 and min(jacobi["load_average"]) >= 0
+    toy = store.load(specs[1].run_id)
+    toy["environment"].update(cpu_seconds=0.25, wall_seconds=1.0, threads=1, cpu_count=2,
+                              load_average=[3.5, 3.9])
+    store.write(toy)
+    write_report(tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    # the Jacobi run too when this machine is busy: the rule is about the machine, not the test
+    assert re.search(r"Wall times inflated by other load \(the host's 1-minute load average "
+                     r"exceeded .*\): [12] of 2 runs: .*toy " + toy["run_id"] +
+                     r" \(CPU 0\.25 s in 1\.00 s\)", text)
+    rows = {r["run_id"]: r for r in csv.DictReader(open(tmp_path / "summary.csv"))}
+    assert rows[toy["run_id"]]["load_inflated"] == "True"
+    assert float(rows[specs[0].run_id]["cpu_seconds"]) == pytest.approx(jacobi["cpu_seconds"])
