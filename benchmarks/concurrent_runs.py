@@ -87,7 +87,8 @@ def trial(case: Path, out: Path, delay: float, reference: dict) -> dict:
     if sum(counts) != len(reference):
         problems.append(f"executed {counts}, expected {len(reference)} in all")
     if stored != reference:
-        differ = sorted(k for k in set(stored) | set(reference) if stored.get(k) != reference.get(k))
+        differ = sorted(k for k in set(stored) | set(reference)
+                        if stored.get(k) != reference.get(k))
         problems.append(f"records differ from the serial run: {differ}")
     if list((out / "runs").glob(".*.tmp")):
         problems.append("temporary files left")

@@ -137,7 +137,8 @@ CASES = [
     ("unknown flag", GOOD, ["--colour"], "pdesolve: unrecognized arguments: --colour"),
 ]
 COMMANDS = [
-    ("report of a missing directory", ["report", "nowhere"], "nowhere: results directory not found"),
+    ("report of a missing directory", ["report", "nowhere"],
+     "nowhere: results directory not found"),
     ("unknown experiment", ["experiment", "nope"], "experiment: unknown name 'nope'; available"),
     ("no command", [], "pdesolve: the following arguments are required: command"),
 ]

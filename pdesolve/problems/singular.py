@@ -172,7 +172,8 @@ def failure_point(cond: Condition, symbols, box: Box, rng) -> np.ndarray | None:
     return _numeric(cond, symbols, box, rng)
 
 
-def find_failure(expr: sp.Expr, symbols, box: Box, seed: int = 0) -> tuple[np.ndarray, Condition] | None:
+def find_failure(expr: sp.Expr, symbols, box: Box,
+                 seed: int = 0) -> tuple[np.ndarray, Condition] | None:
     """(point, condition) of the first part of ``expr`` that fails on the closed box, or None.
 
     ``symbols`` are the coordinates x1..xd of the box's dimensions, in order.
