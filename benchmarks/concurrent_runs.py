@@ -4,9 +4,9 @@ For each trial the first process starts, the second follows after the trial's de
 (spread evenly over 0..--max-delay); both must exit 0 without a traceback, every run
 must be executed exactly once (the two "N executed" counts add up to the sweep), stored
 once, and every record must equal the record of a serial run of the same case, except
-the fields that measure one execution (``pdesolve.harness.execute.MEASUREMENTS``:
-seconds, eval_seconds, info.timings, the pid, load average and CPU/wall time of the
-process, history seconds). The case (Jacobi, FEM and grid runs on the 1-D sine problem,
+the fields that measure one execution (``pdesolve.harness.execute.without_measurements``:
+times such as seconds, eval_seconds, info.timings, history seconds, the CPU and wall time,
+and the pid and load average). The case (Jacobi, FEM and grid runs on the 1-D sine problem,
 about 25 s serially on an idle 2-core machine) is written to a temporary directory.
 
     python benchmarks/concurrent_runs.py                  # 20 trials, 0-20 s apart

@@ -1,6 +1,6 @@
 """Two ``pdesolve run`` processes on one case and one results directory: no crash, every
 run done once, records equal to a serial run's up to the fields that measure one
-execution (times, pid, load: ``pdesolve.harness.execute.MEASUREMENTS``).
+execution (times, pid, load: ``pdesolve.harness.execute.without_measurements``).
 
 The full acceptance version (20 trials, starts 0-20 s apart, real solvers) is
 ``benchmarks/concurrent_runs.py``.

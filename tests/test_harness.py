@@ -223,3 +223,16 @@ def test_cpu_time_and_load_are_recorded_and_the_report_flags_inflated_runs(tmp_p
     rows = {r["run_id"]: r for r in csv.DictReader(open(tmp_path / "summary.csv"))}
     assert rows[toy["run_id"]]["load_inflated"] == "True"
     assert float(rows[specs[0].run_id]["cpu_seconds"]) == pytest.approx(jacobi["cpu_seconds"])
+
+
+def test_two_executions_of_a_run_differ_only_in_what_measures_them():
+    from pdesolve.harness.execute import without_measurements
+
+    (spec,) = expand_case(case_of({"kind": "jacobi", "n": 15, "sweeps": 200, "max_seconds": 60},
+                                  {"kind": "fem", "n": 4}, dim=2))[:1]
+    first, second = execute_run(spec), execute_run(spec)
+    assert first["seconds"] != second["seconds"]
+    assert without_measurements(first) == without_measurements(second)
+    kept = without_measurements(first)
+    assert kept["options"]["max_seconds"] == 60 and "cpu_seconds" not in kept["environment"]
+    assert kept["metrics"] == first["metrics"] and kept["history"][1]["l2_rel"] > 0

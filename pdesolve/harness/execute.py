@@ -40,25 +40,30 @@ FINISHED = (Status.OK.value, Status.NOT_CONVERGED.value, Status.TIME_LIMIT.value
 ``max_seconds`` is finished: its result (and history) up to the limit is what was asked for."""
 
 
-MEASUREMENTS = {"": ("seconds", "eval_seconds"), "info": ("timings",),
-                "environment": ("pid", "load_average", "cpu_seconds", "wall_seconds"),
-                "history": ("seconds",)}
-"""Fields of a record that measure one execution of the run (times, the process, the
-host's load) rather than its result, by section ("" the top level; "history" each entry)."""
+MEASURED_PROCESS = ("pid", "load_average")
+"""Fields of a record's ``environment`` that describe the process and the host's load."""
+
+
+def is_measurement(key: str) -> bool:
+    """A time of one execution: ``seconds``, ``*_seconds`` (``max_seconds`` is an option and
+    lives in ``options``, which is never filtered) or ``timings``."""
+    return key in ("seconds", "timings") or key.endswith("_seconds")
 
 
 def without_measurements(record: dict) -> dict:
-    """A copy of ``record`` without :data:`MEASUREMENTS`: what two executions of the same
-    run (same configuration, seed and package version) give identically."""
-    def drop(table: dict, keys) -> dict:
-        return {k: v for k, v in table.items() if k not in keys}
+    """A copy of ``record`` without what measures one execution of the run rather than its
+    result: the times (:func:`is_measurement`) at the top level, in ``info``, in each
+    history entry and in ``environment``, and the pid and load average there. Two executions
+    of the same run (same configuration, seed and package version) give the same copy."""
+    def drop(table, extra=()):
+        if not isinstance(table, dict):
+            return table
+        return {k: v for k, v in table.items() if not is_measurement(k) and k not in extra}
 
-    out = drop(record, MEASUREMENTS[""])
-    for section in ("info", "environment"):
-        if isinstance(out.get(section), dict):
-            out[section] = drop(out[section], MEASUREMENTS[section])
-    out["history"] = [drop(h, MEASUREMENTS["history"]) if isinstance(h, dict) else h
-                      for h in out.get("history") or []]
+    out = drop(record)
+    out["info"] = drop(out.get("info"))
+    out["environment"] = drop(out.get("environment"), MEASURED_PROCESS)
+    out["history"] = [drop(h) for h in out.get("history") or []]
     return out
 
 

@@ -159,8 +159,8 @@ def expand_solver(case: Case, index: int, table: dict, *, quick: bool,
     except ImportError as exc:
         raise ConfigError(f"solver[{index}].kind: solver {kind!r} is not available in this "
                           f"installation ({exc})") from None
-    except ConfigError as exc:
-        raise exc.prefixed(f"solver[{index}]: ") from None
+    except ConfigError as exc:  # an unknown kind: "solver.kind: ..." names the table
+        raise ConfigError(str(exc).replace("solver.kind", f"solver[{index}].kind", 1)) from None
     if problem is not None:
         with errors.check():
             _applicable(kind, module, problem, where)

@@ -146,7 +146,15 @@ def _from_formulas(table: dict) -> Problem:
         name = _string(table.get("name", "formula"), "problem.name")
     errors.raise_any()
     fields = {k: table[k] for k in ("exact", "f", "g", "kappa") if k in table}
-    return formulas.formula_problem(box, p=table.get("p", 2.0), name=name, **fields)
+    try:
+        return formulas.formula_problem(box, p=table.get("p", 2.0), name=name, **fields)
+    except ConfigError:
+        raise
+    except Exception as exc:  # sympy failing on an unusual formula: say so without its internals
+        raise ConfigError(f"problem: cannot derive the problem from the formulas "
+                          f"{', '.join(f'{k} = {v!r}' for k, v in fields.items())} "
+                          f"({type(exc).__name__}); give simpler formulas, or f and g "
+                          f"explicitly") from None
 
 
 def _dimension(table: dict) -> int:

@@ -276,7 +276,7 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
         history.append(record(done, system.padded(), system.residual()))
         if not np.isfinite(history[-1]["residual"]):
             raise SolverFailed(f"Jacobi diverged after {done} sweeps", status="diverged",
-                               info={"sweeps": done})
+                               info={"sweeps": done, "dofs": grid.unknowns, "history": history})
         if options.tol is not None and history[-1]["residual"] <= options.tol:
             status = Status.OK
             break
