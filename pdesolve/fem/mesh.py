@@ -131,6 +131,10 @@ class BoxMesh:
             raise RuntimeError("mesh is not a Kuhn triangulation of the box cells")
         return table
 
+    def cell_elements(self, cells: np.ndarray) -> np.ndarray:
+        """Elements of the given cells (m,), one column per slot: (m, simplices_per_cell)."""
+        return self._cell_table[cells]
+
     def locate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(element, cell, slot) containing each point of x (m, d), each (m,), by arithmetic.
 

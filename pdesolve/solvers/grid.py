@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -24,7 +23,8 @@ from ..errors import ConfigError, SolverFailed
 from ..grid import stencil
 from ..grid.multigrid import Multigrid, pcg
 from ..grid.plaplace import PLaplaceEnergy, newton
-from ..grid.tensor import TensorGrid, interpolate
+from ..grid.function import GridFunction
+from ..grid.tensor import TensorGrid
 from ..problems.base import Problem
 from ..result import Result, Status
 
@@ -118,9 +118,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     seconds = time.perf_counter() - start
     log.info("grid solve n=%d d=%d: %.3f s, CG iterations %s", options.n, grid.dim, seconds,
              info["cg_iterations"])
+    fn = GridFunction(grid, values)
     return Result(
-        solver="grid", u=partial(interpolate, grid, values),
-        grad=partial(interpolate, grid, values, gradient=True), dofs=grid.unknowns,
+        solver="grid", u=fn, grad=fn.grad, dofs=grid.unknowns,
         seconds=seconds, history=history, info=info,
         status=Status.OK if converged else Status.NOT_CONVERGED,
         message="" if converged else "iteration limit reached above tolerance",
