@@ -26,17 +26,6 @@ MESH_TYPES = {
     (3, "simplex"): skfem.MeshTet, (3, "tensor"): skfem.MeshHex,
 }
 
-ELEMENT_TYPES = {
-    (1, "simplex", "P1"): skfem.ElementLineP1, (1, "simplex", "P2"): skfem.ElementLineP2,
-    (1, "tensor", "P1"): skfem.ElementLineP1, (1, "tensor", "P2"): skfem.ElementLineP2,
-    (2, "simplex", "P1"): skfem.ElementTriP1, (2, "simplex", "P2"): skfem.ElementTriP2,
-    (2, "tensor", "P1"): skfem.ElementQuad1, (2, "tensor", "P2"): skfem.ElementQuad2,
-    (3, "simplex", "P1"): skfem.ElementTetP1, (3, "simplex", "P2"): skfem.ElementTetP2,
-    (3, "tensor", "P1"): skfem.ElementHex1, (3, "tensor", "P2"): skfem.ElementHex2,
-}
-"""(dim, mesh, element) -> Lagrange element: P1/P2 on simplices, Q1/Q2 on tensor cells."""
-
-
 def _permutation_code(order: np.ndarray, d: int) -> np.ndarray:
     """Encode rows of permutations (m, d) of 0..d-1 as integers sum_j order_j d^j, (m,)."""
     return order @ (d ** np.arange(d))
