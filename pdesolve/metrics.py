@@ -6,13 +6,15 @@ With e = u_h - u the same four integrals are measured for every method:
     l2_rel = sqrt(E0 / U0),  h1_rel = sqrt(E1 / U1)   (H1 seminorm)
 
 :func:`measure_errors` integrates them with the rules of a family (level 0, 1, ...) until
-two successive rules agree: the reported values come from the finer rule (level l + 1). The relative uncertainty of a
-ratio sqrt(E / U) is its quadrature part 2 (|dE| / E + |dU| / U) / 2, d the change from
-level l to l + 1, plus two sampling standard errors of the ratio for randomised rules (0
-for deterministic ones). If each level is at least 1.5x as accurate as the one before
-(|I_(l+1) - I| <= 2/3 |I_l - I|), then |I_(l+1) - I| <= 2 |d|: the factor 2 covers coarse
-meshes where the rules are not yet in their asymptotic regime (a far smaller ratio there). Refinement stops once it is below
-:data:`TARGET` for l2_rel and h1_rel, or after :data:`MAX_LEVELS` rules.
+two successive rules agree; the reported values come from the finer rule (level l + 1).
+The relative uncertainty of a ratio sqrt(E / U) is its quadrature part
+SAFETY (|dE| / E + |dU| / U) / 2, d the change from level l to l + 1, plus two sampling
+standard errors of the ratio for randomised rules (0 for deterministic ones). If each
+level is at least 1.5x as accurate as the one before (|I_(l+1) - I| <= 2/3 |I_l - I|),
+then |I_(l+1) - I| <= 2 |d|: SAFETY = 2 covers coarse meshes, where the rules are not yet
+in their asymptotic regime (on fine meshes the ratio is far smaller). Refinement stops
+once the uncertainty is below :data:`TARGET` for l2_rel and h1_rel, or after
+:data:`MAX_LEVELS` rules.
 
 The family is the solution's own cells when it has them (``u_h.error_rules``, e.g. a
 finite element function: the error is smooth on each cell, so a rule exact for the element

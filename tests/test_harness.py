@@ -152,8 +152,8 @@ def test_report_tables_rates_and_figures(tmp_path):
     assert {"case", "solver", "label", "dofs", "seconds", "l2_rel", "h1_rel", "max_err", "status",
             "l2re", "eval_seconds", "seed", "run_id"} <= set(rows[0])
     text = (tmp_path / "report.md").read_text()
-    # error 1/n^2 with DOFs n^2: slope -1 in DOFs, h-rate 2 in 2-D
-    assert "| toy | A | -1.00 | -1.00 | 2.00 | 2.00 |" in text
+    # error 1/n^2 with DOFs n^2 and h = 1/n: slope -1 in DOFs, rate 2 in h
+    assert "| toy | A | 3 points, DOFs 4-64 | -1.00 | -1.00 | 2.00 | 2.00 |" in text
     # two seeds: mean and spread; the failed run is listed with its message
     assert "6.56e-02 ± 4.4e-03" in text
     assert "RuntimeError: boom" in text

@@ -145,7 +145,10 @@ def _measure(spec: RunSpec, problem, result: Result, cache_dir) -> dict:
            "solution_seconds": {"points": TIMING_POINTS,
                                 "seconds": _solution_seconds(result, domain,
                                                              spec.evaluation["seed"])}}
-    out["slice"] = solution_slice(domain, result.u, u_ref)
+    h = result.info.get("h")
+    h = max(h) if isinstance(h, (list, tuple)) else h
+    cells = round(float(max(domain.lengths)) / h) if h else None  # equal cells per direction
+    out["slice"] = solution_slice(domain, result.u, u_ref, cells=cells)
     return out
 
 
