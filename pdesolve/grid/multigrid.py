@@ -91,20 +91,26 @@ class Multigrid:
         return self.levels[0].matrix
 
     def _smooth(self, level: Level, b: np.ndarray, x: np.ndarray | None) -> np.ndarray:
-        """``degree`` Chebyshev steps for A x = b on D^{-1} A in [lo, 2] (x None: from 0)."""
+        """``degree`` Chebyshev steps for A x = b on D^{-1} A in [lo, 2] (x None: from 0).
+
+        Updates in place (x, the step and the residual are this call's own arrays).
+        """
         theta, delta = (2.0 + self.lower) / 2, (2.0 - self.lower) / 2
         sigma = theta / delta
         rho = 1 / sigma
-        res = b.copy() if x is None else b - level.matrix @ x
-        x = np.zeros_like(b) if x is None else x.copy()
-        step = level.inv_diag * res / theta
-        for i in range(self.degree):
-            x += step
-            if i == self.degree - 1:
-                break
-            res -= level.matrix @ step
+        res = b if x is None else b - level.matrix @ x
+        step = level.inv_diag * res
+        step /= theta
+        x = step.copy() if x is None else x + step
+        scaled = np.empty_like(step)
+        for _ in range(self.degree - 1):
+            res = res - level.matrix @ step
             rho_next = 1 / (2 * sigma - rho)
-            step = rho_next * rho * step + (2 * rho_next / delta) * level.inv_diag * res
+            step *= rho_next * rho
+            np.multiply(level.inv_diag, res, out=scaled)
+            scaled *= 2 * rho_next / delta
+            step += scaled
+            x += step
             rho = rho_next
         return x
 

@@ -15,8 +15,8 @@ import scipy.sparse as sp
 
 from ..domain import Box
 
-CHUNK = 1 << 16
-"""Points per call when sampling a function on a grid."""
+CHUNK = 1 << 17
+"""Most points per call when sampling a function on a grid."""
 CORNER_TABLE = 1 << 22
 """Entries of the (points, 2^d) corner-value table per interpolation chunk."""
 
@@ -88,15 +88,23 @@ class TensorGrid:
     def sample(self, fn, axes: list[np.ndarray]) -> np.ndarray:
         """fn on the tensor product of the coordinate vectors ``axes``.
 
-        fn : x (m, d) -> (m,), called on at most CHUNK points at a time (C order).
-        Returns shape (len(axes[0]), ..., len(axes[d-1])).
+        fn : x (m, d) -> (m,). The trailing axes whose product fits in CHUNK points (at least
+        the last axis) form one block of points built once; fn is called once per index of
+        the leading axes, with only their coordinates rewritten. Returns shape
+        (len(axes[0]), ..., len(axes[d-1])).
         """
         shape = tuple(len(a) for a in axes)
-        out = np.empty(int(np.prod(shape)))
-        for start in range(0, out.size, CHUNK):
-            index = np.unravel_index(np.arange(start, min(start + CHUNK, out.size)), shape)
-            x = np.stack([a[i] for a, i in zip(axes, index)], axis=1)
-            out[start:start + len(x)] = np.asarray(fn(x), dtype=float)
+        d, k, block = len(axes), 1, len(axes[-1])
+        while k < d and block * shape[d - 1 - k] <= CHUNK:
+            block *= shape[d - 1 - k]
+            k += 1
+        x = np.empty((block, d))
+        tail = np.meshgrid(*axes[d - k:], indexing="ij")
+        x[:, d - k:] = np.stack([t.ravel() for t in tail], axis=1)
+        out = np.empty((int(np.prod(shape[:d - k])), block))
+        for i, index in enumerate(np.ndindex(*shape[:d - k])):
+            x[:, :d - k] = [axes[j][index[j]] for j in range(d - k)]
+            out[i] = np.asarray(fn(x), dtype=float)
         return out.reshape(shape)
 
     def boundary_values(self, g) -> np.ndarray:
