@@ -35,7 +35,7 @@ from typing import Callable
 
 import numpy as np
 
-from .quadrature import MeasurementRule, PointSet, RuleFamily
+from .quadrature import MeasurementRule, PointSet, RuleFamily, box_rules
 
 Fn = Callable[[np.ndarray], np.ndarray]
 
@@ -183,9 +183,12 @@ def own_family(u_h, u_ref) -> tuple[RuleFamily | None, str | None]:
 
 
 def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | None = None,
-                   *, default: RuleFamily, target: float = TARGET,
+                   *, domain=None, default: RuleFamily | None = None, target: float = TARGET,
                    max_levels: int = MAX_LEVELS) -> dict:
     """Errors of u_h against u_ref with their measurement uncertainty (module docstring).
+
+    ``default`` is the family used when neither function has cells of its own
+    (:func:`pdesolve.quadrature.box_rules`); given ``domain`` instead, that box's defaults.
 
     Returns {"metrics": {l2_rel, h1_rel, max_err, l2re}, "uncertainty": {l2_rel, h1_rel}
     (relative, None where not measured), "rule": the finer rule, "check_rule": the coarser,
@@ -193,7 +196,11 @@ def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | 
     for non-finite values and ValueError when the family has no rule.
     """
     family, owner = own_family(u_h, u_ref)
-    family = family or default
+    if family is None:
+        if default is None and domain is None:
+            raise ValueError("measure_errors needs domain= or default= for functions without "
+                             "cells of their own")
+        family = default or box_rules(domain)
     rules = [family(0)]
     if rules[0] is None:
         raise ValueError("the measurement family has no rule at level 0")

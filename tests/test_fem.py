@@ -13,6 +13,7 @@ from skfem.helpers import dot, grad
 from pdesolve.domain import Box
 from pdesolve.errors import ConfigError
 from pdesolve.fem.assembly import Discretisation
+from pdesolve.fem.linear import LinearSolver
 from pdesolve.fem.newton import PLaplaceEnergy
 from pdesolve.metrics import error_metrics
 from pdesolve.problems import get_problem
@@ -288,3 +289,11 @@ def test_unavailable_elements_name_what_is_available(dim, options, message):
 def test_dimension_above_three_is_refused():
     with pytest.raises(ConfigError, match="d <= 3"):
         solve(get_problem("plaplace_5d"), "fem", n=2)
+
+
+def test_auto_linear_solver_keeps_high_order_direct_longer():
+    """Smoothed aggregation needs 60-130 CG iterations for degrees 3-8: direct up to 1e6 in 2-D."""
+    choose = [LinearSolver("auto", 1e-10, dim, degree).choose(n)
+              for dim, degree, n in ((2, 1, 3 * 10**5), (2, 4, 3 * 10**5), (2, 4, 2 * 10**6),
+                                     (3, 2, 2 * 10**4), (1, 8, 10**6))]
+    assert choose == ["amg", "direct", "amg", "amg", "direct"]

@@ -146,7 +146,7 @@ def test_report_tables_rates_and_figures(tmp_path):
     written = write_report(tmp_path)
     names = {p.name for p in written}
     assert {"summary.csv", "report.md", "error_vs_dofs.png", "error_vs_time.png", "history.png",
-            "frequency.png", "solution.png"} <= names
+            "frequency.png", "solution.png", "time_to_tolerance.png"} <= names
     rows = list(csv.DictReader(open(tmp_path / "summary.csv")))
     assert len(rows) == 8
     assert {"case", "solver", "label", "dofs", "seconds", "l2_rel", "h1_rel", "max_err", "status",
@@ -154,6 +154,8 @@ def test_report_tables_rates_and_figures(tmp_path):
     text = (tmp_path / "report.md").read_text()
     # error 1/n^2 with DOFs n^2 and h = 1/n: slope -1 in DOFs, rate 2 in h
     assert "| toy | A | 3 points, DOFs 4-64 | -1.00 | -1.00 | 2.00 | 2.00 |" in text
+    assert "### Time to tolerance (relative L2 error)" in text and "| A (toy) |" in text
+    assert "0 runs above 1%" in text
     # two seeds: mean and spread; the failed run is listed with its message
     assert "6.56e-02 ± 4.4e-03" in text
     assert "RuntimeError: boom" in text
