@@ -78,13 +78,16 @@ def assemble(grid: TensorGrid, coeffs: EdgeField) -> sp.dia_matrix:
     A[i, i + s] at column i + s, so on the grid-shaped view of diagonal +-s_j the entries are
     the interior edges c_(j, 1..n_j - 1) shifted by one node along j; entries that would
     cross the boundary are never written (zero). No index arrays and no temporaries: one
-    pass over the coefficients, and a product as fast as CSR's.
+    pass over the coefficients, and a product as fast as CSR's. Directions with a single
+    unknown have no off-diagonal entries (their diagonals are left out, as their strides may
+    repeat another direction's).
     """
     d, big = grid.dim, grid.unknowns
     strides = np.cumprod((1,) + grid.n[:0:-1])[::-1]
     offsets = np.concatenate([-strides, [0], strides[::-1]])
     data = np.zeros((2 * d + 1, big))
     shaped = data.reshape((2 * d + 1,) + grid.n)
+    keep = [True] * (2 * d + 1)
     for j, c in enumerate(coeffs):
         scale, n = 1.0 / grid.h[j] ** 2, grid.n[j]
         inner = _along(c, j, slice(1, n))                      # edges between two unknowns
@@ -93,7 +96,8 @@ def assemble(grid: TensorGrid, coeffs: EdgeField) -> sp.dia_matrix:
         below, above = edge_sides(c, j)
         shaped[d] += below * scale
         shaped[d] += above * scale
-    return sp.dia_matrix((data, offsets), shape=(big, big))
+        keep[j] = keep[2 * d - j] = n > 1
+    return sp.dia_matrix((data[keep], offsets[keep]), shape=(big, big))
 
 
 def apply(grid: TensorGrid, coeffs: EdgeField, padded: np.ndarray) -> np.ndarray:
