@@ -203,6 +203,9 @@ class SobolRule:
 MAX_POINTS = 2**24
 """The default families stop (return None) beyond this many points in one rule."""
 
+START_GAUSS = {1: (250, 5), 2: (50, 4), 3: (10, 4)}
+"""Level 0 of :func:`box_rules` per dimension: (cells per direction, Gauss order)."""
+
 
 def box_rules(domain: Box, *, seed: int = 0, n_sobol: int = 2**17, cells: int | None = None,
               order: int | None = None) -> RuleFamily:
@@ -226,10 +229,6 @@ def box_rules(domain: Box, *, seed: int = 0, n_sobol: int = 2**17, cells: int | 
         n = n_sobol * 2**level
         return SobolRule(domain, n, seed) if n <= MAX_POINTS else None
     return sobol
-
-
-START_GAUSS = {1: (250, 5), 2: (50, 4), 3: (10, 4)}
-"""Level 0 of :func:`box_rules` per dimension: (cells per direction, Gauss order)."""
 
 
 MAX_CELLS = 2**14
