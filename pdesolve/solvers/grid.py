@@ -3,9 +3,9 @@
 Second-order central differences (not Q1): n interior nodes per direction,
 h_j = (b_j - a_j) / (n + 1), kappa on the edges (the mean of its nodal values at the two
 ends), Dirichlet data g at the boundary nodes. p = 2: the SPD system A u = f - A g is
-solved by CG preconditioned with geometric multigrid (:mod:`pdesolve.grid.multigrid`). p > 2: the convex discrete
-energy of :mod:`pdesolve.grid.plaplace` is minimised by Newton's method with Armijo line
-search, starting from the p = 2 solution. u_h and grad u_h at arbitrary points are the
+solved by CG preconditioned with geometric multigrid (:mod:`pdesolve.grid.multigrid`).
+p > 2: the convex discrete energy of :mod:`pdesolve.grid.plaplace` is minimised by
+Newton's method with Armijo line search, starting from the p = 2 solution. u_h and grad u_h at arbitrary points are the
 multilinear interpolant of the nodal values and its derivative.
 """
 
