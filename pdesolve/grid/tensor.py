@@ -172,16 +172,24 @@ def _interpolate_chunk(grid: TensorGrid, values: np.ndarray, x: np.ndarray,
     corners = np.array(np.meshgrid(*[[0, 1]] * d, indexing="ij")).reshape(d, -1).T
     corner_vals = np.ravel(values)[(base @ strides)[:, None] + (corners @ strides)[None, :]]
 
-    def contract(deriv_axis: int | None) -> np.ndarray:
-        c = corner_vals
-        for j in reversed(range(d)):
-            c = c.reshape(len(x), -1, 2)
-            if j == deriv_axis:
-                c = (c[..., 1] - c[..., 0]) / grid.h[j]
-            else:
-                c = c[..., 0] * (1 - s[:, j, None]) + c[..., 1] * s[:, j, None]
-        return c[:, 0]
+    def lerp(c: np.ndarray, j: int) -> np.ndarray:
+        """Interpolate the last remaining corner axis (axis j) of c (m, 2^(j+1))."""
+        c = c.reshape(len(x), -1, 2)
+        return c[..., 0] * (1 - s[:, j, None]) + c[..., 1] * s[:, j, None]
 
-    if gradient:
-        return np.stack([contract(j) for j in range(d)], axis=1)
-    return contract(None)
+    # partial[j]: corners with the axes after j interpolated, (m, 2^(j+1)); shared by the
+    # value and by the derivative along j (a difference along j, then the axes before it)
+    partial, c = [None] * d, corner_vals
+    for j in reversed(range(d)):
+        partial[j] = c
+        c = lerp(c, j)
+    if not gradient:
+        return c[:, 0]
+    columns = []
+    for k in range(d):
+        c = partial[k].reshape(len(x), -1, 2)
+        c = (c[..., 1] - c[..., 0]) / grid.h[k]
+        for j in reversed(range(k)):
+            c = lerp(c, j)
+        columns.append(c[:, 0])
+    return np.stack(columns, axis=1)
