@@ -101,7 +101,7 @@ def _plane_figure(best: dict[str, dict]):
                f"{name}: u_h - u ({own[0]} x {own[1]} pixel means)")
     cut.set_xlabel("x_1")
     cut.set_ylabel("u (solution units)")
-    cut.set_title(f"cut at x_2 = {x2[mid]:g}", fontsize=9)
+    cut.set_title(f"cut at x_2 = {x2[mid]:.3g}", fontsize=9)
     cut.grid(True, alpha=0.3)
     cut.legend(fontsize=7)
     return fig
