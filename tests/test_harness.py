@@ -92,7 +92,11 @@ def test_records_errors_on_the_case_evaluation_set(tmp_path):
     assert record["metrics"]["l2_rel"] == pytest.approx(1 / 16, rel=1e-12)
     assert record["metrics"]["h1_rel"] == pytest.approx(1 / 16, rel=1e-12)
     assert record["status"] == "ok" and record["dofs"] == 4
-    assert record["evaluation_set"]["kind"] == "gauss"
+    # a toy without cells: composite Gauss on the box, refined until two levels agree
+    measurement = record["measurement"]
+    assert measurement["rule"]["kind"] == "gauss" and measurement["owner"] == "domain"
+    assert measurement["uncertainty"]["l2_rel"] < 2.5e-3
+    assert record["solution_seconds"]["points"] == 2**16
     assert record["eval_seconds"] >= 0 and record["seconds"] >= 0
     assert record["environment"]["concurrent"] is False
     assert {"numpy", "pdesolve", "python"} <= set(record["environment"]["versions"])
@@ -149,14 +153,16 @@ def test_report_tables_rates_and_figures(tmp_path):
     written = write_report(tmp_path)
     names = {p.name for p in written}
     assert {"summary.csv", "report.md", "error_vs_dofs.png", "error_vs_time.png", "history.png",
-            "frequency.png", "solution.png"} <= names
+            "frequency.png", "solution.png", "time_to_tolerance.png"} <= names
     rows = list(csv.DictReader(open(tmp_path / "summary.csv")))
     assert len(rows) == 8
     assert {"case", "solver", "label", "dofs", "seconds", "l2_rel", "h1_rel", "max_err", "status",
             "l2re", "eval_seconds", "seed", "run_id"} <= set(rows[0])
     text = (tmp_path / "report.md").read_text()
-    # error 1/n^2 with DOFs n^2: slope -1 in DOFs, h-rate 2 in 2-D
-    assert "| toy | A | -1.00 | -1.00 | 2.00 | 2.00 |" in text
+    # error 1/n^2 with DOFs n^2 and h = 1/n: slope -1 in DOFs, rate 2 in h
+    assert "| toy | A | 3 points, DOFs 4-64 | -1.00 | -1.00 | 2.00 | 2.00 |" in text
+    assert "### Time to tolerance (relative L2 error)" in text and "| A (toy) |" in text
+    assert "0 runs above 1%" in text
     # two seeds: mean and spread; the failed run is listed with its message
     assert "6.56e-02 ± 4.4e-03" in text
     assert "RuntimeError: boom" in text

@@ -63,7 +63,7 @@ def solve(problem, options: Options, *, progress: bool = False) -> Result:
         dofs=options.n ** problem.dim * sum(options.widths) // 8,
         seconds=time.perf_counter() - t0,
         history=history,
-        info={"threads": 1},
+        info={"threads": 1, "h": 1.0 / options.n},
     )
 
 

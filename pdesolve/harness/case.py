@@ -16,7 +16,8 @@ from typing import Any
 
 from ..errors import ConfigError, ErrorCollector
 
-PLOTS = ("error_vs_dofs", "error_vs_time", "history", "frequency", "solution")
+PLOTS = ("error_vs_dofs", "error_vs_time", "time_to_tolerance", "history", "frequency",
+         "solution")
 """Plot names accepted by ``[report] plots``."""
 
 METRICS = ("l2_rel", "h1_rel", "max_err", "l2re")

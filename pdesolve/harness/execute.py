@@ -24,8 +24,8 @@ import numpy as np
 from .. import __version__
 from ..config import build_options
 from ..errors import SolverFailed
-from ..metrics import error_metrics
-from ..quadrature import PointSet, evaluation_points
+from ..metrics import measure_errors
+from ..quadrature import box_rules, sobol_points
 from ..result import Result, Status
 from .machine import cpu_seconds, load_average
 from .sweep import RunSpec, build_problem
@@ -96,11 +96,23 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+TIMING_POINTS = 2**16
+"""Scrambled Sobol points at which the time to evaluate a solution is measured."""
+
+
 @functools.lru_cache(maxsize=4)
-def _points(lower: tuple, upper: tuple, evaluation: tuple) -> PointSet:
+def _timing_points(lower: tuple, upper: tuple, seed: int) -> np.ndarray:
     from ..domain import Box
 
-    return evaluation_points(Box(lower, upper), **dict(evaluation))
+    return sobol_points(Box(lower, upper), TIMING_POINTS, seed + 1).points
+
+
+def _solution_seconds(result: Result, domain, seed: int) -> float:
+    """Wall time of u_h at :data:`TIMING_POINTS` fixed points (what using the solution costs)."""
+    x = _timing_points(domain.lower, domain.upper, seed)
+    start = time.perf_counter()
+    result.u(x)
+    return time.perf_counter() - start
 
 
 def clean(value):
@@ -147,24 +159,28 @@ def _solve(module, problem, options, progress: bool) -> tuple[Result | None, dic
 
 
 def _measure(spec: RunSpec, problem, result: Result, cache_dir) -> dict:
-    """Errors, evaluation time and a solution slice of a usable result."""
+    """Errors with their measurement uncertainty, evaluation times and a solution slice."""
     ref = _reference(problem, cache_dir)
     if ref is None:
         return {"error_reference": "none", "message": "no exact solution and no reference solver: "
                 "errors not measured"}
     u_ref, grad_ref, source = ref
     domain = problem.domain
-    evaluation = tuple(sorted(spec.evaluation.items()))
     t0 = time.perf_counter()
-    points = _points(domain.lower, domain.upper, evaluation)
+    default = box_rules(domain, **spec.evaluation)
     try:
-        metrics = error_metrics(points, result.u, u_ref, result.grad, grad_ref)
+        measured = measure_errors(result.u, u_ref, result.grad, grad_ref, default=default)
     except FloatingPointError as exc:
         return {"status": Status.DIVERGED.value, "message": str(exc), "error_reference": source}
-    out = {"metrics": metrics, "eval_seconds": time.perf_counter() - t0,
-           "evaluation_set": {"kind": points.kind, "n_points": len(points), **spec.evaluation},
-           "error_reference": source}
-    out["slice"] = solution_slice(domain, result.u, u_ref)
+    out = {"metrics": measured.pop("metrics"), "eval_seconds": time.perf_counter() - t0,
+           "measurement": measured, "error_reference": source,
+           "solution_seconds": {"points": TIMING_POINTS,
+                                "seconds": _solution_seconds(result, domain,
+                                                             spec.evaluation["seed"])}}
+    h = result.info.get("h")
+    h = max(h) if isinstance(h, (list, tuple)) else h
+    cells = round(float(max(domain.lengths)) / h) if h else None  # equal cells per direction
+    out["slice"] = solution_slice(domain, result.u, u_ref, cells=cells)
     return out
 
 

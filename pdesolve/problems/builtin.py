@@ -35,7 +35,8 @@ def _sine_factors(x, w):
 def _sine_product_problem(name, dim, w, box, params, description, p=2.0, kappa=None):
     """u = prod_i sin(w x_i) with -div(kappa |grad u|^(p-2) grad u) = f derived exactly.
 
-    kappa, if given, is a pair (kappa(x), grad_kappa(x)).
+    kappa, if given, is a pair (kappa(x), x -> (kappa(x), grad kappa(x))); the second
+    evaluates both at once (f needs both; they share their transcendental factors).
     """
 
     def exact(x):
@@ -50,7 +51,7 @@ def _sine_product_problem(name, dim, w, box, params, description, p=2.0, kappa=N
         if kappa is None:
             k, gk = xp.ones_like(u), xp.zeros_like(grad)
         else:
-            k, gk = kappa[0](x), kappa[1](x)
+            k, gk = kappa[1](x)
         return plaplace_source(k, gk, grad, lap, hess[0] if hess else None, p)
 
     extra = {} if kappa is None else {"kappa": kappa[0]}
@@ -109,11 +110,14 @@ def _kappa5_factors(x):
 def kappa5(x):
     """kappa = 1 + cos(pi x1) cos(2 pi x2) cos(3 pi x3) cos(2 pi x4) cos(pi x5)."""
     xp = array_namespace(x)
-    return 1 + xp.prod(_kappa5_factors(x)[0], axis=1)
+    w = math.pi * xp.asarray(_KAPPA5_FREQ, dtype=x.dtype, device=device(x))
+    return 1 + xp.prod(xp.cos(w * x), axis=1)
 
 
-def kappa5_grad(x):
-    return product_rule(*_kappa5_factors(x))[1]
+def kappa5_with_grad(x):
+    """(kappa5(x), grad kappa5(x)) from one set of factors."""
+    product, grad, _ = product_rule(*_kappa5_factors(x))
+    return 1 + product, grad
 
 
 @register_problem("plaplace_5d", source="builtin")
@@ -123,7 +127,7 @@ def plaplace_5d(p: float = 2.0) -> Problem:
     return _sine_product_problem(
         "plaplace_5d", 5, math.pi, Box.cube(5, 0.0, 1.0), {"p": p},
         "variable-coefficient p-Laplacian in 5-D, u = prod sin(pi x_i)", p=p,
-        kappa=(kappa5, kappa5_grad),
+        kappa=(kappa5, kappa5_with_grad),
     )
 
 

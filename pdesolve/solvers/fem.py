@@ -1,4 +1,4 @@
-"""Finite elements (scikit-fem): P1/P2 Lagrange on structured box meshes, d <= 3.
+"""Finite elements (scikit-fem): Lagrange Pk/Qk on structured box meshes, d <= 3.
 
     -div(kappa |grad u|^(p-2) grad u) = f in Omega, u = g on dOmega.
 
@@ -19,7 +19,7 @@ import numpy as np
 from ..config import opt
 from ..errors import SolverFailed
 from ..fem.assembly import Discretisation
-from ..fem.evaluate import FEMFunction
+from ..fem.evaluate import FEMFunction, element_degree
 from ..fem.linear import LinearSolver
 from ..fem.newton import PLaplaceEnergy, minimise
 from ..problems.base import Problem
@@ -33,10 +33,14 @@ logger = logging.getLogger(__name__)
 class Options:
     """Options of the FEM solver (case-file keys of a ``kind = "fem"`` table)."""
 
-    element: Literal["P1", "P2"] = opt("P1", help="Lagrange degree (Q1/Q2 on tensor meshes)")
+    element: Literal["P1", "P2", "P3", "P4", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8"] = opt(
+        "P1", help="Lagrange element: Pk (Qk on a tensor mesh) or the tensor-product Qk; "
+        "P1-P4 on triangles, P1-P2 on tetrahedra, Q1-Q8 on quadrilaterals and intervals, "
+        "Q1-Q2 on hexahedra")
     n: int = opt(16, min=1, help="cells per direction (d! simplices each on simplex meshes)")
-    mesh: Literal["simplex", "tensor"] = opt(
-        "simplex", help="interval/triangle/tetrahedron or interval/quadrilateral/hexahedron")
+    mesh: Literal["auto", "simplex", "tensor"] = opt(
+        "auto", help="interval/triangle/tetrahedron or interval/quadrilateral/hexahedron; "
+        "auto: tensor for Qk, simplex for Pk")
     linear_solver: Literal["auto", "direct", "amg"] = opt(
         "auto", help="sparse direct, pyamg-preconditioned CG, or chosen by size")
     tol: float = opt(1e-10, min=1e-16, max=1.0, help="CG relative residual tolerance")
@@ -83,7 +87,8 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
 
     disc = Discretisation.build(problem, options.element, options.n, options.mesh)
     timings = {"discretise": lap()}
-    linear = LinearSolver(options.linear_solver, options.tol, problem.dim)
+    linear = LinearSolver(options.linear_solver, options.tol, problem.dim,
+                          element_degree(disc.tables.elem))
     A_II, b_I = disc.condense(disc.stiffness(), disc.load())
     timings["assemble"] = lap()
     u_I, stats = linear(A_II, b_I)
@@ -91,7 +96,7 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     u = disc.expand(u_I)
     timings["linear_solve"] = lap()
     info = {"h": disc.boxmesh.h, "n": options.n, "element": options.element,
-            "mesh": options.mesh, "cell": type(disc.boxmesh.mesh).__name__,
+            "mesh": disc.boxmesh.kind, "cell": type(disc.boxmesh.mesh).__name__,
             "basis": type(disc.tables.elem).__name__, "total_dofs": int(disc.N),
             "intorder": disc.intorder, **stats}
     history, status, message = [], Status.OK, ""

@@ -1,11 +1,11 @@
 """Finite differences on a tensor grid in any dimension (``kind = "grid"``).
 
 Second-order central differences (not Q1): n interior nodes per direction,
-h_j = (b_j - a_j) / (n + 1), kappa at the edge midpoints (half points), Dirichlet data g
-at the boundary nodes. p = 2: the SPD system A u = f - A g is solved by CG preconditioned
-with geometric multigrid (:mod:`pdesolve.grid.multigrid`). p > 2: the convex discrete
-energy of :mod:`pdesolve.grid.plaplace` is minimised by Newton's method with Armijo line
-search, starting from the p = 2 solution. u_h and grad u_h at arbitrary points are the
+h_j = (b_j - a_j) / (n + 1), kappa on the edges (the mean of its nodal values at the two
+ends), Dirichlet data g at the boundary nodes. p = 2: the SPD system A u = f - A g is
+solved by CG preconditioned with geometric multigrid (:mod:`pdesolve.grid.multigrid`).
+p > 2: the convex discrete energy of :mod:`pdesolve.grid.plaplace` is minimised by
+Newton's method with Armijo line search, starting from the p = 2 solution. u_h and grad u_h at arbitrary points are the
 multilinear interpolant of the nodal values and its derivative.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -24,7 +23,8 @@ from ..errors import ConfigError, SolverFailed
 from ..grid import stencil
 from ..grid.multigrid import Multigrid, pcg
 from ..grid.plaplace import PLaplaceEnergy, newton
-from ..grid.tensor import TensorGrid, interpolate
+from ..grid.function import GridFunction
+from ..grid.tensor import TensorGrid
 from ..problems.base import Problem
 from ..resources import require_memory
 from ..result import Result, Status
@@ -138,9 +138,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     seconds = time.perf_counter() - start
     log.info("grid solve n=%d d=%d: %.3f s, CG iterations %s", options.n, grid.dim, seconds,
              info["cg_iterations"])
+    fn = GridFunction(grid, values)
     return Result(
-        solver="grid", u=partial(interpolate, grid, values),
-        grad=partial(interpolate, grid, values, gradient=True), dofs=grid.unknowns,
+        solver="grid", u=fn, grad=fn.grad, dofs=grid.unknowns,
         seconds=seconds, history=history, info=info,
         status=Status.OK if converged else Status.NOT_CONVERGED,
         message="" if converged else "iteration limit reached above tolerance",

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -33,7 +32,8 @@ from .. import spectral
 from ..config import opt
 from ..errors import ConfigError, SolverFailed
 from ..grid import stencil
-from ..grid.tensor import TensorGrid, interpolate
+from ..grid.function import GridFunction
+from ..grid.tensor import TensorGrid
 from ..problems.base import Problem
 from ..result import Result, Status
 from .grid import Options as GridOptions
@@ -171,9 +171,8 @@ class GridSystem:
 
     def functions(self):
         """(u, grad) of the current iterate: the multilinear interpolant."""
-        values = self.values.copy()
-        return (partial(interpolate, self.grid, values),
-                partial(interpolate, self.grid, values, gradient=True))
+        fn = GridFunction(self.grid, self.values.copy())
+        return fn, fn.grad
 
 
 class FemSystem:
