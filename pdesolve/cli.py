@@ -158,7 +158,7 @@ def _list(_args) -> int:
     from .config import describe_options
     from .experiments import list_experiments
     from .problems import list_problems
-    from .solvers import SOLVER_FAMILIES, list_solvers, solver_module
+    from .solvers import solvers
 
     out = ["Problems (case file: [problem] name = ..., parameters as keys):"]
     for name, entry in list_problems().items():
@@ -167,15 +167,16 @@ def _list(_args) -> int:
         out.append(f"  {name}({params})  {entry.summary}")
     out.append("")
     out.append("Solvers (case file: [[solver]] kind = ..., options as keys):")
-    for kind in list_solvers():
+    for kind, entry in solvers().items():
         try:
-            options = describe_options(solver_module(kind).Options)
-        except ImportError as exc:
+            module = entry.module
+        except (ImportError, ConfigError) as exc:
             out.append(f"  {kind}: not available ({exc})")
             continue
-        out.append(f"  {kind} ({SOLVER_FAMILIES.get(kind, 'classical')})")
+        source = "" if entry.source == "builtin" else f", {entry.source}"
+        out.append(f"  {kind} ({module.FAMILY}{source}; DOFs: {module.DOFS})")
         out += [f"    {n}: {tp}, default {d!r}" + (f" - {h}" if h else "")
-                for n, tp, d, h in options]
+                for n, tp, d, h in describe_options(module.Options)]
     out += ["", "Experiments (pdesolve experiment NAME [--quick]):"]
     out += [f"  {name}: {text}" for name, text in list_experiments().items()]
     sys.stdout.write("\n".join(out) + "\n")

@@ -24,7 +24,7 @@ def _type_name(tp) -> str:
     if get_origin(tp) in (typing.Union, types.UnionType):
         return " or ".join(_type_name(a) for a in get_args(tp))
     return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
-            type(None): "absent"}.get(tp, getattr(tp, "__name__", str(tp)))
+            dict: "a table", type(None): "absent"}.get(tp, getattr(tp, "__name__", str(tp)))
 
 
 def _coerce(value: Any, tp, where: str):
@@ -63,6 +63,9 @@ def _coerce(value: Any, tp, where: str):
             return float(value)
     elif tp is str:
         if isinstance(value, str):
+            return value
+    elif tp is dict:
+        if isinstance(value, dict):
             return value
     elif tp is Any:
         return value
@@ -117,7 +120,7 @@ def build_options(cls, mapping: dict | None = None, where: str = "options"):
     values = {}
     for name, value in mapping.items():
         with errors.check():
-            if name in fields and isinstance(value, dict):
+            if name in fields and isinstance(value, dict) and not is_table_option(cls, name):
                 raise ConfigError(f"{where}.{_nested_table_hint(name, value, fields)}")
             if name not in fields:
                 hint = (f" (a nested table: {_nested_table_hint(name, value, fields)})"
@@ -129,11 +132,20 @@ def build_options(cls, mapping: dict | None = None, where: str = "options"):
     return cls(**values)
 
 
+def _alternatives(cls, name: str) -> tuple:
+    tp = typing.get_type_hints(cls).get(name)
+    return get_args(tp) if get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
+
+
 def is_list_option(cls, name: str) -> bool:
     """True when the option's own value is a list (so a sweep over it is a list of lists)."""
-    tp = typing.get_type_hints(cls).get(name)
-    candidates = get_args(tp) if get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
-    return any(get_origin(a) in (list, tuple) for a in candidates)
+    return any(get_origin(a) in (list, tuple) for a in _alternatives(cls, name))
+
+
+def is_table_option(cls, name: str) -> bool:
+    """True when the option's value may be a table (a solver table, such as Jacobi's
+    ``initial``: lists inside it are swept like the solver's own options)."""
+    return dict in _alternatives(cls, name)
 
 
 def describe_options(cls) -> list[tuple[str, str, Any, str]]:

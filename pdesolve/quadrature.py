@@ -87,6 +87,12 @@ def sobol_points(domain: Box, n: int, seed: int) -> PointSet:
     return PointSet(points, np.full(len(points), domain.volume / len(points)), "sobol")
 
 
+def uniform_points(domain: Box, n: int, seed: int) -> np.ndarray:
+    """n independent uniform random points in the box (NumPy's default generator), (n, d)."""
+    rng = np.random.default_rng(seed)
+    return np.asarray(domain.lower) + domain.lengths * rng.random((n, domain.dim))
+
+
 DEFAULT_GAUSS = {1: (2000, 5), 2: (100, 4), 3: (20, 4)}
 """(cells per direction, Gauss order) of the fixed set per dimension: 1e4, 1.6e5, 5.1e5 points."""
 

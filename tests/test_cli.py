@@ -103,7 +103,7 @@ def test_list_shows_problems_and_solver_options(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "poisson_sine(dim=2, k=1.0)" in out
-    assert "toy (classical)" in out and "n: an integer, default 4 - resolution" in out
+    assert "toy (classical, user; DOFs: toy unknowns)" in out and "n: an integer, default 4 - resolution" in out
 
 
 def test_sigkill_mid_sweep_then_rerun_completes_and_keeps_finished_files(tmp_path):

@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-import pdesolve.reference as reference
+import pdesolve.harness.reference as reference
 from pdesolve.cli import main
 
 from .test_harness_solvers import register

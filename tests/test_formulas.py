@@ -174,7 +174,7 @@ def test_parse_formula_alone():
 
 
 def test_source_only_problem_is_measured_against_a_cached_reference(tmp_path, monkeypatch):
-    import pdesolve.reference as reference
+    import pdesolve.harness.reference as reference
     from pdesolve.metrics import error_metrics
     from pdesolve.quadrature import gauss_rule
 

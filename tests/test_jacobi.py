@@ -6,7 +6,7 @@ import pytest
 from pdesolve import Box, ConfigError, Status, get_problem, solve
 from pdesolve.grid import stencil
 from pdesolve.grid.tensor import TensorGrid
-from pdesolve.solvers.jacobi import JacobiSweeps
+from pdesolve.grid.jacobi import JacobiSweeps
 from pdesolve.spectral import convergence_steps
 
 

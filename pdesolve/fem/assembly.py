@@ -9,7 +9,7 @@ where g_h interpolates g at the boundary DOFs (Lagrange DOFs are point values, s
 interpolation is evaluation at the DOF locations: vertices, and the edge and interior
 nodes of higher degrees).
 The element matrices come from the translation-invariant tables of
-:mod:`pdesolve.fem.reference`; a scikit-fem ``CellBasis`` on the whole mesh is built
+:mod:`pdesolve.fem.cell_tables`; a scikit-fem ``CellBasis`` on the whole mesh is built
 only on demand (the Newton iteration's nonlinear forms).
 """
 
@@ -26,7 +26,7 @@ from ..problems.base import Problem
 from .elements import make_element, mesh_kind
 from .evaluate import element_degree
 from .mesh import BoxMesh
-from .reference import CellTables
+from .cell_tables import CellTables
 
 
 def quadrature_order(degree: int, kind: str) -> int:
@@ -43,6 +43,21 @@ def at_points(fn, x_q: np.ndarray) -> np.ndarray:
     """Evaluate a point function on quadrature points x_q (nel, nq, d) -> (nel, nq)."""
     nel, nq, d = x_q.shape
     return np.asarray(fn(x_q.reshape(-1, d))).reshape(nel, nq)
+
+
+def _dof_locations(boxmesh: BoxMesh, tables: CellTables, element_dofs: np.ndarray, count: int,
+                   origin: np.ndarray | None = None) -> np.ndarray:
+    """Coordinates (d, N) of the DOFs: the vertices, and for degree >= 2 the edge and interior
+    nodes (cell origin plus the slot's DOF offset); ``origin`` (nel, d): each element's cell
+    origin, if already at hand."""
+    if element_degree(tables.elem) == 1:  # the DOFs are the vertices
+        return boxmesh.mesh.p
+    cell, slot = boxmesh.element_cells
+    origin = boxmesh.cell_origin(cell) if origin is None else origin
+    doflocs = np.empty((boxmesh.dim, count))
+    for i, row in enumerate(element_dofs):
+        doflocs[:, row] = (origin + tables.dof_offsets[slot, i]).T
+    return doflocs
 
 
 @dataclass
@@ -83,12 +98,7 @@ class Discretisation:
         dofs = skfem.Dofs(boxmesh.mesh, elem)
         cell, slot = boxmesh.element_cells
         origin = boxmesh.cell_origin(cell)
-        if element_degree(elem) == 1:  # the DOFs are the vertices
-            doflocs = boxmesh.mesh.p
-        else:
-            doflocs = np.empty((problem.dim, dofs.N))
-            for i, row in enumerate(dofs.element_dofs):
-                doflocs[:, row] = (origin + tables.dof_offsets[slot, i]).T
+        doflocs = _dof_locations(boxmesh, tables, dofs.element_dofs, dofs.N, origin)
         boundary = boxmesh.boundary_dofs(doflocs)
         interior = np.setdiff1d(np.arange(dofs.N), boundary, assume_unique=True)
         x_q = origin[:, None, :] + tables.quad_offsets[slot]
@@ -99,6 +109,12 @@ class Discretisation:
         u_bc[boundary] = problem.g(doflocs[:, boundary].T)
         return cls(boxmesh, tables, intorder, dofs.element_dofs, dofs.N, boundary, interior,
                    kappa_q, f_q, u_bc)
+
+    def dof_locations(self, dofs: np.ndarray | None = None) -> np.ndarray:
+        """Coordinates (m, d) of the DOFs ``dofs`` (default all N): the points whose values
+        they are."""
+        x = _dof_locations(self.boxmesh, self.tables, self.element_dofs, self.N)
+        return (x if dofs is None else x[:, dofs]).T
 
     @cached_property
     def basis(self) -> skfem.CellBasis:

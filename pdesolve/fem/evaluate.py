@@ -21,7 +21,7 @@ from skfem.refdom import RefHex, RefQuad, RefTet, RefTri
 
 from ..quadrature import CellRule
 from .mesh import BoxMesh
-from .reference import CellTables
+from .cell_tables import CellTables
 
 CHUNK = 1 << 16
 """Points per batch: bounds the (d, d, chunk) temporaries."""

@@ -163,3 +163,18 @@ def pcg(matrix, b: np.ndarray, preconditioner=None, x0: np.ndarray | None = None
     if info:
         log.warning("CG stopped after %d iterations above rtol=%g", count[0], rtol)
     return x, count[0], info == 0
+
+
+def solve(grid: TensorGrid, coeffs: stencil.EdgeField, rhs: np.ndarray, *, rtol: float,
+          maxiter: int, multigrid: bool = True) -> tuple[np.ndarray, int, bool, int]:
+    """A u = rhs by CG, preconditioned by the multigrid V-cycle (or not).
+
+    Returns (u (N,), CG iterations, converged, multigrid levels).
+    """
+    if multigrid:
+        mg = Multigrid(grid, coeffs)
+        matrix, precond, levels = mg.matrix, mg.operator(), len(mg.levels)
+    else:
+        matrix, precond, levels = stencil.assemble(grid, coeffs), None, 1
+    u, its, ok = pcg(matrix, rhs.ravel(), precond, rtol=rtol, maxiter=maxiter)
+    return u, its, ok, levels

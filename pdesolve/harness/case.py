@@ -24,8 +24,8 @@ METRICS = ("l2_rel", "h1_rel", "max_err", "l2re")
 """Error measures accepted by ``[report] metric``."""
 
 TOP_LEVEL = ("name", "description", "seed", "problem", "evaluation", "solver", "report", "quick")
-SOLVER_RESERVED = ("kind", "label", "zip", "seeds", "quick")
-EVALUATION_KEYS = ("n_sobol", "cells", "order")
+SOLVER_RESERVED = ("kind", "label", "module", "zip", "seeds", "repeats", "quick")
+EVALUATION_KEYS = ("n_sobol", "cells", "order", "probes")
 REPORT_KEYS = ("plots", "metric")
 QUICK_KEYS = ("evaluation",)
 
@@ -116,15 +116,23 @@ def _solver_table(table, where: str) -> dict:
             if len(names) < 2 or not all(isinstance(n, str) for n in names):
                 raise ConfigError(f"{where}.zip: expected a list of at least two option names, "
                                   f"got {names!r}")
+    if "module" in table:
+        with errors.check():
+            _expect(table["module"], str, f"{where}.module", "a module name or a .py file path")
     if "seeds" in table:
         with errors.check():
             seeds = _expect(table["seeds"], list, f"{where}.seeds", "a list of integers")
             if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
                 raise ConfigError(f"{where}.seeds: expected a non-empty list of integers, "
                                   f"got {seeds!r}")
+    quick = table.get("quick", {})
     if "quick" in table:
         with errors.check():
-            _table(table["quick"], f"{where}.quick")
+            _table(quick, f"{where}.quick")
+    for part, name in ((table, "repeats"), (quick, "quick.repeats")):
+        if isinstance(part, dict) and "repeats" in part:
+            with errors.check():
+                _positive_int(part["repeats"], f"{where}.{name}")
     errors.raise_any()
     return table
 

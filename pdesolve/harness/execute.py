@@ -25,19 +25,17 @@ from .. import __version__
 from ..config import build_options
 from ..errors import SolverFailed
 from ..metrics import measure_errors
-from ..quadrature import box_rules, sobol_points
+from ..quadrature import box_rules, sobol_points, uniform_points
 from ..result import Result, Status
+from ..user_code import import_user_module
 from .machine import cpu_seconds, load_average
+from .reference import reference_solution
 from .sweep import RunSpec, build_problem
 from .slices import solution_slice
 
 log = logging.getLogger(__name__)
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-FINISHED = (Status.OK.value, Status.NOT_CONVERGED.value, Status.TIME_LIMIT.value,
-            Status.NOT_APPLICABLE.value)
-"""Statuses a rerun keeps; the others (failed, diverged) are retried. A run that reached its
-``max_seconds`` is finished: its result (and history) up to the limit is what was asked for."""
 
 
 MEASURED_PROCESS = ("pid", "load_average")
@@ -131,14 +129,10 @@ def clean(value):
 
 
 def _reference(problem, cache_dir):
-    """(u, grad) of the problem's exact solution, or of a fine reference solution, or None."""
+    """(u, grad, source) of the problem's exact solution, or of a fine reference solution."""
     if problem.has_exact:
         return problem.exact, problem.exact_grad, "exact"
-    try:
-        reference = importlib.import_module("pdesolve.reference")
-    except ImportError:
-        return None
-    u, grad = reference.reference_solution(problem, cache_dir)
+    u, grad = reference_solution(problem, cache_dir)
     return u, grad, "reference"
 
 
@@ -160,14 +154,11 @@ def _solve(module, problem, options, progress: bool) -> tuple[Result | None, dic
 
 def _measure(spec: RunSpec, problem, result: Result, cache_dir) -> dict:
     """Errors with their measurement uncertainty, evaluation times and a solution slice."""
-    ref = _reference(problem, cache_dir)
-    if ref is None:
-        return {"error_reference": "none", "message": "no exact solution and no reference solver: "
-                "errors not measured"}
-    u_ref, grad_ref, source = ref
+    u_ref, grad_ref, source = _reference(problem, cache_dir)
     domain = problem.domain
+    rules = {k: v for k, v in spec.evaluation.items() if k != "probes"}
     t0 = time.perf_counter()
-    default = box_rules(domain, **spec.evaluation)
+    default = box_rules(domain, **rules)
     try:
         measured = measure_errors(result.u, u_ref, result.grad, grad_ref, default=default)
     except FloatingPointError as exc:
@@ -181,6 +172,10 @@ def _measure(spec: RunSpec, problem, result: Result, cache_dir) -> dict:
     h = max(h) if isinstance(h, (list, tuple)) else h
     cells = round(float(max(domain.lengths)) / h) if h else None  # equal cells per direction
     out["slice"] = solution_slice(domain, result.u, u_ref, cells=cells)
+    if spec.evaluation.get("probes"):
+        x = uniform_points(domain, spec.evaluation["probes"], spec.evaluation["seed"])
+        out["probes"] = {"points": len(x), "seed": spec.evaluation["seed"],
+                         "u": np.asarray(result.u(x), float), "reference": np.asarray(u_ref(x))}
     return out
 
 
@@ -198,12 +193,14 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
     """
     limit_threads(threads)
     load_before = load_average()
+    if spec.module_file is not None:  # a user's file: it registers under a name of its own
+        import_user_module(spec.module_file, spec.base_dir)
     module = importlib.import_module(spec.module)
     problem = build_problem(spec.problem, spec.base_dir, spec.evaluation["seed"])
     record = {
         "run_id": spec.run_id, "case": spec.case, "index": spec.index, "solver": spec.kind,
         "family": spec.family, "label": spec.label, "options": spec.options, "swept": spec.swept,
-        "seed": spec.seed, "problem": {**problem.describe(), "table": spec.problem},
+        "seed": spec.seed, "repeat": spec.repeat, "problem": {**problem.describe(), "table": spec.problem},
         "status": Status.OK.value, "message": "", "dofs": None, "seconds": None,
         "eval_seconds": None, "metrics": None, "history": [], "info": {},
     }

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..metrics import FLAG, TARGET
+from ..result import FINISHED
 from . import plots, slice_plots
 from .case import METRICS, PLOTS
-from .execute import FINISHED
 from .machine import RULE, inflated_by_load
 from .plots import METRIC_NAMES
 from .store import Store, write_json_atomic

@@ -24,8 +24,9 @@ from typing import Iterator
 
 from tqdm.auto import tqdm
 
+from ..result import FINISHED
 from . import logs
-from .execute import FINISHED, THREAD_VARIABLES, execute_run
+from .execute import THREAD_VARIABLES, execute_run
 from .store import Store
 from .sweep import RunSpec
 

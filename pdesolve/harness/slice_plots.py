@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .execute import FINISHED
+from ..result import FINISHED
 from .plots import by_series, save_figure, plt
 
 

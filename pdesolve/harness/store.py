@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import ConfigError
 from ..files import file_lock, write_json_atomic
-from .execute import FINISHED
+from ..result import FINISHED
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from itertools import groupby
 
 import numpy as np
 
-from .execute import FINISHED
+from ..result import FINISHED
 from .machine import inflated_by_load
 
 ERRORS = ("l2_rel", "h1_rel", "max_err", "l2re")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .execute import FINISHED
+from ..result import FINISHED
 from .summary import config_text, problem_name, series_name
 
 TOLERANCES = tuple(10.0 ** -k for k in range(1, 9))

@@ -6,17 +6,11 @@ import math
 
 from array_api_compat import array_namespace, device
 
-from ..domain import Box
+from ..domain import Box, check_dim
 from ..errors import ConfigError
 from .base import Problem
 from .calculus import plaplace_source, product_rule
 from .registry import register_problem
-
-
-def _check_dim(dim) -> int:
-    if isinstance(dim, bool) or int(dim) != dim or not 1 <= dim <= 10:
-        raise ConfigError(f"problem.dim: must be an integer from 1 to 10, got {dim!r}")
-    return int(dim)
 
 
 def _check_p(p) -> float:
@@ -70,7 +64,7 @@ def xp_prod_sin(x, w):
 @register_problem("poisson_sine", source="builtin")
 def poisson_sine(dim: int = 2, k: float = 1.0) -> Problem:
     """u = prod_i sin(k pi x_i) on [0,1]^d, -Lap u = d (k pi)^2 u: the smooth baseline."""
-    dim = _check_dim(dim)
+    dim = check_dim(dim, "problem.dim")
     return _sine_product_problem(
         "poisson_sine", dim, k * math.pi, Box.cube(dim, 0.0, 1.0), {"dim": dim, "k": k},
         "u = prod_i sin(k pi x_i) on [0,1]^d",
@@ -80,7 +74,7 @@ def poisson_sine(dim: int = 2, k: float = 1.0) -> Problem:
 @register_problem("poisson_sin_prod", source="builtin")
 def poisson_sin_prod(dim: int = 2, mu: float = 7 * math.pi) -> Problem:
     """u = prod_i sin(mu x_i) on [-1,1]^d, f = d mu^2 u (MscaleDNN test B)."""
-    dim = _check_dim(dim)
+    dim = check_dim(dim, "problem.dim")
     return _sine_product_problem(
         "poisson_sin_prod", dim, float(mu), Box.cube(dim, -1.0, 1.0), {"dim": dim, "mu": mu},
         "u = prod_i sin(mu x_i) on [-1,1]^d",
@@ -90,7 +84,7 @@ def poisson_sin_prod(dim: int = 2, mu: float = 7 * math.pi) -> Problem:
 @register_problem("plaplace_sine", source="builtin")
 def plaplace_sine(dim: int = 2, p: float = 3.0, k: float = 1.0) -> Problem:
     """p-Laplacian with u = prod_i sin(k pi x_i) on [0,1]^d, kappa = 1, f derived exactly."""
-    dim, p = _check_dim(dim), _check_p(p)
+    dim, p = check_dim(dim, "problem.dim"), _check_p(p)
     return _sine_product_problem(
         "plaplace_sine", dim, k * math.pi, Box.cube(dim, 0.0, 1.0), {"dim": dim, "p": p, "k": k},
         "-div(|grad u|^(p-2) grad u) = f, u = prod_i sin(k pi x_i) on [0,1]^d", p=p,
@@ -134,7 +128,7 @@ def plaplace_5d(p: float = 2.0) -> Problem:
 @register_problem("poisson_sin_sq", source="builtin")
 def poisson_sin_sq(dim: int = 2, mu: float = 15.0) -> Problem:
     """u = sum_i sin(mu x_i^2) on [-1,1]^d (MscaleDNN test A)."""
-    dim = _check_dim(dim)
+    dim = check_dim(dim, "problem.dim")
     mu = float(mu)
 
     def exact(x):
@@ -160,7 +154,7 @@ def poisson_sin_sq(dim: int = 2, mu: float = 15.0) -> Problem:
 @register_problem("poisson_nd_pinnacle", source="builtin")
 def poisson_nd_pinnacle(dim: int = 5) -> Problem:
     """-Lap u = (pi^2/4) sum sin(pi x_i/2) on [0,1]^d, u = sum sin(pi x_i/2) (PINNacle PNd)."""
-    dim = _check_dim(dim)
+    dim = check_dim(dim, "problem.dim")
     w = math.pi / 2
 
     def exact(x):

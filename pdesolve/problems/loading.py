@@ -14,18 +14,14 @@ Every problem built here then passes :func:`check_problem`.
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import importlib.util
 import math
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
-from ..domain import Box
+from ..domain import Box, check_dim
 from ..errors import ConfigError, ErrorCollector
+from ..user_code import import_user_module
 from .base import Problem
 from .registry import get_problem, list_problems
 
@@ -71,7 +67,8 @@ def _string(value, field: str) -> str:
 
 
 def _from_module(table: dict, base_dir: Path) -> Problem:
-    module = import_problem_module(_string(table.pop("module"), "problem.module"), base_dir)
+    module = import_user_module(_string(table.pop("module"), "problem.module"), base_dir,
+                                "problem.module")
     own = [n for n, e in list_problems().items() if e.factory.__module__ == module.__name__]
     if "name" in table:
         return _build(_string(table.pop("name"), "problem.name"), table)
@@ -91,43 +88,6 @@ def _build(name: str, params: dict) -> Problem:
     except Exception as exc:
         raise ConfigError(f"problem: building {name!r} with {params} failed: "
                           f"{type(exc).__name__}: {exc}") from None
-
-
-def import_problem_module(spec: str, base_dir: Path | str = ".") -> ModuleType:
-    """Import a user module so that its problems register.
-
-    ``spec`` ending in ``.py`` (or containing a ``/``) is a file path, relative to
-    ``base_dir``; anything else is an importable module name. A file is imported once
-    per process (under a name derived from its resolved path), so its decorators do not
-    register twice.
-    """
-    if not (spec.endswith(".py") or "/" in spec):
-        try:
-            return importlib.import_module(spec)
-        except ModuleNotFoundError as exc:
-            if exc.name and spec.startswith(exc.name):
-                raise ConfigError(f"problem.module: no module named {spec!r}; give an importable "
-                                  f"module or a path to a .py file") from None
-            raise ConfigError(f"problem.module: importing {spec!r} failed: {exc}") from None
-        except Exception as exc:  # the user's module is broken: report, do not crash
-            raise ConfigError(f"problem.module: importing {spec!r} failed: "
-                              f"{type(exc).__name__}: {exc}") from None
-    path = (Path(base_dir) / spec).resolve()
-    if not path.is_file():
-        raise ConfigError(f"problem.module: file {spec!r} not found (looked in {path.parent})")
-    name = f"pdesolve_user_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
-    if name in sys.modules:
-        return sys.modules[name]
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[name] = module
-    try:
-        module_spec.loader.exec_module(module)
-    except Exception as exc:
-        del sys.modules[name]
-        raise ConfigError(f"problem.module: importing {spec!r} failed: "
-                          f"{type(exc).__name__}: {exc}") from None
-    return module
 
 
 def _from_formulas(table: dict) -> Problem:
@@ -163,11 +123,7 @@ def _dimension(table: dict) -> int:
 
     dims = {}
     if "dim" in table:
-        dim = table["dim"]
-        if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= formulas.MAX_DIM:
-            raise ConfigError(f"problem.dim: must be an integer from 1 to {formulas.MAX_DIM}, "
-                              f"got {dim!r}")
-        dims["dim"] = dim
+        dims["dim"] = check_dim(table["dim"], "problem.dim")
     box = table.get("box")
     if isinstance(box, list) and box and all(isinstance(r, list) for r in box):
         dims["box"] = len(box)

@@ -29,6 +29,10 @@ from ..result import Result, Status
 logger = logging.getLogger(__name__)
 
 
+FAMILY = "classical"
+DOFS = "unknowns solved for (the free DOFs)"
+
+
 @dataclass
 class Options:
     """Options of the FEM solver (case-file keys of a ``kind = "fem"`` table)."""

@@ -20,8 +20,7 @@ import numpy as np
 
 from ..config import opt
 from ..errors import ConfigError, SolverFailed
-from ..grid import stencil
-from ..grid.multigrid import Multigrid, pcg
+from ..grid import multigrid, stencil
 from ..grid.plaplace import PLaplaceEnergy, newton
 from ..grid.function import GridFunction
 from ..grid.tensor import TensorGrid
@@ -38,6 +37,10 @@ BYTES_PER_UNKNOWN = 450
 """Peak memory per unknown of a solve (measured in 5-D, 1e6-3e6 unknowns)."""
 
 
+FAMILY = "classical"
+DOFS = "unknowns (interior grid nodes)"
+
+
 @dataclass
 class Options:
     n: int = opt(32, help="interior grid points (unknowns) per direction", min=2)
@@ -51,9 +54,7 @@ class Options:
 
 
 def supports(problem: Problem) -> str | None:
-    """Any box in 1..10 dimensions with p >= 2."""
-    if not 1 <= problem.dim <= 10:
-        return f"the grid solver needs 1 <= d <= 10, got d = {problem.dim}"
+    """Any box (1..MAX_DIM dimensions) with p >= 2."""
     if problem.p < 2:
         return f"the grid solver needs p >= 2, got p = {problem.p}"
     return None
@@ -94,21 +95,6 @@ def linear_system(problem: Problem, grid: TensorGrid, full_edges: bool = False):
     return kappa, f, grid.boundary_values(problem.g)
 
 
-def solve_linear(grid: TensorGrid, coeffs: stencil.EdgeField, rhs: np.ndarray,
-                 options: Options) -> tuple[np.ndarray, int, bool, int]:
-    """A u = rhs by (multigrid-preconditioned) CG.
-
-    Returns (u (N,), CG iterations, converged, multigrid levels).
-    """
-    if options.preconditioner == "multigrid":
-        mg = Multigrid(grid, coeffs)
-        matrix, precond, levels = mg.matrix, mg.operator(), len(mg.levels)
-    else:
-        matrix, precond, levels = stencil.assemble(grid, coeffs), None, 1
-    u, its, ok = pcg(matrix, rhs.ravel(), precond, rtol=options.tol, maxiter=options.maxiter)
-    return u, its, ok, levels
-
-
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Solve the problem on the n^d grid; see the module docstring for the method."""
     start = time.perf_counter()
@@ -118,7 +104,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     energy = PLaplaceEnergy(grid, problem.p, kappa, f, boundary) if nonlinear else None
     coeffs = energy.interior_edges(kappa) if nonlinear else kappa
     rhs = stencil.right_hand_side(grid, coeffs, f, boundary)
-    u, its, converged, levels = solve_linear(grid, coeffs, rhs, options)
+    u, its, converged, levels = multigrid.solve(
+        grid, coeffs, rhs, rtol=options.tol, maxiter=options.maxiter,
+        multigrid=options.preconditioner == "multigrid")
     info = {"n": options.n, "h": grid.h.tolist(), "unknowns": grid.unknowns,
             "method": "finite differences (2d+1-point stencil)", "levels": levels,
             "cg_iterations": [its], "preconditioner": options.preconditioner}

@@ -22,10 +22,10 @@ from typing import Callable
 
 import numpy as np
 
-from .files import file_lock, write_bytes_atomic
-from .problems.base import Problem
-from .result import Status
-from .solvers import solve
+from ..files import file_lock, write_bytes_atomic
+from ..problems.base import Problem
+from ..result import Status
+from ..solvers import solve
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,8 @@ def _evaluators(result) -> tuple[Evaluator, Evaluator]:
 
 def _arrays(result) -> dict[str, np.ndarray] | None:
     """The arrays the solution is rebuilt from: FEM coefficients or padded grid values."""
-    from .fem.evaluate import FEMFunction
-    from .grid.tensor import interpolate
+    from ..fem.evaluate import FEMFunction
+    from ..grid.tensor import interpolate
 
     if isinstance(result.u, FEMFunction):
         return {"coefficients": result.u.coefficients}
@@ -136,13 +136,13 @@ def _arrays(result) -> dict[str, np.ndarray] | None:
 
 def _rebuild(problem: Problem, kind: str, options: dict, arrays) -> tuple[Evaluator, Evaluator]:
     """(u, grad) of the solution with the stored arrays, on the solver's own mesh or grid."""
-    from .config import build_options
-    from .solvers import solver_module
+    from ..config import build_options
+    from ..solvers import solver_module
 
     opts = build_options(solver_module(kind).Options, options)
     if kind == "fem":
-        from .fem.assembly import Discretisation
-        from .fem.evaluate import FEMFunction
+        from ..fem.assembly import Discretisation
+        from ..fem.evaluate import FEMFunction
 
         disc = Discretisation.build(problem, opts.element, opts.n, opts.mesh)
         coefficients = arrays["coefficients"]
@@ -150,8 +150,8 @@ def _rebuild(problem: Problem, kind: str, options: dict, arrays) -> tuple[Evalua
             raise ValueError(f"{coefficients.shape[0]} coefficients for {disc.N} DOFs")
         fn = FEMFunction(disc.boxmesh, disc.tables, disc.element_dofs, coefficients)
         return fn, fn.grad
-    from .grid.tensor import interpolate
-    from .solvers.grid import make_grid
+    from ..grid.tensor import interpolate
+    from ..solvers.grid import make_grid
 
     grid, values = make_grid(problem, opts.n), arrays["values"]
     if values.shape != grid.shape:
