@@ -55,13 +55,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="apply each solver table's `quick` overrides (small sizes, for smoke tests)")
     run.add_argument("--quiet", action="store_true", help="no progress bars, log lines only")
     report = sub.add_parser("report", help="write summary.csv, report.md and plots of a results "
-                            "directory")
-    report.add_argument("results", type=Path, help="a case's results directory")
-    experiment = sub.add_parser("experiment", help="reproduce a founding experiment (see `list`)")
+                            "directory, from its stored runs")
+    report.add_argument("results", type=Path, help="a case's or an experiment's results directory")
+    experiment = sub.add_parser("experiment", help="reproduce a founding experiment (see `list`): "
+                                "run its cases (resuming), then write its report")
     experiment.add_argument("name", help="experiment name")
     experiment.add_argument("--quick", action="store_true",
                             help="smaller sizes, same qualitative result (seconds)")
-    experiment.add_argument("--out", type=Path, help="output directory (default: results/<name>)")
+    experiment.add_argument("--out", type=Path, help="output directory (default: results/<name>, "
+                            "results/<name>-quick with --quick)")
+    experiment.add_argument("--workers", type=_positive_int,
+                            help="runs at once, each in its own process (default: the "
+                            "experiment's own; 1 with --quick)")
     sub.add_parser("list", help="show the problems, solvers and experiments")
     return parser
 
@@ -131,26 +136,27 @@ def _run(args) -> int:
 
 
 def _report(args) -> int:
+    from .experiments import is_experiment_directory, write_experiment_report
     from .harness.store import check_output_directory
 
     if not args.results.is_dir():
         raise ConfigError(f"{args.results}: results directory not found")
     check_output_directory(args.results, "results directory")
+    if is_experiment_directory(args.results):
+        sys.stdout.write(f"{write_experiment_report(args.results)}\n")
+        return 0
     sys.stdout.write("".join(f"{p}\n" for p in _write_report(args.results)))
     return 0
 
 
 def _experiment(args) -> int:
-    from .experiments import EXPERIMENTS, run_experiment
+    from .experiments import get_experiment, run_experiment
+    from .harness.store import check_output_directory
 
-    if args.name not in EXPERIMENTS:
-        raise ConfigError(f"experiment: unknown name {args.name!r}; available: "
-                          f"{', '.join(EXPERIMENTS)}")
-    if args.out is not None:
-        from .harness.store import check_output_directory
-
-        check_output_directory(args.out)
-    sys.stdout.write(f"{run_experiment(args.name, args.out, quick=args.quick)}\n")
+    get_experiment(args.name)
+    out = args.out or Path("results") / (args.name + ("-quick" if args.quick else ""))
+    check_output_directory(out, "--out" if args.out else "results directory")
+    sys.stdout.write(f"{run_experiment(args.name, out, args.quick, args.workers)}\n")
     return 0
 
 

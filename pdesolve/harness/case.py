@@ -107,18 +107,16 @@ def _solver_table(table, where: str) -> dict:
         raise ConfigError(f"{where}: missing 'kind'; every [[solver]] table names its solver kind")
     _expect(table["kind"], str, f"{where}.kind", "a string")
     errors = ErrorCollector()
-    if "label" in table:
-        with errors.check():
-            _expect(table["label"], str, f"{where}.label", "a string")
+    for key, description in (("label", "a string"), ("module", "a module name or a .py file path")):
+        if key in table:
+            with errors.check():
+                _expect(table[key], str, f"{where}.{key}", description)
     if "zip" in table:
         with errors.check():
             names = _expect(table["zip"], list, f"{where}.zip", "a list of option names")
             if len(names) < 2 or not all(isinstance(n, str) for n in names):
                 raise ConfigError(f"{where}.zip: expected a list of at least two option names, "
                                   f"got {names!r}")
-    if "module" in table:
-        with errors.check():
-            _expect(table["module"], str, f"{where}.module", "a module name or a .py file path")
     if "seeds" in table:
         with errors.check():
             seeds = _expect(table["seeds"], list, f"{where}.seeds", "a list of integers")

@@ -53,8 +53,11 @@ class SweepOutcome:
 
 @contextlib.contextmanager
 def _thread_environment(threads: int) -> Iterator[None]:
-    """Thread caps in os.environ while worker processes start (they inherit it)."""
+    """Thread caps in os.environ (worker processes started meanwhile inherit them) and, in
+    this process, torch's, both restored afterwards."""
     saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch else None
     os.environ.update({k: str(threads) for k in THREAD_VARIABLES})
     try:
         yield
@@ -64,6 +67,9 @@ def _thread_environment(threads: int) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.set_num_threads(torch_threads or torch.get_num_threads())
 
 
 def describe(spec: RunSpec) -> str:
@@ -73,17 +79,20 @@ def describe(spec: RunSpec) -> str:
 
 
 class _Serial:
-    """Runs in this process, one at a time (``submit`` returns a finished future)."""
+    """Runs in this process, one at a time (``submit`` returns a finished future), each
+    capped at ``threads`` library threads if given (the caps are lifted after it)."""
 
     window = 1
 
-    def __init__(self, progress: bool, cache_dir: str, bar):
-        self.progress, self.cache_dir, self.bar = progress, cache_dir, bar
+    def __init__(self, progress: bool, cache_dir: str, bar, threads: int | None):
+        self.progress, self.cache_dir, self.bar, self.threads = progress, cache_dir, bar, threads
 
     def submit(self, spec: RunSpec) -> Future:
         self.bar.set_postfix_str(describe(spec))
         future = Future()
-        future.set_result(execute_run(spec, progress=self.progress, cache_dir=self.cache_dir))
+        with _thread_environment(self.threads) if self.threads else contextlib.nullcontext():
+            future.set_result(execute_run(spec, progress=self.progress, cache_dir=self.cache_dir,
+                                          threads=self.threads))
         return future
 
     @staticmethod
@@ -95,9 +104,10 @@ class _Processes:
     """A pool of ``workers`` spawned processes, each capped at cpu_count / workers threads;
     their warnings are printed here."""
 
-    def __init__(self, workers: int, cache_dir: str, stack: contextlib.ExitStack):
+    def __init__(self, workers: int, cache_dir: str, stack: contextlib.ExitStack,
+                 threads: int | None):
         self.window, self.cache_dir = workers, cache_dir
-        self.threads = max(1, (os.cpu_count() or 1) // workers)
+        self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
         context = multiprocessing.get_context("spawn")
         queue = context.Queue()
         stack.enter_context(logs.relay(queue))
@@ -206,7 +216,8 @@ def _execute(todo: list[RunSpec], store: Store, backend, outcome: SweepOutcome, 
 
 
 def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, workers: int = 1,
-              scheduler: str | None = None, progress: bool = True) -> SweepOutcome:
+              scheduler: str | None = None, progress: bool = True,
+              threads: int | None = None) -> SweepOutcome:
     """Execute the runs of ``specs`` not yet finished in ``store`` and store their records.
 
     Parameters
@@ -218,6 +229,8 @@ def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, worker
     scheduler : address of a Dask scheduler; overrides ``workers``.
     progress : show a bar over the sweep and, when serial, each run's own bar (only when
         stderr is a terminal).
+    threads : library threads per run (default: none for serial runs, cpu_count / workers
+        for processes; a Dask worker's threads on a cluster).
     """
     start = time.perf_counter()
     outcome = SweepOutcome()
@@ -240,9 +253,9 @@ def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, worker
         if scheduler:
             backend = _Dask(scheduler, cache_dir, stack)
         elif workers > 1:
-            backend = _Processes(workers, cache_dir, stack)
+            backend = _Processes(workers, cache_dir, stack, threads)
         else:
-            backend = _Serial(progress, cache_dir, bar)
+            backend = _Serial(progress, cache_dir, bar, threads)
         _execute(todo, store, backend, outcome, bar, force)
     outcome.seconds = time.perf_counter() - start
     return outcome

@@ -192,24 +192,11 @@ def _with_quick(table: dict, module, where: str) -> dict:
     return merged
 
 
-@dataclass(frozen=True)
-class Configuration:
-    """One configuration of a solver table (what a RunSpec adds its id and case to)."""
-
-    kind: str
-    module: str
-    family: str
-    label: str
-    options: dict[str, Any]
-    swept: dict[str, Any]
-    module_file: str | None
-    repeat: int
-
-
 def expand_solver(case: Case, index: int, table: dict, *, quick: bool,
                   problem: Problem | None = None,
-                  errors: ErrorCollector | None = None) -> list[Configuration]:
-    """Every configuration of one solver table.
+                  errors: ErrorCollector | None = None) -> list[dict]:
+    """Every configuration of one solver table: the RunSpec fields kind, module, family,
+    label, options, swept, module_file and repeat.
 
     With ``problem``, each configuration is also checked against it: the solver must
     support it, and its ``check(problem, options)`` hook (sizes that cannot fit, options
@@ -248,9 +235,11 @@ def expand_solver(case: Case, index: int, table: dict, *, quick: bool,
             if check is not None:
                 with errors.check(f"{where}."):
                     check(problem, built)
-            configs.append(Configuration(
-                kind, module.__name__, module.FAMILY, _label(table, combo),
-                jsonable(dataclasses.asdict(built)), jsonable(combo), module_file, repeat))
+            configs.append({"kind": kind, "module": module.__name__, "family": module.FAMILY,
+                            "label": _label(table, combo),
+                            "options": jsonable(dataclasses.asdict(built)),
+                            "swept": jsonable(combo), "module_file": module_file,
+                            "repeat": repeat})
     if own:
         errors.raise_any()
     return configs
@@ -279,17 +268,15 @@ def expand_case(case: Case, *, quick: bool = False,
         with errors.check():
             configs = expand_solver(case, i, table, quick=quick, problem=problem, errors=errors)
         for c in configs:
-            config = {"problem": case.problem, "evaluation": evaluation, "kind": c.kind,
-                      "label": c.label, "options": c.options}
-            if c.repeat:
-                config["repeat"] = c.repeat
+            config = {"problem": case.problem, "evaluation": evaluation, "kind": c["kind"],
+                      "label": c["label"], "options": c["options"]}
+            if c["repeat"]:
+                config["repeat"] = c["repeat"]
             rid = run_id(jsonable(config))
             specs.setdefault(rid, RunSpec(
-                run_id=rid, case=case.name, index=len(specs), kind=c.kind, module=c.module,
-                family=c.family, label=c.label, options=c.options, swept=c.swept,
-                problem=dict(case.problem or {}), base_dir=case.base_dir,
-                evaluation=evaluation, seed=c.options.get("seed"), module_file=c.module_file,
-                repeat=c.repeat))
+                run_id=rid, case=case.name, index=len(specs), problem=dict(case.problem or {}),
+                base_dir=case.base_dir, evaluation=evaluation, seed=c["options"].get("seed"),
+                **c))
     if own:
         errors.raise_any()
     return list(specs.values())

@@ -26,12 +26,11 @@ import dataclasses
 import functools
 import importlib
 import sys
-import warnings
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from types import ModuleType
 
 from ..errors import ConfigError
+from ..plugins import load_entry_points
 
 ENTRY_POINT_GROUP = "pdesolve.solvers"
 
@@ -106,22 +105,17 @@ def _checked(kind: str, module_name: str) -> ModuleType:
     return module
 
 
+def _check_plugin(kind: str, module) -> None:
+    if not isinstance(module, ModuleType):
+        raise TypeError(f"it names a {type(module).__name__}, not a module")
+    _checked(kind, module.__name__)
+
+
 @functools.lru_cache(maxsize=1)
 def _load_entry_points() -> None:
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in _REGISTRY:
-            continue
-        try:
-            module = ep.load()
-            if not isinstance(module, ModuleType):
-                raise TypeError(f"it names {type(module).__name__} {ep.attr!r}, not a module")
-            _checked(ep.name, module.__name__)
-        except Exception as exc:  # a broken plugin must not break the tool
-            warnings.warn(f"solver plugin {ep.name!r} ({ep.value}) failed to load: "
-                          f"{type(exc).__name__}: {exc}", stacklevel=2)
-            continue
-        dist = getattr(getattr(ep, "dist", None), "name", None) or ep.value
-        _REGISTRY[ep.name] = SolverEntry(ep.name, module.__name__, f"entry point {dist}")
+    for kind, module, source in load_entry_points(ENTRY_POINT_GROUP, "solver", _REGISTRY,
+                                                  _check_plugin):
+        _REGISTRY[kind] = SolverEntry(kind, module.__name__, source)
 
 
 def refresh_entry_points() -> None:
