@@ -6,7 +6,7 @@
 The decorator registers the factory under the name "gaussian_bump". A case file
 loads this file with ``[problem] module = "examples/my_problem.py"`` (relative to
 the case file) and ``name = "gaussian_bump"``; in Python, import it (or use
-``pdesolve.problems.loading.import_problem_module``) and call ``get_problem``.
+``pdesolve.user_code.import_user_module``) and call ``get_problem``.
 
 Every function takes x of shape (n, d) and returns (n,) (the gradient (n, d)),
 written with the array-API namespace of x so that it evaluates NumPy arrays

@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Any, Literal, get_args, get_origin
 
-from .errors import ConfigError
+from .errors import ConfigError, ErrorCollector
 
 
 def _type_name(tp) -> str:
@@ -24,7 +24,7 @@ def _type_name(tp) -> str:
     if get_origin(tp) in (typing.Union, types.UnionType):
         return " or ".join(_type_name(a) for a in get_args(tp))
     return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
-            type(None): "absent"}.get(tp, getattr(tp, "__name__", str(tp)))
+            dict: "a table", type(None): "absent"}.get(tp, getattr(tp, "__name__", str(tp)))
 
 
 def _coerce(value: Any, tp, where: str):
@@ -64,6 +64,9 @@ def _coerce(value: Any, tp, where: str):
     elif tp is str:
         if isinstance(value, str):
             return value
+    elif tp is dict:
+        if isinstance(value, dict):
+            return value
     elif tp is Any:
         return value
     else:
@@ -75,36 +78,74 @@ def option_fields(cls) -> dict[str, dataclasses.Field]:
     return {f.name: f for f in dataclasses.fields(cls)}
 
 
+def _nested_table_hint(name: str, value: dict, fields: dict) -> str:
+    """How to write a nested table such as ``network = {type = "mlp", widths = [...]}`` flat."""
+    flat = [f"{name} = {value[k]!r}" for k in ("type", "kind", "name") if k in value]
+    flat += [f"{k} = {v!r}" for k, v in value.items() if k in fields and k != name]
+    unknown = [k for k in value if k not in fields and k not in ("type", "kind", "name")]
+    hint = f"; write them as flat keys of the table: {', '.join(flat)}" if flat else ""
+    if unknown:
+        hint += f" ({', '.join(map(repr, unknown))} not an option)"
+    return (f"{name}: nested tables are not options{hint}; allowed keys: "
+            f"{', '.join(fields)}")
+
+
+def _check_field(field: dataclasses.Field, tp, value, where: str):
+    """The coerced value of one option; ConfigError for a wrong type, bound or length."""
+    value = _coerce(value, tp, where)
+    lo, hi = field.metadata.get("min"), field.metadata.get("max")
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if isinstance(value, (list, tuple)) and len(value) < field.metadata.get("min_items", 0):
+        raise ConfigError(f"{where}: needs at least {field.metadata['min_items']} value(s), "
+                          f"got {value!r}")
+    for v in items:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if lo is not None and v < lo:
+                raise ConfigError(f"{where}: must be >= {lo}, got {v!r}")
+            if hi is not None and v > hi:
+                raise ConfigError(f"{where}: must be <= {hi}, got {v!r}")
+    return value
+
+
 def build_options(cls, mapping: dict | None = None, where: str = "options"):
-    """Instantiate the options dataclass ``cls`` from ``mapping``, validating every field."""
+    """Instantiate the options dataclass ``cls`` from ``mapping``, validating every field.
+
+    Raises one ConfigError listing every mistake (unknown options, wrong types, values
+    out of bounds), each naming the field and what is allowed.
+    """
     mapping = dict(mapping or {})
     fields = option_fields(cls)
     hints = typing.get_type_hints(cls)
-    unknown = sorted(set(mapping) - set(fields))
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown option {unknown[0]!r}; allowed: {', '.join(fields)}"
-        )
+    errors = ErrorCollector()
     values = {}
     for name, value in mapping.items():
-        field_where = f"{where}.{name}"
-        value = _coerce(value, hints[name], field_where)
-        lo, hi = fields[name].metadata.get("min"), fields[name].metadata.get("max")
-        for v in value if isinstance(value, (list, tuple)) else [value]:
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                if lo is not None and v < lo:
-                    raise ConfigError(f"{field_where}: must be >= {lo}, got {v!r}")
-                if hi is not None and v > hi:
-                    raise ConfigError(f"{field_where}: must be <= {hi}, got {v!r}")
-        values[name] = value
+        with errors.check():
+            if name in fields and isinstance(value, dict) and not is_table_option(cls, name):
+                raise ConfigError(f"{where}.{_nested_table_hint(name, value, fields)}")
+            if name not in fields:
+                hint = (f" (a nested table: {_nested_table_hint(name, value, fields)})"
+                        if isinstance(value, dict) else "")
+                raise ConfigError(f"{where}: unknown option {name!r}; allowed: "
+                                  f"{', '.join(fields)}{hint}")
+            values[name] = _check_field(fields[name], hints[name], value, f"{where}.{name}")
+    errors.raise_any()
     return cls(**values)
+
+
+def _alternatives(cls, name: str) -> tuple:
+    tp = typing.get_type_hints(cls).get(name)
+    return get_args(tp) if get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
 
 
 def is_list_option(cls, name: str) -> bool:
     """True when the option's own value is a list (so a sweep over it is a list of lists)."""
-    tp = typing.get_type_hints(cls).get(name)
-    candidates = get_args(tp) if get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
-    return any(get_origin(a) in (list, tuple) for a in candidates)
+    return any(get_origin(a) in (list, tuple) for a in _alternatives(cls, name))
+
+
+def is_table_option(cls, name: str) -> bool:
+    """True when the option's value may be a table (a solver table, such as Jacobi's
+    ``initial``: lists inside it are swept like the solver's own options)."""
+    return dict in _alternatives(cls, name)
 
 
 def describe_options(cls) -> list[tuple[str, str, Any, str]]:
@@ -118,9 +159,12 @@ def describe_options(cls) -> list[tuple[str, str, Any, str]]:
     return rows
 
 
-def opt(default, *, help: str = "", min=None, max=None):  # noqa: A002 - mirrors dataclasses.field
-    """A dataclass field with validation metadata."""
+def opt(default, *, help: str = "", min=None, max=None,  # noqa: A002 - mirrors dataclasses.field
+        min_items: int | None = None):
+    """A dataclass field with validation metadata (``min_items``: shortest allowed list)."""
     meta = {"help": help}
+    if min_items is not None:
+        meta["min_items"] = min_items
     if min is not None:
         meta["min"] = min
     if max is not None:

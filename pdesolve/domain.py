@@ -8,6 +8,16 @@ import numpy as np
 
 from .errors import ConfigError
 
+MAX_DIM = 10
+"""Boxes have 1..MAX_DIM dimensions (the PDE family of DESIGN.md)."""
+
+
+def check_dim(dim, where: str = "dim") -> int:
+    """``dim`` as an int; ConfigError ("<where>: ...") unless it is an integer in 1..MAX_DIM."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not 1 <= dim <= MAX_DIM:
+        raise ConfigError(f"{where}: must be an integer from 1 to {MAX_DIM}, got {dim!r}")
+    return int(dim)
+
 
 @dataclass(frozen=True)
 class Box:
@@ -15,7 +25,7 @@ class Box:
 
     Parameters
     ----------
-    lower, upper : sequences of d floats with lower[i] < upper[i].
+    lower, upper : sequences of d floats with lower[i] < upper[i], 1 <= d <= MAX_DIM.
     """
 
     lower: tuple[float, ...]
@@ -24,11 +34,12 @@ class Box:
     def __post_init__(self):
         lower = tuple(float(a) for a in self.lower)
         upper = tuple(float(b) for b in self.upper)
-        if len(lower) != len(upper) or not lower:
+        if len(lower) != len(upper):
             raise ConfigError(
-                f"domain: lower and upper bounds need the same positive length, got "
+                f"domain: lower and upper bounds need the same length, got "
                 f"{len(lower)} and {len(upper)}"
             )
+        check_dim(len(lower), "domain: dimension")
         bad = [i for i, (a, b) in enumerate(zip(lower, upper)) if not a < b]
         if bad:
             raise ConfigError(
@@ -41,9 +52,8 @@ class Box:
     @classmethod
     def cube(cls, dim: int, a: float = 0.0, b: float = 1.0) -> "Box":
         """The cube [a, b]^dim."""
-        if int(dim) != dim or dim < 1:
-            raise ConfigError(f"dim must be a positive integer, got {dim!r}")
-        return cls((a,) * int(dim), (b,) * int(dim))
+        dim = check_dim(dim)
+        return cls((a,) * dim, (b,) * dim)
 
     @property
     def dim(self) -> int:

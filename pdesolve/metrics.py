@@ -1,23 +1,57 @@
-"""Error measures shared by every solver: the same points and weights for all.
+"""Error measures shared by every solver, each with an estimate of its own quadrature error.
 
-With e = u_h - u on the evaluation set (points x_i, weights w_i):
-    l2_rel  = sqrt(sum w e^2) / sqrt(sum w u^2)
-    h1_rel  = sqrt(sum w |grad e|^2) / sqrt(sum w |grad u|^2)   (H1 seminorm)
-    max_err = max |e|
-    l2re    = sqrt(mean e^2) / sqrt(mean u^2)  (PINNacle's L2RE: unweighted)
+With e = u_h - u the same four integrals are measured for every method:
+
+    E0 = int e^2,  U0 = int u^2,  E1 = int |grad e|^2,  U1 = int |grad u|^2   (over Omega)
+    l2_rel = sqrt(E0 / U0),  h1_rel = sqrt(E1 / U1)   (H1 seminorm)
+
+:func:`measure_errors` integrates them with the rules of a family (level 0, 1, ...) until
+two successive rules agree; the reported values come from the finer rule (level l + 1).
+The relative uncertainty of a ratio sqrt(E / U) is its quadrature part
+SAFETY (|dE| / E + |dU| / U) / 2, d the change from level l to l + 1, plus two sampling
+standard errors of the ratio for randomised rules (0 for deterministic ones). If each
+level is at least 1.5x as accurate as the one before (|I_(l+1) - I| <= 2/3 |I_l - I|),
+then |I_(l+1) - I| <= 2 |d|: SAFETY = 2 covers coarse meshes, where the rules are not yet
+in their asymptotic regime (on fine meshes the ratio is far smaller). Refinement stops
+once the uncertainty is below :data:`TARGET` for l2_rel and h1_rel, or after
+:data:`MAX_LEVELS` rules.
+
+The family is the solution's own cells when it has them (``u_h.error_rules``, e.g. a
+finite element function: the error is smooth on each cell, so a rule exact for the element
+degree converges fast), else the reference's cells, else the caller's default (composite
+Gauss or randomised Sobol on the box, :func:`pdesolve.quadrature.box_rules`).
+
+Point statistics of the finest rule's points, without an accuracy estimate:
+    max_err = max |e| (a lower bound of the maximum norm)
+    l2re    = sqrt(sum e^2 / sum u^2), unweighted (PINNacle's L2RE on these points)
+
+:func:`error_metrics` is the same set of measures on one fixed :class:`PointSet`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from .quadrature import PointSet
+from .quadrature import MeasurementRule, PointSet, RuleFamily, box_rules
 
 Fn = Callable[[np.ndarray], np.ndarray]
 
 CHUNK = 1 << 16
+
+TARGET = 2.5e-3
+"""Refine the rule until the relative uncertainty of l2_rel and h1_rel is at most this."""
+
+FLAG = 1e-2
+"""Reports flag an error whose relative measurement uncertainty exceeds this."""
+
+SAFETY = 2.0
+"""The quadrature uncertainty is SAFETY times the change between the last two rules."""
+
+MAX_LEVELS = 6
+"""Most rules of a family evaluated for one measurement."""
 
 
 def _chunked(fn: Fn, x: np.ndarray) -> np.ndarray:
@@ -27,10 +61,10 @@ def _chunked(fn: Fn, x: np.ndarray) -> np.ndarray:
 
 def error_metrics(points: PointSet, u_h: Fn, u_ref: Fn, grad_h: Fn | None = None,
                   grad_ref: Fn | None = None) -> dict[str, float | None]:
-    """Relative L2, relative H1-seminorm, max error and L2RE of u_h against u_ref.
+    """Relative L2, relative H1-seminorm, max error and L2RE of u_h against u_ref on one set.
 
     u_h, u_ref : x (n, d) -> (n,); grad_h, grad_ref : x (n, d) -> (n, d), optional
-    (h1_rel is None unless both are given).
+    (h1_rel is None unless both are given). No accuracy estimate: see measure_errors.
     """
     x, w = points.points, points.weights
     uh, ur = _chunked(u_h, x), _chunked(u_ref, x)
@@ -45,6 +79,150 @@ def error_metrics(points: PointSet, u_h: Fn, u_ref: Fn, grad_h: Fn | None = None
         gh, gr = _chunked(grad_h, x), _chunked(grad_ref, x)
         out["h1_rel"] = float(np.sqrt(np.sum(w * np.sum((gh - gr) ** 2, axis=1))
                                       / np.sum(w * np.sum(gr**2, axis=1))))
-    if not all(v is None or np.isfinite(v) for v in out.values()):
-        raise FloatingPointError("non-finite error: the approximate solution has NaN/inf values")
+    _check_finite(out)
     return out
+
+
+def _check_finite(values: dict) -> None:
+    if not all(v is None or np.isfinite(v) for v in values.values()):
+        raise FloatingPointError("non-finite error: the approximate solution has NaN/inf values")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Integrals (E0, U0, E1, U1) of one rule, the covariance (4, 4) of their sampling
+    errors (zero for deterministic rules) and point statistics."""
+
+    totals: np.ndarray
+    cov: np.ndarray
+    max_err: float
+    squares: tuple[float, float]
+    points: int
+
+
+def integrate(rule: MeasurementRule, u_h: Fn, u_ref: Fn, grad_h: Fn | None,
+              grad_ref: Fn | None, owner: str | None = None) -> Estimate:
+    """E0, U0, E1, U1 by ``rule`` (E1, U1 NaN without both gradients).
+
+    ``owner`` ("solution" or "reference") names the function whose values the rule's
+    samples carry; the other one is evaluated at the points.
+    """
+    with_grad = grad_h is not None and grad_ref is not None
+    groups = rule.strata * rule.replicates
+    acc = np.zeros((4, groups))
+    max_err, sq_e, sq_u, count = 0.0, 0.0, 0.0, 0
+    for s in rule.samples():
+        known = s.u is not None
+        uh = s.u if known and owner == "solution" else np.asarray(u_h(s.points))
+        ur = s.u if known and owner == "reference" else np.asarray(u_ref(s.points))
+        e2, u2 = (uh - ur) ** 2, ur**2
+        integrands = [e2, u2]
+        if with_grad:
+            gh = s.grad if known and owner == "solution" else np.asarray(grad_h(s.points))
+            gr = s.grad if known and owner == "reference" else np.asarray(grad_ref(s.points))
+            integrands += [np.sum((gh - gr) ** 2, axis=1), np.sum(gr**2, axis=1)]
+        for i, values in enumerate(integrands):
+            acc[i] += np.bincount(s.group, weights=s.weights * values, minlength=groups)
+        max_err = max(max_err, float(np.max(np.sqrt(e2), initial=0.0)))
+        sq_e, sq_u, count = sq_e + float(e2.sum()), sq_u + float(u2.sum()), count + len(e2)
+    if not with_grad:
+        acc[2:] = np.nan
+    per = acc.reshape(4, rule.strata, rule.replicates)
+    totals = per.mean(axis=2).sum(axis=1)
+    cov = np.zeros((4, 4))
+    if rule.replicates > 1:  # sum over strata of the covariance of the replicate means
+        dev = (per - per.mean(axis=2, keepdims=True)).reshape(4, -1)
+        cov = dev @ dev.T / ((rule.replicates - 1) * rule.replicates)
+    return Estimate(totals, cov, max_err, (sq_e, sq_u), count)
+
+
+def _relative(value: float, delta: float) -> float:
+    if value > 0:
+        return float(delta / value)
+    return 0.0 if delta == 0 else float("inf")
+
+
+def _uncertainty(coarse: Estimate, fine: Estimate) -> dict[str, float | None]:
+    """Relative uncertainty of l2_rel and h1_rel = sqrt(E / U) from two successive rules.
+
+    Quadrature part: SAFETY (|dE| / E + |dU| / U) / 2, d the change between the rules.
+    Sampling part: 2 standard errors of sqrt(E / U) by the delta method,
+    (var E / E^2 + var U / U^2 - 2 cov(E, U) / (E U))^(1/2) / 2, so sampling errors that E
+    and U share (the same cells) cancel as they do in the ratio.
+    """
+    change = np.abs(coarse.totals - fine.totals)
+    out = {}
+    for name, (e, u) in (("l2_rel", (0, 1)), ("h1_rel", (2, 3))):
+        E, U = fine.totals[e], fine.totals[u]
+        if np.isnan(E):
+            out[name] = None
+            continue
+        quadrature = SAFETY / 2 * (_relative(E, change[e]) + _relative(U, change[u]))
+        c = fine.cov
+        var = (c[e, e] / E**2 + c[u, u] / U**2 - 2 * c[e, u] / (E * U)) if E > 0 and U > 0 \
+            else (0.0 if c[e, e] == 0 else np.inf)
+        out[name] = float(quadrature + np.sqrt(max(var, 0.0)))
+    return out
+
+
+def _ratio(num: float, den: float) -> float | None:
+    if np.isnan(num):
+        return None
+    return float(np.sqrt(max(num, 0.0) / den)) if den > 0 else float("inf")
+
+
+def own_family(u_h, u_ref) -> tuple[RuleFamily | None, str | None]:
+    """The cell family of the solution or of the reference (the one with more cells), if any."""
+    best, owner, cells = None, None, -1
+    for name, fn in (("solution", u_h), ("reference", u_ref)):
+        family = getattr(fn, "error_rules", None)
+        first = family(0) if family is not None else None
+        if first is not None and first.describe()["cells"] > cells:
+            best, owner, cells = family, name, first.describe()["cells"]
+    return best, owner
+
+
+def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | None = None,
+                   *, domain=None, default: RuleFamily | None = None, target: float = TARGET,
+                   max_levels: int = MAX_LEVELS) -> dict:
+    """Errors of u_h against u_ref with their measurement uncertainty (module docstring).
+
+    ``default`` is the family used when neither function has cells of its own
+    (:func:`pdesolve.quadrature.box_rules`); given ``domain`` instead, that box's defaults.
+
+    Returns {"metrics": {l2_rel, h1_rel, max_err, l2re}, "uncertainty": {l2_rel, h1_rel}
+    (relative, None where not measured), "rule": the finer rule, "check_rule": the coarser,
+    "levels": rules evaluated, "points": points evaluated in all}. Raises FloatingPointError
+    for non-finite values and ValueError when the family has no rule.
+    """
+    family, owner = own_family(u_h, u_ref)
+    if family is None:
+        if default is None and domain is None:
+            raise ValueError("measure_errors needs domain= or default= for functions without "
+                             "cells of their own")
+        family = default or box_rules(domain)
+    rules = [family(0)]
+    if rules[0] is None:
+        raise ValueError("the measurement family has no rule at level 0")
+    estimates = [integrate(rules[0], u_h, u_ref, grad_h, grad_ref, owner)]
+    uncertainty = {"l2_rel": float("inf"), "h1_rel": None if grad_h is None or grad_ref is None
+                   else float("inf")}
+    for level in range(1, max_levels):
+        rule = family(level)
+        if rule is None:
+            break
+        rules.append(rule)
+        estimates.append(integrate(rule, u_h, u_ref, grad_h, grad_ref, owner))
+        uncertainty = _uncertainty(estimates[-2], estimates[-1])
+        if all(v is None or v <= target for v in uncertainty.values()):
+            break
+    fine = estimates[-1]
+    metrics = {"l2_rel": _ratio(fine.totals[0], fine.totals[1]),
+               "h1_rel": _ratio(fine.totals[2], fine.totals[3]),
+               "max_err": fine.max_err,
+               "l2re": _ratio(*fine.squares)}
+    _check_finite(metrics)
+    return {"metrics": metrics, "uncertainty": uncertainty, "rule": rules[-1].describe(),
+            "check_rule": rules[-2].describe() if len(rules) > 1 else None,
+            "owner": owner or "domain", "levels": len(rules),
+            "points": int(sum(e.points for e in estimates))}

@@ -20,6 +20,12 @@ class Status(str, enum.Enum):
     NOT_APPLICABLE = "not_applicable"  # the solver does not support the problem
 
 
+FINISHED = (Status.OK.value, Status.NOT_CONVERGED.value, Status.TIME_LIMIT.value,
+            Status.NOT_APPLICABLE.value)
+"""Statuses a rerun keeps; the others (failed, diverged) are retried. A run that reached its
+``max_seconds`` is finished: its result (and history) up to the limit is what was asked for."""
+
+
 @dataclass
 class Result:
     """An approximate solution and how it was obtained.

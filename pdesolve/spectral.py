@@ -9,7 +9,8 @@ selected frequencies:
   :func:`peak_frequencies`).
 - 1-D, the Jacobi eigenmodes: with n = N - 1 intervals, the discrete sine coefficients
   c_k = sum_{i=1}^{n-1} v_i sin(i k pi / n), k = 1..n-1, over the interior points;
-  error |c_k(h) - c_k(u)| / |c_k(u)| (:func:`sine_mode_errors`).
+  error |c_k(h) - c_k(u)| / |c_k(u)| (:func:`sine_mode_errors`), and the amplitude
+  2 |c_k(h - u)| / n of mode k in the error (:func:`sine_mode_amplitudes`).
 - d-D, the d-dimensional sine transform of the interior values, grouped in radial bands
   of |k| = sqrt(k_1^2 + ... + k_d^2); error ||c(h) - c(u)||_band / ||c(u)||_band
   (:func:`radial_band_errors`).
@@ -124,6 +125,19 @@ def sine_mode_errors(values: np.ndarray, reference: np.ndarray, modes) -> np.nda
     return _relative(c_err, c_ref[..., modes - 1], scale)
 
 
+def sine_mode_amplitudes(values: np.ndarray, reference: np.ndarray, modes) -> np.ndarray:
+    """Amplitudes |a_k| of the error e = values - reference in the sine modes k in ``modes``.
+
+    values, reference : (..., N) as in :func:`sine_mode_errors`; e_i = sum_k a_k sin(i k pi / n)
+    at the interior points, so a_k = 2 c_k(e) / n (n = N - 1 intervals). Jacobi multiplies
+    a_k by its amplification factor per sweep. Returns (..., m).
+    """
+    values, reference = np.asarray(values, dtype=float), np.asarray(reference, dtype=float)
+    modes = np.asarray(modes, dtype=int)
+    error = values[..., 1:-1] - reference[..., 1:-1]
+    return np.abs(2.0 / (values.shape[-1] - 1) * dst1(error)[..., modes - 1])
+
+
 def sine_coefficients(values: np.ndarray) -> np.ndarray:
     """d-dimensional sine transform of the interior of ``values`` (N_1, ..., N_d).
 
@@ -184,8 +198,8 @@ def convergence_steps(history: list[dict], threshold: float, key: str = FREQ_KEY
     steps: dict[str, float | None] = {}
     for i, entry in enumerate(history):
         for label, err in entry.get(key, {}).items():
-            steps.setdefault(label, None)
-            if steps[label] is None and err < threshold:
+            steps.setdefault(label, None)  # err None: an absent frequency (nan in JSON)
+            if steps[label] is None and err is not None and err < threshold:
                 steps[label] = entry.get(x_key, i)
     return steps
 

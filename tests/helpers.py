@@ -1,6 +1,11 @@
-"""Helpers shared by the tests: operators by autograd, fitted slopes."""
+"""Helpers shared by the tests: operators by autograd, fitted slopes, killed processes."""
 
 from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
 
 import numpy as np
 
@@ -23,3 +28,14 @@ def autograd_operator(problem, x: np.ndarray) -> np.ndarray:
         for i in range(x.shape[1])
     )
     return (-div).detach().numpy()
+
+
+def kill_when(command: list[str], cwd, ready, timeout: float = 120) -> None:
+    """Start ``command`` and kill it with SIGKILL (no clean-up) as soon as ``ready()`` holds."""
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()

@@ -10,7 +10,7 @@ import pytest
 
 from pdesolve.cli import main
 from pdesolve.harness import expand_case, load_case
-from pdesolve.solvers import SOLVER_MODULES
+from pdesolve.solvers import solvers
 
 CASES = sorted((Path(__file__).resolve().parents[1] / "cases").glob("*.toml"))
 
@@ -18,8 +18,9 @@ CASES = sorted((Path(__file__).resolve().parents[1] / "cases").glob("*.toml"))
 def missing_solvers(path: Path) -> list[str]:
     """Solver kinds the case uses whose module is not part of this installation (yet)."""
     kinds = {table.get("kind") for table in load_case(path).solvers}
-    return sorted(k for k in kinds if k in SOLVER_MODULES
-                  and importlib.util.find_spec(SOLVER_MODULES[k]) is None)
+    known = solvers()
+    return sorted(k for k in kinds if k in known
+                  and importlib.util.find_spec(known[k].module_name) is None)
 
 
 @pytest.fixture(params=CASES, ids=[p.stem for p in CASES])

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from pdesolve.cli import main
 
+from .helpers import kill_when
 from .test_harness_solvers import register
 
 register()
@@ -103,7 +101,7 @@ def test_list_shows_problems_and_solver_options(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "poisson_sine(dim=2, k=1.0)" in out
-    assert "toy (classical)" in out and "n: an integer, default 4 - resolution" in out
+    assert "toy (classical, user; DOFs: toy unknowns)" in out and "n: an integer, default 4 - resolution" in out
 
 
 def test_sigkill_mid_sweep_then_rerun_completes_and_keeps_finished_files(tmp_path):
@@ -111,13 +109,7 @@ def test_sigkill_mid_sweep_then_rerun_completes_and_keeps_finished_files(tmp_pat
     out = tmp_path / "out"
     runs = out / "runs"
     command = CLI + ["run", path, "--out", str(out), "--quiet"]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while len(list(runs.glob("*.json"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_when(command, ROOT, lambda: len(list(runs.glob("*.json"))) >= 2, timeout=60)
     before = {p.name: p.read_bytes() for p in runs.glob("*.json")}
     assert 2 <= len(before) < 6
     rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -135,9 +127,3 @@ def test_experiment_subcommand_lists_and_refuses_unknown_names(capsys):
     assert main(["experiment", "no_such_experiment"]) == 2
     err = capsys.readouterr().err
     assert "experiment: unknown name 'no_such_experiment'; available: " in err
-
-
-def test_experiment_subcommand_writes_its_report(tmp_path, capsys):
-    assert main(["experiment", "shallow_relu", "--quick", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "report.md").is_file()
-    assert str(tmp_path / "report.md") in capsys.readouterr().out

@@ -2,9 +2,10 @@
 
 import json
 
-from pdesolve.experiments import EXPERIMENTS
+from pdesolve.experiments import EXPERIMENTS, run_experiment, write_experiment_report
 from pdesolve.experiments import engd
-from pdesolve.harness import expand_case, load_case
+from pdesolve.experiments.stored import experiment_case
+from pdesolve.harness import expand_case
 
 
 def record(label, errors, seconds_per_step=0.1, seed=0, final=None, status="ok"):
@@ -33,12 +34,12 @@ def test_verdict_states_the_ratios_at_equal_time():
 def test_every_case_validates_at_full_size():
     assert "engd" in EXPERIMENTS
     for name in engd.CASES:
-        specs = expand_case(load_case(engd.CASE_DIR / f"{name}.toml"))
+        specs = expand_case(experiment_case(name))
         assert any(s.options["optimizer"] == "engd" for s in specs), name
 
 
 def test_quick_run_writes_the_report_and_resumes(tmp_path):
-    report = engd.run(tmp_path, quick=True)
+    report = run_experiment("engd", tmp_path, quick=True)
     text = report.read_text()
     for name in engd.CASES:
         assert f"## {name}" in text and (tmp_path / name / "report.md").is_file()
@@ -48,6 +49,8 @@ def test_quick_run_writes_the_report_and_resumes(tmp_path):
         assert (tmp_path / png).stat().st_size > 1000
     run_file = next((tmp_path / "engd_pinn2d" / "runs").glob("*.json"))
     stamp = run_file.stat().st_mtime_ns
-    engd.run(tmp_path, quick=True)  # everything stored: nothing is run again
+    run_experiment("engd", tmp_path, quick=True)  # everything stored: nothing is run again
     assert run_file.stat().st_mtime_ns == stamp
+    (tmp_path / "report.md").unlink()
+    assert write_experiment_report(tmp_path).read_text() == text
     assert json.loads(run_file.read_text())["status"] == "ok"

@@ -1,65 +1,91 @@
-"""Experiment 1 (arXiv 1901.06523): opposite frequency orders of Jacobi and a network; hybrid."""
+"""Experiment 1 (arXiv 1901.06523): opposite frequency orders of Jacobi and a network; hybrid.
+
+The quick experiment runs once, killed half-way and resumed (finished runs not redone),
+then its report is written again from the stored records alone.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
+from pdesolve import get_problem, solve
+from pdesolve.cli import main
 from pdesolve.experiments import fprinciple as fp
-from pdesolve.problems.registry import get_problem
-from pdesolve.solvers import solve
+from pdesolve.experiments.stored import experiment_case
+from pdesolve.harness import expand_case
 
+from .helpers import kill_when
+
+ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = get_problem("poisson_multifreq_1d")
 
 
-def test_jacobi_high_first_network_low_first():
-    size = fp.QUICK
-    jacobi = solve(PROBLEM, "jacobi", n=size["n"], sweeps=size["jacobi_sweeps"],
-                   record_every=size["jacobi_record"])
-    network = fp.train_network(PROBLEM, size["n"], size["plain_Ms"][-1], size["log_every"])
-    orders = fp.frequency_orders(jacobi.history, network.history)
-    assert set(orders["jacobi"]) == {"k=1", "k=8"}
-    # Jacobi: the high peak converges, the low one does not (within the quick budget)
-    assert orders["jacobi"]["k=8"] is not None and orders["jacobi"]["k=1"] is None
-    # network: the low peak converges, the high one does not
-    assert orders["network"]["k=1"] is not None and orders["network"]["k=8"] is None
+@pytest.fixture(scope="module")
+def killed_and_resumed(tmp_path_factory):
+    """The quick experiment killed by SIGKILL once 2 of its 6 runs are stored, then rerun:
+    (output directory, run files before the rerun, after it, the rerun's stdout)."""
+    out = tmp_path_factory.mktemp("fprinciple")
+    command = [sys.executable, "-m", "pdesolve.cli", "experiment", "fprinciple", "--quick",
+               "--out", str(out)]
+    kill_when(command, ROOT, lambda: len(list(out.glob("*/runs/*.json"))) >= 2)
+    before = {p: p.read_bytes() for p in out.glob("*/runs/*.json")}
+    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    after = {p: p.read_bytes() for p in out.glob("*/runs/*.json")}
+    return out, before, after, rerun.stderr
 
 
-def test_jacobi_continuation_starts_from_the_given_iterate():
-    n = 99
-    exact = PROBLEM.exact(fp.nodes(n))
-    # target -1: never stop before max_sweeps
-    trace = fp.jacobi_trace(PROBLEM, n, exact[1:-1], max_sweeps=10, batch=5, target=-1.0)
-    # from the exact nodal values the error grows to the discretisation error (O(h^2))
-    assert trace["max_err"][0] == 0.0
-    assert 0 < trace["max_err"][-1] < 1e-2
-    cold = fp.jacobi_trace(PROBLEM, n, None, max_sweeps=10, batch=5, target=-1.0)
-    assert cold["max_err"][-1] > 0.3
-    assert trace["sweeps"][-1] == cold["sweeps"][-1] == 10
-    assert fp.time_to(cold, 1e-12) == np.inf
+def test_killed_experiment_resumes_without_redoing_finished_runs(killed_and_resumed):
+    out, before, after, log = killed_and_resumed
+    assert 2 <= len(before) < 6 and len(after) == 6
+    assert all(after[path] == data for path, data in before.items())
+    executed = sum(int(line.split(" runs executed")[0].rsplit(" ", 1)[1])
+                   for line in log.splitlines() if " runs executed " in line)
+    assert executed == 6 - len(before)
+    assert not list(out.glob("*/runs/.*.tmp"))
 
 
-def test_slow_modes_of_the_zero_start_predict_the_jacobi_sweeps():
-    n = 399  # discretisation error 3e-5, below the target 1e-4
-    exact = PROBLEM.exact(fp.nodes(n))
-    (a1, a2), (s1, s2) = fp.slow_modes(-exact)
-    # u is odd: the slowest (even) mode is absent, the second mode sets the work
-    assert a1 < 1e-12 and s1 == 0 and a2 > 0.1
-    cold = fp.jacobi_trace(PROBLEM, n, None, max_sweeps=150_000, batch=500)
-    assert abs(cold["sweeps"][-1] - s2) < 0.05 * s2
-
-
-def test_quick_run_writes_report(tmp_path):
-    text = fp.run(tmp_path, quick=True).read_text()
-    assert "| jacobi | never |" in text and "| network |" in text
-    assert text.count("| hybrid M = ") == len(fp.QUICK["Ms"]) + len(fp.QUICK["plain_Ms"])
-    assert text.count(", plain network |") == len(fp.QUICK["plain_Ms"])
+def test_report_shows_opposite_orders_and_the_hybrid(killed_and_resumed):
+    out = killed_and_resumed[0]
+    text = (out / "report.md").read_text()
+    assert "| jacobi | never |" in text  # Jacobi: the low peak k = 1 never converges here
+    network = next(line for line in text.splitlines() if line.startswith("| network |"))
+    assert network.endswith("| never |")  # the network: the high peak k = 8 never does
+    size = expand_case(experiment_case("fprinciple_hybrid"), quick=True)
+    assert text.count("| hybrid M = ") == len(size) - 1
+    assert text.count(", plain network |") == 1
     for png in ("frequency_histories.png", "hybrid_time.png"):
-        assert (tmp_path / png).stat().st_size > 1000
+        assert (out / png).stat().st_size > 1000
+
+
+def test_report_is_written_again_from_the_stored_records(killed_and_resumed, capsys):
+    out = killed_and_resumed[0]
+    written = (out / "report.md").read_text()
+    (out / "report.md").unlink()
+    (out / "hybrid_time.png").unlink()
+    assert main(["report", str(out)]) == 0
+    assert (out / "report.md").read_text() == written and (out / "hybrid_time.png").is_file()
+    assert (out / "fprinciple_hybrid" / "report.md").is_file()
+
+
+def test_slow_sweeps_follow_the_amplification_factor():
+    n, a = 399, np.array([1e-3, 0.5])
+    s1, s2 = fp.slow_sweeps(a, n)
+    assert s1 == pytest.approx(np.log(10) / -np.log(np.cos(np.pi / (n + 1))))
+    assert s2 == pytest.approx(np.log(5000) / -np.log(np.cos(2 * np.pi / (n + 1))))
+    assert fp.slow_sweeps(np.array([1e-5]), n)[0] == 0.0  # already below the target
 
 
 def test_symmetric_network_leaves_the_slowest_jacobi_mode_out():
-    """The odd network's error has no even part: mode 1 stays at round-off."""
+    """The odd network's error has no even part: mode 1 stays at round-off in the start."""
     n = 199
-    result = fp.train_network(PROBLEM, n, 20, 10, symmetric=True)
-    error = result.u(fp.nodes(n)) - PROBLEM.exact(fp.nodes(n))
-    assert abs(error[0]) < 1e-6 and abs(error[-1]) < 1e-6  # boundary values built in
-    (a1, a2), _ = fp.slow_modes(error)
-    assert a1 < 1e-6 * a2
+    table = next(t for t in experiment_case("fprinciple_hybrid").solvers
+                 if t["label"] == "hybrid")["initial"]
+    result = solve(PROBLEM, "jacobi", n=n, sweeps=1, record_every=1, modes=[1, 2],
+                   initial={**table, "steps": 20, "batch_interior": n + 1, "log_every": 10})
+    start = result.history[0]["mode_amp"]
+    assert start["k=1"] < 1e-6 * start["k=2"]
+    assert result.info["initial"]["dofs"] == 1153 and result.info["initial"]["max_err"] > 0

@@ -7,12 +7,14 @@ import math
 
 import numpy as np
 import pytest
+import skfem
+from skfem.helpers import dot, grad
 
 from pdesolve.domain import Box
 from pdesolve.errors import ConfigError
 from pdesolve.fem.assembly import Discretisation
+from pdesolve.fem.linear import LinearSolver
 from pdesolve.fem.newton import PLaplaceEnergy
-from pdesolve.fem.reference import weighted_laplace, weighted_load
 from pdesolve.metrics import error_metrics
 from pdesolve.problems import get_problem
 from pdesolve.problems.base import Problem
@@ -21,6 +23,18 @@ from pdesolve.result import Status
 from pdesolve.solvers import solve
 
 from .helpers import fitted_slope
+
+
+@skfem.BilinearForm
+def weighted_laplace(u, v, w):
+    """kappa grad u . grad v (scikit-fem's generic assembly, the reference)."""
+    return w.kappa * dot(grad(u), grad(v))
+
+
+@skfem.LinearForm
+def weighted_load(v, w):
+    """f v."""
+    return w.f * v
 
 
 def errors_over_levels(problem, ns, **options):
@@ -70,6 +84,26 @@ class TestConvergenceP2In1D(TestConvergenceP2):
     dim, ns = 1, (8, 16, 32, 64)
 
 
+class TestConvergenceP3(TestConvergenceP1):
+    element, ns, rate_l2, rate_h1 = "P3", (2, 4, 8), 4.0, 3.0
+
+
+class TestConvergenceP4(TestConvergenceP1):
+    element, ns, rate_l2, rate_h1, tol = "P4", (2, 4, 8), 5.0, 4.0, 0.15
+
+
+class TestConvergenceQ3(TestConvergenceP1):
+    element, mesh, ns, rate_l2, rate_h1 = "Q3", "auto", (2, 4, 8), 4.0, 3.0
+
+
+class TestConvergenceQ5(TestConvergenceP1):
+    element, mesh, ns, rate_l2, rate_h1 = "Q5", "tensor", (2, 4, 8), 6.0, 5.0
+
+
+class TestConvergenceQ8In1D(TestConvergenceP1):
+    element, mesh, dim, ns, rate_l2, rate_h1, tol = "Q8", "auto", 1, (2, 3, 4), 9.0, 8.0, 0.2
+
+
 def test_dofs_count_interior_unknowns():
     problem = get_problem("poisson_sine", dim=2)
     assert solve(problem, "fem", n=8, element="P1").dofs == 7**2
@@ -110,11 +144,13 @@ def test_newton_iteration_limit_gives_not_converged():
     assert "newton_maxiter" in result.message
 
 
-@pytest.mark.parametrize(("dim", "element"), [(2, "P1"), (2, "P2"), (3, "P1")])
+@pytest.mark.parametrize(("dim", "element"), [(2, "P1"), (2, "P2"), (3, "P1"), (2, "P3"),
+                                             (2, "P4"), (2, "Q4"), (2, "Q6")])
 def test_nonhomogeneous_dirichlet_data(dim, element):
     """poisson_nd_pinnacle has g = sum sin(pi x_i / 2) != 0: g_h interpolates it, rates optimal."""
     problem = get_problem("poisson_nd_pinnacle", dim=dim)
-    ns = (4, 8, 16) if dim == 3 else (8, 16, 32)
+    ns = {1: (8, 16, 32), 2: (8, 16, 32), 3: (4, 8, 16), 4: (4, 8, 16), 6: (2, 4, 8)}[
+        int(element[1]) + (dim == 3)]
     h, l2, _, results = errors_over_levels(problem, ns, element=element)
     assert fitted_slope(h, l2) == pytest.approx(int(element[1]) + 1, abs=0.15)
     boundary = np.array([[0.0] * dim, [1.0] * dim, [0.25] + [1.0] * (dim - 1)])  # boundary DOFs
@@ -155,7 +191,7 @@ def test_variable_kappa(element, rate):
 def _polynomial_problem(dim: int, degree: int) -> Problem:
     """u = 1 + sum_i c_i x_i (+ x_1^2 + x_1 x_d for degree 2) on [-1, 2]^d: in the FEM space."""
     c = np.arange(1.0, dim + 1) * (-1) ** np.arange(dim)
-    quad = float(degree == 2)
+    quad = float(degree >= 2)
 
     def exact(x):
         return 1 + x @ c + quad * (x[:, 0] ** 2 + x[:, 0] * x[:, -1])
@@ -173,9 +209,10 @@ def _polynomial_problem(dim: int, degree: int) -> Problem:
                    exact_grad=exact_grad)
 
 
-@pytest.mark.parametrize("mesh", ["simplex", "tensor"])
-@pytest.mark.parametrize("dim", [1, 2, 3])
-@pytest.mark.parametrize("element", ["P1", "P2"])
+@pytest.mark.parametrize(("element", "dim", "mesh"), [
+    *((e, d, m) for e in ("P1", "P2") for d in (1, 2, 3) for m in ("simplex", "tensor")),
+    ("P3", 2, "simplex"), ("P4", 2, "simplex"), ("Q3", 2, "tensor"), ("P4", 2, "tensor"),
+    ("Q7", 1, "auto"), ("P4", 1, "simplex")])
 def test_evaluation_reproduces_solutions_in_the_space(element, dim, mesh, rng):
     """A solution in the FEM space is reproduced: u and grad at random points, to rounding."""
     problem = _polynomial_problem(dim, int(element[1]))
@@ -205,8 +242,9 @@ def test_stiffness_matrix_is_symmetric_positive(problem, element):
     assert np.linalg.eigvalsh(A_II.toarray()).min() > 0
 
 
-@pytest.mark.parametrize("mesh", ["simplex", "tensor"])
-@pytest.mark.parametrize("element", ["P1", "P2"])
+@pytest.mark.parametrize(("element", "mesh"), [
+    *((e, m) for e in ("P1", "P2") for m in ("simplex", "tensor")),
+    ("P3", "simplex"), ("P4", "simplex"), ("Q3", "auto"), ("Q6", "auto"), ("P4", "tensor")])
 def test_cell_table_assembly_matches_scikit_fem(element, mesh):
     """Stiffness and load from the translated cell tables equal scikit-fem's generic assembly."""
     problem = _variable_kappa_problem()
@@ -223,7 +261,7 @@ def test_cell_table_assembly_matches_scikit_fem(element, mesh):
 
 @pytest.mark.parametrize(("options", "field"), [
     ({"n": 0}, "n"),
-    ({"element": "P3"}, "element"),
+    ({"element": "P5"}, "element"),
     ({"mesh": "hex"}, "mesh"),
     ({"linear_solver": "gmres"}, "linear_solver"),
     ({"tol": 0.0}, "tol"),
@@ -235,6 +273,27 @@ def test_bad_options_name_the_field(options, field):
         solve(get_problem("poisson_sine", dim=2), "fem", **options)
 
 
+@pytest.mark.parametrize(("dim", "options", "message"), [
+    (3, {"element": "P3"}, "'P3' is not available on tetrahedra (3-D simplex mesh); "
+                           "available there: P1, P2"),
+    (3, {"element": "Q3"}, "'Q3' is not available on hexahedra (3-D tensor mesh); "
+                           "available there: P1, P2, Q1, Q2"),
+    (2, {"element": "Q4", "mesh": "simplex"}, "'Q4' is a tensor-product element"),
+])
+def test_unavailable_elements_name_what_is_available(dim, options, message):
+    with pytest.raises(ConfigError) as err:
+        solve(get_problem("poisson_sine", dim=dim), "fem", n=2, **options)
+    assert message in str(err.value)
+
+
 def test_dimension_above_three_is_refused():
     with pytest.raises(ConfigError, match="d <= 3"):
         solve(get_problem("plaplace_5d"), "fem", n=2)
+
+
+def test_auto_linear_solver_keeps_high_order_direct_longer():
+    """Smoothed aggregation needs 60-130 CG iterations for degrees 3-8: direct up to 1e6 in 2-D."""
+    choose = [LinearSolver("auto", 1e-10, dim, degree).choose(n)
+              for dim, degree, n in ((2, 1, 3 * 10**5), (2, 4, 3 * 10**5), (2, 4, 2 * 10**6),
+                                     (3, 2, 2 * 10**4), (1, 8, 10**6))]
+    assert choose == ["amg", "direct", "amg", "amg", "direct"]

@@ -121,14 +121,22 @@ def test_dimension_is_taken_from_dim_box_or_coordinates():
     ({"exact": "x1", "dim": 2, "box": [[0, 1]] * 3},
      "problem.box: has 3 directions but problem.dim = 2"),
     ({"exact": "1 / (x - 0.5)", "dim": 1},
-     "problem.exact: not finite on the domain, e.g. at x = (0.5)"),
-    ({"exact": "x", "f": "log(y)"}, "problem.f: not finite on the domain"),
+     "problem.exact: not finite at x = (0.5): division by x1 - 0.5, which is 0 there"),
+    ({"exact": "x2/(x1 - 0.3)"}, "problem.exact: not finite at x = (0.3, 0.5): division by"),
+    ({"exact": "x", "f": "log(y)"}, "problem.f: not finite at x = (0.5, 0): log(x2) with x2 = 0"),
+    ({"exact": "sqrt(x - 0.25)", "dim": 1}, "problem.exact: not real at x = ("),
+    ({"exact": "x y", "kappa": "1 / (1 + x - 2 y)"},
+     "problem.kappa: not finite at x = ("),
+    ({"exact": "x^(3/2)", "dim": 1},
+     "problem.exact: its gradient or the derived f is not finite at x = (0)"),
     ({"exact": "x", "kappa": "x - 0.5"}, "problem.kappa: must be positive inside the domain"),
     ({"f": "1", "dim": 2}, "problem.g: needed when no exact solution is given"),
     ({"exact": "x", "p": 1.5}, "problem.p: must be a number >= 2"),
     ({"exact": "x", "colour": "red"}, "problem: unknown key 'colour'"),
     ({"exact": "x1.__class__"}, "problem.exact: cannot read"),
-    ({"exact": "gamma(x)"}, "problem.exact: unknown symbol 'gamma'"),
+    ({"exact": "gamma(x)"}, "problem.exact: unknown function 'gamma'; available: sin, cos"),
+    ({"exact": "besselj(0, x1) * x2"}, "problem.exact: unknown function 'besselj'"),
+    ({"exact": "x1 + t"}, "problem.exact: unknown symbol 't'"),
     ({"exact": "abs(x - 0.5)"}, "problem.exact: has a kink"),
 ])
 def test_mistakes_get_one_message_naming_the_field(table, message):
@@ -138,15 +146,26 @@ def test_mistakes_get_one_message_naming_the_field(table, message):
     assert "\n" not in str(err.value)
 
 
-def test_wrong_source_warns_with_the_size_of_the_mismatch():
+def test_a_source_that_does_not_match_its_exact_solution_is_an_error():
     table = {"exact": "sin(pi x) sin(pi y)", "f": "2 pi^2 sin(pi x) sin(pi y)"}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        problem_from_table(table)  # the right f: no warning
-    with pytest.warns(UserWarning, match=r"problem.f does not match .* = \d.*relative 0\.5"):
+        problem_from_table(table)  # the right f: accepted
+    with pytest.raises(ConfigError, match=r"problem.f: does not match the exact solution: .* "
+                       r"\(relative 0\.5, allowed 1e-09\)"):
         problem_from_table({**table, "f": "pi^2 sin(pi x) sin(pi y)"})
-    with pytest.warns(UserWarning, match=r"problem.g does not match .* max \|g - u\| = 1 "):
+    # 2 pi^2 to six digits is not round-off
+    with pytest.raises(ConfigError, match=r"relative 4\.\de-07"):
+        problem_from_table({**table, "f": "19.7392 sin(pi x) sin(pi y)"})
+    with pytest.raises(ConfigError, match=r"problem.g: does not match the exact solution"):
         problem_from_table({**table, "g": "1"})
+
+
+def test_every_mistake_of_a_table_is_reported_at_once():
+    with pytest.raises(ConfigError) as err:
+        problem_from_table({"exact": "x1 +* x2", "kappa": "q", "p": 1})
+    assert [m.split(":")[0] for m in err.value.messages] == [
+        "problem.exact", "problem.kappa", "problem.p"]
 
 
 def test_parse_formula_alone():
@@ -155,7 +174,7 @@ def test_parse_formula_alone():
 
 
 def test_source_only_problem_is_measured_against_a_cached_reference(tmp_path, monkeypatch):
-    import pdesolve.reference as reference
+    import pdesolve.harness.reference as reference
     from pdesolve.metrics import error_metrics
     from pdesolve.quadrature import gauss_rule
 
@@ -163,7 +182,7 @@ def test_source_only_problem_is_measured_against_a_cached_reference(tmp_path, mo
     assert reference.reference_settings(problem) == ("fem", {"element": "P2", "n": 128})
     coarse = {"kind": "fem", "options": {"element": "P2", "n": 16}}
     u, grad = reference.reference_solution(problem, tmp_path, **coarse)
-    (cached,) = tmp_path.glob("formula-*.pkl")
+    (cached,) = tmp_path.glob("formula-*.npz")
 
     def exact(x):
         return np.sin(np.pi * x[:, 0]) * np.sin(np.pi * x[:, 1])

@@ -6,7 +6,9 @@ seed), so errors are known in advance: l2_rel = h1_rel = c / n^2.
 
 from __future__ import annotations
 
+import logging
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +20,8 @@ from pdesolve.result import Result
 from pdesolve.solvers import register_solver
 
 MODULE = __name__
+FAMILY = "classical"
+DOFS = "toy unknowns"
 
 
 @dataclass
@@ -25,7 +29,7 @@ class Options:
     n: int = opt(4, help="resolution", min=1)
     seed: int = opt(0, help="seed", min=0)
     widths: list[int] = opt([8], help="a list-valued option")
-    mode: Literal["ok", "raise", "diverge"] = opt("ok", help="how the run ends")
+    mode: Literal["ok", "raise", "diverge", "warn"] = opt("ok", help="how the run ends")
     delay: float = opt(0.0, help="seconds to sleep", min=0)
     steps: int = opt(5, help="history length", min=1)
 
@@ -46,7 +50,11 @@ def solve(problem, options: Options, *, progress: bool = False) -> Result:
     if options.mode == "raise":
         raise RuntimeError("boom: the toy solver was asked to fail")
     if options.mode == "diverge":
-        raise SolverFailed("loss became NaN at step 3", status="diverged")
+        raise SolverFailed("loss became NaN at step 3", status="diverged",
+                           info={"dofs": options.n, "history": history[:3]})
+    if options.mode == "warn":
+        warnings.warn(f"toy warning n={options.n}", stacklevel=1)
+        logging.getLogger(__name__).warning("toy log warning n=%d", options.n)
     scale = 1.0 + (1.0 + 0.1 * options.seed) / options.n**2
     if not problem.has_exact:  # no solution to scale: the boundary data stands in
         return Result(solver="toy", u=problem.g, dofs=options.n, seconds=0.0, history=history)
@@ -57,14 +65,15 @@ def solve(problem, options: Options, *, progress: bool = False) -> Result:
         dofs=options.n ** problem.dim * sum(options.widths) // 8,
         seconds=time.perf_counter() - t0,
         history=history,
-        info={"threads": 1},
+        info={"threads": 1, "h": 1.0 / options.n},
     )
 
 
 def register() -> None:
-    """Make this module available as solver kinds 'toy' (classical) and 'toynet' (neural)."""
+    """Make this module available as solver kind 'toy' (classical), and tests.toynet_solver
+    (the same solver, neural) as 'toynet'."""
     register_solver("toy", MODULE)
-    register_solver("toynet", MODULE, family="neural")
+    register_solver("toynet", "tests.toynet_solver")
 
 
 @register_problem("toy_no_exact", replace=True)

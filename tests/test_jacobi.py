@@ -6,7 +6,7 @@ import pytest
 from pdesolve import Box, ConfigError, Status, get_problem, solve
 from pdesolve.grid import stencil
 from pdesolve.grid.tensor import TensorGrid
-from pdesolve.solvers.jacobi import JacobiSweeps
+from pdesolve.grid.jacobi import JacobiSweeps
 from pdesolve.spectral import convergence_steps
 
 
@@ -111,3 +111,52 @@ def test_not_converged_and_bad_options():
         solve(problem, "jacobi", n=31, sweeps=1, modes=[40])
     with pytest.raises(ConfigError, match="p = 2"):
         solve(get_problem("plaplace_sine", p=3), "jacobi")
+
+
+@pytest.mark.parametrize("system", ["grid", "fem"])
+def test_initial_solver_solution_is_the_start(system):
+    """Started from the grid solver's solution, Jacobi starts at the discrete solution of the
+    FD system (residual of the CG tolerance), and within O(h^2) of the P1 system's."""
+    problem = get_problem("poisson_multifreq_1d")
+    options = dict(n=63, sweeps=10, record_every=5, system=system, reference="discrete",
+                   modes=[2])
+    result = solve(problem, "jacobi", initial={"kind": "grid", "n": 63, "tol": 1e-12}, **options)
+    start = result.info["initial"]
+    assert start["kind"] == "grid" and start["dofs"] == 63 and start["seconds"] > 0
+    assert start["max_err"] == result.history[0]["max_err"]
+    assert result.seconds >= start["seconds"]
+    cold = solve(problem, "jacobi", **options)
+    assert cold.history[0]["max_err"] > 0.5 and "initial" not in cold.info
+    if system == "grid":
+        assert result.history[0]["residual"] < 1e-10 and start["max_err"] < 1e-10
+    else:
+        assert start["max_err"] < 5e-3
+    assert result.history[0]["mode_amp"]["k=2"] < 1e-2 * cold.history[0]["mode_amp"]["k=2"]
+
+
+def test_max_err_tol_stops_and_mode_amplitudes_predict_the_sweeps():
+    """From u = 0 the error is -u: its sine-mode amplitudes a_k set the sweeps to a max error
+    of 1e-4, ln(a_2 / 1e-4) / -ln cos(2 pi / (n + 1)) (u is odd: mode 1 is absent)."""
+    n = 399  # discretisation error 3e-5, below the target
+    result = solve(get_problem("poisson_multifreq_1d"), "jacobi", n=n, sweeps=600_000,
+                   record_every=500, max_err_tol=1e-4, modes=[1, 2])
+    assert result.status is Status.OK and result.history[-1]["max_err"] <= 1e-4
+    amplitudes = result.history[0]["mode_amp"]
+    assert amplitudes["k=1"] < 1e-12 and amplitudes["k=2"] > 0.1
+    predicted = np.log(amplitudes["k=2"] / 1e-4) / -np.log(np.cos(2 * np.pi / (n + 1)))
+    assert abs(result.info["sweeps"] - predicted) < 0.05 * predicted
+    seconds = [h["seconds"] for h in result.history]
+    assert seconds == sorted(seconds) and seconds[-1] == result.seconds
+
+
+@pytest.mark.parametrize("initial, message", [
+    ({"n": 3}, "initial: a solver table needs kind"),
+    ({"kind": "magic"}, "initial.kind: unknown solver 'magic'"),
+    ({"kind": "grid", "n": 0}, "initial.n: must be >= 2"),
+    ({"kind": "fem", "element": "P9"}, "initial.element: 'P9' is not allowed"),
+    ("cold", "initial: expected one of 'zero' or a table"),
+])
+def test_bad_initial_tables_name_the_field(initial, message):
+    with pytest.raises(ConfigError) as err:
+        solve(get_problem("poisson_multifreq_1d"), "jacobi", n=31, initial=initial)
+    assert message in str(err.value)

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from pdesolve.experiments import get_experiment, list_experiments, main, shallow_relu as sr
+from pdesolve import ConfigError
+from pdesolve.cli import main
+from pdesolve.experiments import (get_experiment, list_experiments, run_experiment,
+                                  write_experiment_report)
+from pdesolve.experiments import least_squares as sr
+from pdesolve.experiments import shallow_relu
+from pdesolve.experiments.stored import Computation
 
 X = np.linspace(-1.0, 1.0, 10_000)  # the points that reproduce the paper's FEM entries
 
@@ -34,7 +40,7 @@ def test_adaptive_knots_equidistribute_the_variation():
 @pytest.mark.parametrize("kind", ["uniform", "adaptive"])
 @pytest.mark.parametrize("basis", ["NN", "FEM"])
 def test_float64_reproduces_table1_within_factor_2_at_n100(basis, kind):
-    published_max, published_mse = sr.PUBLISHED[(basis, kind)][2]
+    published_max, published_mse = shallow_relu.PUBLISHED[(basis, kind)][2]
     err_max, mse = sr.fit_errors(basis, sr.make_knots(100, kind), np.float64, X)
     assert published_max / 2 < err_max < 2 * published_max
     assert published_mse / 2 < mse < 2 * published_mse
@@ -67,33 +73,54 @@ def test_gradient_flow_mode_k_converges_on_time_scale_one_over_lambda_k():
 
 
 def test_quick_run_writes_report_and_plots(tmp_path):
-    report = get_experiment("shallow_relu")(tmp_path, True)
+    report = run_experiment("shallow_relu", tmp_path, quick=True)
     text = report.read_text()
     assert "| NN | uniform |" in text and "k^-4" in text
     assert (tmp_path / "gram_eigenvalues.png").stat().st_size > 1000
     assert (tmp_path / "gradient_flow.png").stat().st_size > 1000
+    assert len(list((tmp_path / "computed").glob("*.npz"))) == 5
+    report.unlink()
+    assert write_experiment_report(tmp_path).read_text() == text
 
 
 def test_registry_and_cli_reject_unknown_names(capsys):
     assert "shallow_relu" in list_experiments()
-    with pytest.raises(ValueError, match="choose one of"):
+    with pytest.raises(ConfigError, match="experiment: unknown name 'nope'; available: "):
         get_experiment("nope")
-    with pytest.raises(SystemExit) as exc:
-        main(["nope"])
-    assert exc.value.code == 2
-    assert "unknown experiment 'nope'" in capsys.readouterr().err
+    assert main(["experiment", "nope"]) == 2
+    assert "unknown name 'nope'" in capsys.readouterr().err
 
 
-def run(out_dir, quick):
-    """A stand-in experiment for the command-line test."""
+CALLS = []
+
+
+def stand_in_computation(quick: bool) -> dict:
+    CALLS.append(quick)
+    return {"value": np.arange(3.0) * (2 if quick else 1)}
+
+
+def computations(quick):
+    """The stand-in experiment: one stored computation, no cases."""
+    return {"stand_in": Computation(stand_in_computation, {"quick": quick})}
+
+
+def analyse(out_dir, records, computed, quick):
     report = out_dir / "report.md"
-    report.write_text(f"quick={quick}")
+    report.write_text(f"quick={quick} value={computed['stand_in']['value'].tolist()}")
     return report
 
 
-def test_cli_runs_a_registered_experiment_into_out(tmp_path, monkeypatch):
+def test_experiments_store_their_computations_and_resume(tmp_path, monkeypatch, capsys):
     from pdesolve import experiments
 
     monkeypatch.setitem(experiments.EXPERIMENTS, "stand_in", (__name__, "test stand-in"))
-    assert main(["stand_in", "--quick", "--out", str(tmp_path / "out")]) == 0
-    assert (tmp_path / "out" / "report.md").read_text() == "quick=True"
+    CALLS.clear()
+    out = tmp_path / "out"
+    assert main(["experiment", "stand_in", "--quick", "--out", str(out)]) == 0
+    assert (out / "report.md").read_text() == "quick=True value=[0.0, 2.0, 4.0]"
+    assert main(["experiment", "stand_in", "--quick", "--out", str(out)]) == 0
+    assert CALLS == [True]  # stored: not computed again
+    assert main(["report", str(out)]) == 0
+    assert str(out / "report.md") in capsys.readouterr().out
+    assert main(["experiment", "stand_in", "--out", str(out)]) == 2  # a quick run is there
+    assert "holds the runs of" in capsys.readouterr().err

@@ -1,27 +1,39 @@
-"""Reproductions of the founding experiments (issue 7), one module per experiment.
+"""Reproductions of the founding experiments, each on the comparison harness.
 
-Each experiment module exposes ``run(out_dir: Path, quick: bool) -> Path``: it computes,
-writes ``report.md`` and a few PNGs into ``out_dir`` (an existing directory:
-:func:`run_experiment` creates it) and returns the report's path.
-``quick=True`` runs a smaller size with the same qualitative result (the tests use it).
+An experiment module declares
 
-The registry maps a name to its module, imported only when the experiment runs, so that
-listing experiments never imports torch. Add an experiment by adding one entry to
-``EXPERIMENTS``. Command line::
+    CASES          names of case files in ``pdesolve/experiments/cases`` (possibly none): its
+                   PDE solves, run by the harness into ``<out>/<case>/`` (stored, resumed);
+    WORKERS        optional: processes for the full runs (quick runs use one);
+    computations(quick) -> {name: Computation}
+                   optional: what is not a PDE solve (least-squares fits, a training loop of
+                   its own), stored under ``<out>/computed/`` (resumed likewise);
+    analyse(out, records, computed, quick) -> Path
+                   figures and ``report.md`` in ``out`` from the stored records alone
+                   ({case: run records}, {name: stored arrays}); returns the report's path.
 
-    python -m pdesolve.experiments NAME [--quick] [--out DIR]
+:func:`run_experiment` runs the cases and computations not yet stored, then the analysis
+(an experiment killed half-way resumes where it stopped); :func:`write_experiment_report`
+(``pdesolve report <out>``) redoes only the reports, from what is stored. Modules are
+imported only when their experiment runs, so listing experiments never imports torch.
+Add an experiment by adding one entry to :data:`EXPERIMENTS`. Command line::
 
-(default ``DIR`` is ``results/NAME``).
+    pdesolve experiment NAME [--quick] [--out DIR]      (default DIR: results/NAME)
+    python -m pdesolve.experiments NAME [--quick] [--out DIR]     (the same)
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
+import json
 import logging
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+
+from ..errors import ConfigError, PdesolveError
+from .stored import case_records, compute, load_computed, run_cases, write_case_reports
+
+log = logging.getLogger(__name__)
 
 EXPERIMENTS: dict[str, tuple[str, str]] = {
     "shallow_relu": (
@@ -51,41 +63,80 @@ EXPERIMENTS: dict[str, tuple[str, str]] = {
     ),
 }
 
+MARKER = "experiment.json"
+"""Written into an experiment's directory: which experiment, and whether it ran quick."""
+
 
 def list_experiments() -> dict[str, str]:
     """Names of the registered experiments mapped to one-line descriptions."""
     return {name: description for name, (_, description) in EXPERIMENTS.items()}
 
 
-def get_experiment(name: str) -> Callable[[Path, bool], Path]:
-    """The ``run(out_dir, quick)`` function of experiment ``name``.
-
-    Raises
-    ------
-    ValueError
-        If ``name`` is not registered; the message lists the valid names.
-    """
+def get_experiment(name: str):
+    """The module of experiment ``name``; ConfigError listing the names if unknown."""
     if name not in EXPERIMENTS:
-        raise ValueError(
-            f"unknown experiment {name!r}; choose one of: {', '.join(sorted(EXPERIMENTS))}"
-        )
-    return importlib.import_module(EXPERIMENTS[name][0]).run
+        raise ConfigError(f"experiment: unknown name {name!r}; available: "
+                          f"{', '.join(EXPERIMENTS)}")
+    return importlib.import_module(EXPERIMENTS[name][0])
 
 
-def run_experiment(name: str, out_dir: Path | str | None = None, quick: bool = False) -> Path:
-    """Run experiment ``name`` into ``out_dir`` (default ``results/<name>``).
+def run_experiment(name: str, out_dir: Path | str | None = None, quick: bool = False,
+                   workers: int | None = None) -> Path:
+    """Run experiment ``name`` into ``out_dir`` (default ``results/<name>``), resuming what
+    is stored there, and write its report; returns the report's path.
 
-    Returns the path of the report it wrote.
+    ``workers``: processes for the runs (default: the experiment's ``WORKERS``, 1 when
+    ``quick``). Raises PdesolveError when runs failed (after writing the case reports: a
+    rerun retries them).
     """
-    run = get_experiment(name)
+    module = get_experiment(name)
     out = Path(out_dir) if out_dir is not None else Path("results") / name
     out.mkdir(parents=True, exist_ok=True)
-    return run(out, quick)
+    marker = out / MARKER
+    if marker.is_file() and _marker(out) != {"experiment": name, "quick": quick}:
+        raise ConfigError(f"{out}: holds the runs of {_marker(out)}; give another --out for "
+                          f"experiment {name!r} (quick: {quick})")
+    marker.write_text(json.dumps({"experiment": name, "quick": quick}) + "\n")
+    cases = getattr(module, "CASES", ())
+    failed = run_cases(out, cases, quick, workers or (1 if quick else getattr(module, "WORKERS", 1)))
+    compute(out, _computations(module, quick))
+    if failed:
+        write_case_reports(out, cases)
+        raise PdesolveError(f"experiment {name}: {failed} runs failed; see the reports of "
+                            f"{', '.join(cases)} under {out} (a rerun retries them)")
+    return write_experiment_report(out)
 
 
-def machine_note() -> str:
-    """"2 CPU cores, load average 0.1 at the start": what a report's wall times ran on."""
-    return f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the start"
+def write_experiment_report(out_dir: Path | str) -> Path:
+    """Write the reports of the experiment stored in ``out_dir`` (each case's, then the
+    experiment's) from its stored records; returns the experiment report's path."""
+    out = Path(out_dir)
+    info = _marker(out)
+    module = get_experiment(info["experiment"])
+    cases = getattr(module, "CASES", ())
+    write_case_reports(out, cases)
+    report = module.analyse(out, case_records(out, cases),
+                            load_computed(out, _computations(module, info["quick"])),
+                            info["quick"])
+    log.info("report written to %s", report)
+    return report
+
+
+def is_experiment_directory(path: Path | str) -> bool:
+    return (Path(path) / MARKER).is_file()
+
+
+def _marker(out: Path) -> dict:
+    try:
+        info = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        return {"experiment": str(info["experiment"]), "quick": bool(info["quick"])}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{out / MARKER}: unreadable ({exc}); it names the experiment whose "
+                          f"runs the directory holds") from None
+
+
+def _computations(module, quick: bool) -> dict:
+    return module.computations(quick) if hasattr(module, "computations") else {}
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -95,23 +146,14 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry: ``NAME [--quick] [--out DIR]``; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="python -m pdesolve.experiments",
-        description="Run one reproduction experiment and write its report.",
-        epilog="experiments: "
-        + "; ".join(f"{k}: {v}" for k, v in list_experiments().items()),
-    )
-    parser.add_argument("name", help="experiment name")
-    parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
-    parser.add_argument("--out", default=None, help="output folder (default results/NAME)")
-    args = parser.parse_args(argv)
-    if args.name not in EXPERIMENTS:
-        parser.error(
-            f"unknown experiment {args.name!r}; choose one of: {', '.join(sorted(EXPERIMENTS))}"
-        )
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    report = run_experiment(args.name, args.out, args.quick)
-    logging.getLogger(__name__).info("report written to %s", report)
-    return 0
+def runs_note(records: dict[str, list[dict]]) -> str:
+    """"11 runs, 250 s of run time in all (2 CPUs, host load average 0.8-2.1 during the
+    runs)": what a report's wall times ran on, from the stored records."""
+    runs = [r for group in records.values() for r in group]
+    seconds = sum((r.get("environment") or {}).get("wall_seconds") or 0.0 for r in runs)
+    loads = [x for r in runs for x in (r.get("environment") or {}).get("load_average") or []]
+    cpus = next((r["environment"]["cpu_count"] for r in runs
+                 if (r.get("environment") or {}).get("cpu_count")), None)
+    load = f", host load average {min(loads):.1f}-{max(loads):.1f} during the runs" \
+        if loads else ""
+    return f"{len(runs)} runs, {seconds:.0f} s of run time in all ({cpus} CPUs{load})"

@@ -1,7 +1,7 @@
-"""``python -m pdesolve.experiments NAME [--quick] [--out DIR]``."""
+"""``python -m pdesolve.experiments NAME [--quick] [--out DIR]``: ``pdesolve experiment``."""
 
 import sys
 
-from pdesolve.experiments import main
+from pdesolve.cli import main
 
-sys.exit(main())
+sys.exit(main(["experiment", *sys.argv[1:]]))

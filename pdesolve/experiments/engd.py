@@ -13,26 +13,21 @@ Case files run by the harness, then an analysis of their stored run records:
 - ``cases/engd_plaplace5d.toml``: the variable-coefficient 5-D problem of experiment 3
   (``plaplace_5d``, p = 2), PINN with ENGD.
 
-:func:`run` runs every case into ``out_dir/<case>`` (finished runs are kept, so an interrupted
-experiment resumes), writes each case's harness report there, and then ``report.md``,
-``iterations.png`` and ``time.png`` in ``out_dir`` from the stored records. Errors after the
+The harness runs every case into ``out/<case>`` (finished runs are kept, so an interrupted
+experiment resumes); :func:`analyse` writes ``report.md``, ``iterations.png`` and ``time.png``
+in ``out`` from the stored records alone (``pdesolve report out`` redoes them). Errors after the
 paper's iteration counts (51 in 2-D, 201 in 5-D) are the monitored errors in the history
 (4096 Sobol points); final errors are the harness's, on its own evaluation set.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from pathlib import Path
 
-from pdesolve.experiments import machine_note, markdown_table
-from pdesolve.harness import Store, expand_case, load_case, run_sweep
-from pdesolve.harness.report import save_settings, write_report
+from ..harness.plots import plt, save_figure
+from . import markdown_table, runs_note
+from .stored import experiment_case
 
-log = logging.getLogger(__name__)
-
-CASE_DIR = Path(__file__).parent / "cases"
 CASES = ("engd_pinn2d", "engd_pinn5d", "engd_ritz", "engd_plaplace", "engd_plaplace5d")
 PAPER_ITERATIONS = {"engd_pinn2d": 51, "engd_pinn5d": 201}
 """Iterations of the paper's scripts (engd_poisson_2d.py, engd_poisson_5d.py)."""
@@ -51,22 +46,6 @@ PUBLISHED = {
 }
 """Relative L2 errors at equal wall time from the independent rerun (Dangel, Müller,
 Zeinhofer, NeurIPS 2024, float64, RTX 6000; REFERENCES.md), and the issue's NumPy prototype."""
-
-
-def run_cases(out_dir: Path, quick: bool) -> dict[str, list[dict]]:
-    """Run every case of :data:`CASES` into ``out_dir/<case>``; their stored records by name."""
-    records = {}
-    for name in CASES:
-        case = load_case(CASE_DIR / f"{name}.toml")
-        root = out_dir / case.name
-        specs = expand_case(case, quick=quick)
-        outcome = run_sweep(specs, Store(root), progress=False)
-        log.info("%s: %d runs executed, %d kept, %.0f s", name, len(outcome.executed),
-                 len(outcome.skipped), outcome.seconds)
-        save_settings(root, {**case.report, "description": case.description})
-        write_report(root)
-        records[name] = Store(root).records()
-    return records
 
 
 def history_error(record: dict, step: int) -> float | None:
@@ -147,11 +126,6 @@ def _curves(ax, records: list[dict], x_key: str, title: str) -> None:
 
 def plots(out_dir: Path, records: dict[str, list[dict]]) -> list[str]:
     """iterations.png and time.png: error against iterations / time, one panel per case."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     names = [n for n in CASES if records.get(n)]
     written = []
     for x_key, filename in (("step", "iterations.png"), ("seconds", "time.png")):
@@ -159,8 +133,7 @@ def plots(out_dir: Path, records: dict[str, list[dict]]) -> list[str]:
                                  layout="constrained")
         for ax, name in zip(axes[0], names):
             _curves(ax, records[name], x_key, name)
-        fig.savefig(out_dir / filename, dpi=90)
-        plt.close(fig)
+        save_figure(fig, out_dir / filename)
         written.append(filename)
     return written
 
@@ -190,15 +163,12 @@ def verdict(records: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
-def run(out_dir: Path, quick: bool = False) -> Path:
-    """Run the cases (resuming), analyse their records, write ``report.md`` and two figures."""
-    start, machine = time.perf_counter(), machine_note()
-    records = run_cases(out_dir, quick)
-    figures = plots(out_dir, records)
+def analyse(out_dir: Path, records: dict[str, list[dict]], computed: dict, quick: bool) -> Path:
+    """Write ``report.md`` and two figures in ``out_dir`` from the stored records; its path."""
+    plots(out_dir, records)
     sections = []
     for name in CASES:
-        case = load_case(CASE_DIR / f"{name}.toml")
-        sections.append(f"## {name}\n\n{case.description}\n\n"
+        sections.append(f"## {name}\n\n{experiment_case(name).description}\n\n"
                         + run_table(records[name], PAPER_ITERATIONS.get(name),
                                     PUBLISHED.get(name, {}), TOLERANCES[name])
                         + f"\nPer-run reports and figures: [{name}/report.md]({name}/report.md)\n")
@@ -208,8 +178,7 @@ def run(out_dir: Path, quick: bool = False) -> Path:
 
 Published numbers: relative L2 errors at equal wall time from the independent rerun of
 Dangel, Müller, Zeinhofer (NeurIPS 2024, float64, one RTX 6000 GPU) and the issue's NumPy
-prototype. Ours: one CPU thread per run, {machine}; the whole experiment took
-{time.perf_counter() - start:.0f} s here (runs already stored are not redone).{quick_note}
+prototype. Ours: one CPU thread per run; {runs_note(records)}.{quick_note}
 
 {verdict(records)}
 
@@ -219,5 +188,4 @@ prototype. Ours: one CPU thread per run, {machine}; the whole experiment took
 """
     report = out_dir / "report.md"
     report.write_text(text)
-    log.info("figures: %s", ", ".join(figures))
     return report

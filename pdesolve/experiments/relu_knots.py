@@ -12,19 +12,23 @@ linear spline (``pdesolve.nn.relu_spline``) and the distribution of its knots in
 
 by the Kolmogorov distance ``sup_x |CDF_knots(x) - CDF_ref(x)|``. The trained network's
 error is set beside the least-squares P1 fits with the same number of interior knots.
+
+No PDE is solved, so there are no cases: the training is a computation, stored (the
+networks before and after, and the losses) and read back by :func:`analyse`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import numpy as np
 
-from pdesolve.experiments import markdown_table
-from pdesolve.experiments import shallow_relu as exp4
-from pdesolve.nn.relu_spline import ShallowReLU, network_to_spline
+from ..harness.plots import plt, save_figure
+from ..nn.relu_spline import ShallowReLU, network_to_spline
+from . import markdown_table
+from .least_squares import SHARPNESS, fit_errors, make_knots, target
+from .stored import Computation
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +67,7 @@ def train_network(
 
     initial = snapshot()
     x = torch.linspace(-1.0, 1.0, n_points, **opts)
-    y = torch.atan(exp4.SHARPNESS * x)
+    y = torch.atan(SHARPNESS * x)
     optimizer = torch.optim.Adam(params.values(), lr=lr)
     losses = np.empty(steps)
     threads = torch.get_num_threads()
@@ -85,10 +89,10 @@ def train_network(
 
 def reference_cdfs(x: np.ndarray) -> dict[str, np.ndarray]:
     """Knot distributions on [-1, 1] at the increasing points x (p,): name -> CDF (p,)."""
-    a = exp4.SHARPNESS
+    a = SHARPNESS
     second = np.abs(2 * a**3 * x / (1 + (a * x) ** 2) ** 2) ** 0.4
     optimal = np.concatenate([[0.0], np.cumsum((second[1:] + second[:-1]) / 2 * np.diff(x))])
-    f = exp4.target
+    f = target
     return {
         "uniform": (x + 1) / 2,
         "f' (adaptive, exp. 4)": (f(x) - f(-1.0)) / (f(1.0) - f(-1.0)),
@@ -114,18 +118,13 @@ def kolmogorov_distance(knots: np.ndarray, x: np.ndarray, cdf: np.ndarray) -> fl
 
 
 def _errors(values: np.ndarray, x: np.ndarray) -> tuple[float, float]:
-    err = values - exp4.target(x)
+    err = values - target(x)
     return float(np.abs(err).max()), float(np.mean(err**2))
 
 
 def _plots(out_dir: Path, x, initial, trained, knots, x_ref, cdfs):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    ax1.plot(x, exp4.target(x), "k", lw=3, alpha=0.3, label="arctan(25x)")
+    ax1.plot(x, target(x), "k", lw=3, alpha=0.3, label="arctan(25x)")
     ax1.plot(x, trained(x), "C0", lw=1, label="trained network")
     ax1.plot(knots["trained"], trained(knots["trained"]), "C3|", ms=10, label="its knots")
     ax1.set(xlabel="x", title=f"width {initial.a.size}: trained network and its knots")
@@ -140,20 +139,37 @@ def _plots(out_dir: Path, x, initial, trained, knots, x_ref, cdfs):
     ax2.set(xlabel="x", ylabel="fraction of knots left of x", title="knot distributions")
     ax2.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out_dir / "knots.png", dpi=90)
-    plt.close(fig)
+    save_figure(fig, out_dir / "knots.png")
 
 
-def study(quick: bool = False) -> dict:
-    """Train, convert, measure; everything the report shows, as a dict.
+SIZES = {True: {"width": 30, "steps": 2000, "n_points": 501},
+         False: {"width": 100, "steps": 5000, "n_points": 2001}}
+"""Network width, Adam steps (lr 1e-2) and training points of the quick and the full run."""
 
-    Full: width 100, 5000 Adam steps (lr 1e-2), 2001 training points. Quick: width 30,
-    2000 steps, 501 points. Errors on 10^4 + 1 uniform points; CDFs on 2 10^4 + 1.
-    """
-    width, steps, n_points = (30, 2000, 501) if quick else (100, 5000, 2001)
-    start = time.perf_counter()
+
+def train(width: int, steps: int, n_points: int) -> dict[str, np.ndarray]:
+    """:func:`train_network`'s networks (``initial_a`` ... ``trained_c``) and its losses."""
     initial, trained, losses = train_network(width, steps, n_points=n_points)
-    seconds = time.perf_counter() - start
+    nets = {f"{name}_{k}": getattr(net, k) for name, net in (("initial", initial),
+                                                            ("trained", trained)) for k in "awbc"}
+    return {**nets, "losses": losses}
+
+
+def computations(quick: bool) -> dict[str, Computation]:
+    return {"training": Computation(train, SIZES[quick])}
+
+
+def _network(training: dict, name: str) -> ShallowReLU:
+    a, w, b, c = (training[f"{name}_{k}"] for k in "awbc")
+    return ShallowReLU(a=a, w=w, b=b, c=float(c))
+
+
+def study(training: dict, quick: bool = False) -> dict:
+    """Everything the report shows, as a dict, from the stored training (:func:`train`).
+
+    Errors on 10^4 + 1 uniform points; CDFs on 2 10^4 + 1.
+    """
+    initial, trained = _network(training, "initial"), _network(training, "trained")
     x = np.linspace(-1.0, 1.0, 10_001)
     x_ref = np.linspace(-1.0, 1.0, 20_001)
     cdfs = reference_cdfs(x_ref)
@@ -162,21 +178,21 @@ def study(quick: bool = False) -> dict:
         name: {ref: kolmogorov_distance(k, x_ref, cdf) for ref, cdf in cdfs.items()}
         for name, k in knots.items()
     }
-    n_nodes = width + 2
+    n_nodes = initial.a.size + 2
     fits = {"trained network": _errors(trained(x), x)}
     for kind in ("uniform", "adaptive"):
-        fits[f"P1 least squares, {n_nodes} {kind} nodes"] = exp4.fit_errors(
-            "FEM", exp4.make_knots(n_nodes, kind), np.float64, x
+        fits[f"P1 least squares, {n_nodes} {kind} nodes"] = fit_errors(
+            "FEM", make_knots(n_nodes, kind), np.float64, x
         )
     # the best fit with the trained knots separates knot placement from outer-weight training
     own = np.concatenate([[-1.0], knots["trained"], [1.0]])
-    fits[f"P1 least squares, trained knots + endpoints ({own.size} nodes)"] = exp4.fit_errors(
+    fits[f"P1 least squares, trained knots + endpoints ({own.size} nodes)"] = fit_errors(
         "FEM", own, np.float64, x
     )
     return dict(
-        quick=quick, width=width, steps=steps, n_points=n_points, seconds=seconds,
-        initial=initial, trained=trained, losses=losses, x=x, x_ref=x_ref, cdfs=cdfs,
-        knots=knots, distances=distances, fits=fits,
+        quick=quick, **SIZES[quick], seconds=training["_seconds"],
+        initial=initial, trained=trained, losses=training["losses"], x=x, x_ref=x_ref,
+        cdfs=cdfs, knots=knots, distances=distances, fits=fits,
     )
 
 
@@ -223,6 +239,6 @@ Error of the trained network beside least squares with as many interior knots
     return report
 
 
-def run(out_dir: Path, quick: bool = False) -> Path:
-    """Run experiment 5 (``study``) and write its report into out_dir; return the report path."""
-    return write_report(out_dir, study(quick))
+def analyse(out_dir: Path, records: dict, computed: dict, quick: bool) -> Path:
+    """Write ``report.md`` and ``knots.png`` from the stored training; the report's path."""
+    return write_report(out_dir, study(computed["training"], quick))

@@ -6,9 +6,10 @@ Weak form (p = 2): find u_h = g_h on dOmega with
     a(u_h, v) = int kappa grad u_h . grad v dx = int f v dx = l(v)   for all v in V_h^0,
 
 where g_h interpolates g at the boundary DOFs (Lagrange DOFs are point values, so
-interpolation is evaluation at the DOF locations, edge midpoints included for P2).
+interpolation is evaluation at the DOF locations: vertices, and the edge and interior
+nodes of higher degrees).
 The element matrices come from the translation-invariant tables of
-:mod:`pdesolve.fem.reference`; a scikit-fem ``CellBasis`` on the whole mesh is built
+:mod:`pdesolve.fem.cell_tables`; a scikit-fem ``CellBasis`` on the whole mesh is built
 only on demand (the Newton iteration's nonlinear forms).
 """
 
@@ -22,25 +23,41 @@ import scipy.sparse as sp
 import skfem
 
 from ..problems.base import Problem
-from .mesh import ELEMENT_TYPES, BoxMesh
-from .reference import CellTables
+from .elements import make_element, mesh_kind
+from .evaluate import element_degree
+from .mesh import BoxMesh
+from .cell_tables import CellTables
 
 
-def quadrature_order(element: str, kind: str) -> int:
-    """Degree of polynomials integrated exactly on each element.
+def quadrature_order(degree: int, kind: str) -> int:
+    """Degree of polynomials integrated exactly on each element, for Lagrange degree k.
 
     P1 on simplices: 1 (the centroid rule: exact for the constant gradients of the
-    stiffness and for linear f v, which keeps the optimal L2 rate). Otherwise
-    2 * degree (Q1: Gauss with 2 points per direction; P2/Q2: exact for the
-    stiffness with constant kappa).
+    stiffness and for linear f v, which keeps the optimal L2 rate). Otherwise 2k
+    (Qk: k + 1 Gauss points per direction), exact for the stiffness with constant kappa.
     """
-    return 1 if (element, kind) == ("P1", "simplex") else 2 * int(element[1])
+    return 1 if (degree, kind) == (1, "simplex") else 2 * degree
 
 
 def at_points(fn, x_q: np.ndarray) -> np.ndarray:
     """Evaluate a point function on quadrature points x_q (nel, nq, d) -> (nel, nq)."""
     nel, nq, d = x_q.shape
     return np.asarray(fn(x_q.reshape(-1, d))).reshape(nel, nq)
+
+
+def _dof_locations(boxmesh: BoxMesh, tables: CellTables, element_dofs: np.ndarray, count: int,
+                   origin: np.ndarray | None = None) -> np.ndarray:
+    """Coordinates (d, N) of the DOFs: the vertices, and for degree >= 2 the edge and interior
+    nodes (cell origin plus the slot's DOF offset); ``origin`` (nel, d): each element's cell
+    origin, if already at hand."""
+    if element_degree(tables.elem) == 1:  # the DOFs are the vertices
+        return boxmesh.mesh.p
+    cell, slot = boxmesh.element_cells
+    origin = boxmesh.cell_origin(cell) if origin is None else origin
+    doflocs = np.empty((boxmesh.dim, count))
+    for i, row in enumerate(element_dofs):
+        doflocs[:, row] = (origin + tables.dof_offsets[slot, i]).T
+    return doflocs
 
 
 @dataclass
@@ -72,19 +89,16 @@ class Discretisation:
 
     @classmethod
     def build(cls, problem: Problem, element: str, n: int, kind: str) -> Discretisation:
+        """Mesh, element ("Pk"/"Qk"), DOFs and data; ``kind``: "simplex", "tensor" or "auto"."""
+        kind = mesh_kind(element, kind)
+        elem = make_element(problem.dim, kind, element)
         boxmesh = BoxMesh.build(problem.domain, n, kind)
-        elem = ELEMENT_TYPES[problem.dim, kind, element]()
-        intorder = quadrature_order(element, kind)
+        intorder = quadrature_order(element_degree(elem), kind)
         tables = CellTables.build(boxmesh, elem, intorder)
         dofs = skfem.Dofs(boxmesh.mesh, elem)
         cell, slot = boxmesh.element_cells
         origin = boxmesh.cell_origin(cell)
-        if element == "P1":  # the DOFs are the vertices
-            doflocs = boxmesh.mesh.p
-        else:
-            doflocs = np.empty((problem.dim, dofs.N))
-            for i, row in enumerate(dofs.element_dofs):
-                doflocs[:, row] = (origin + tables.dof_offsets[slot, i]).T
+        doflocs = _dof_locations(boxmesh, tables, dofs.element_dofs, dofs.N, origin)
         boundary = boxmesh.boundary_dofs(doflocs)
         interior = np.setdiff1d(np.arange(dofs.N), boundary, assume_unique=True)
         x_q = origin[:, None, :] + tables.quad_offsets[slot]
@@ -95,6 +109,12 @@ class Discretisation:
         u_bc[boundary] = problem.g(doflocs[:, boundary].T)
         return cls(boxmesh, tables, intorder, dofs.element_dofs, dofs.N, boundary, interior,
                    kappa_q, f_q, u_bc)
+
+    def dof_locations(self, dofs: np.ndarray | None = None) -> np.ndarray:
+        """Coordinates (m, d) of the DOFs ``dofs`` (default all N): the points whose values
+        they are."""
+        x = _dof_locations(self.boxmesh, self.tables, self.element_dofs, self.N)
+        return (x if dofs is None else x[:, dofs]).T
 
     @cached_property
     def basis(self) -> skfem.CellBasis:

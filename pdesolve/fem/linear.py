@@ -1,8 +1,13 @@
 """Sparse linear solves A x = b for symmetric positive definite A.
 
-"direct": sparse LU (SuperLU); "amg": conjugate gradients preconditioned by one
-V-cycle of smoothed-aggregation AMG (pyamg), stopped at ||b - A x|| <= tol ||b||;
-"auto": direct below a dimension-dependent size (fill-in grows fast in 3-D), AMG above.
+"direct": sparse LU (SuperLU with the minimum-degree ordering of A^T + A, which suits
+these symmetric matrices: 2-9x faster than the default COLAMD on the box meshes);
+"amg": conjugate gradients preconditioned by one V-cycle of smoothed-aggregation AMG
+(pyamg), stopped at ||b - A x|| <= tol ||b||; "auto": direct below a size that depends on
+the dimension (fill-in grows fast in 3-D) and on the degree, AMG above. Smoothed
+aggregation needs 60-130 CG iterations for degrees 3-8 (13-40 for P1/P2), so in 2-D the
+direct solver stays faster for high order up to about 1e6 unknowns (benchmarks/bench_fem.py
+--high-order measures it).
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ import scipy.sparse.linalg as spla
 logger = logging.getLogger(__name__)
 
 DIRECT_MAX_DOFS = {1: 10**7, 2: 2 * 10**5, 3: 10**4}
-"""'auto' uses the direct solver up to this many unknowns (by space dimension)."""
+"""'auto' uses the direct solver up to this many unknowns (by space dimension), degree <= 2."""
+
+HIGH_ORDER_DIRECT_MAX_DOFS = {1: 10**7, 2: 10**6, 3: 10**4}
+"""The same for degree >= 3."""
 
 
 @dataclass(frozen=True)
@@ -29,26 +37,28 @@ class LinearSolver:
     ----------
     method : "auto", "direct" or "amg".
     tol : relative residual tolerance of CG.
-    dim : space dimension (selects the 'auto' threshold).
+    dim : space dimension and degree : polynomial degree (select the 'auto' threshold).
     maxiter : CG iteration limit.
     """
 
     method: str
     tol: float
     dim: int
+    degree: int = 1
     maxiter: int = 1000
 
     def choose(self, n: int) -> str:
         if self.method != "auto":
             return self.method
-        return "direct" if n <= DIRECT_MAX_DOFS[self.dim] else "amg"
+        limit = (DIRECT_MAX_DOFS if self.degree <= 2 else HIGH_ORDER_DIRECT_MAX_DOFS)[self.dim]
+        return "direct" if n <= limit else "amg"
 
     def __call__(self, A: sp.spmatrix, b: np.ndarray,
                  x0: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
         """Solve A x = b, A (n, n) SPD, b (n,); stats: method, cg_iterations, converged."""
         method = self.choose(A.shape[0])
         if method == "direct":
-            x = spla.spsolve(A.tocsc(), b)
+            x = spla.spsolve(A.tocsc(), b, permc_spec="MMD_AT_PLUS_A")
             return x, {"linear_solver": "direct", "cg_iterations": 0, "converged": True}
         # row-local Jacobi weights in the prolongation smoother: no spectral-radius
         # estimate, which otherwise dominates the setup time on large meshes

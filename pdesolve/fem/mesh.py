@@ -26,17 +26,6 @@ MESH_TYPES = {
     (3, "simplex"): skfem.MeshTet, (3, "tensor"): skfem.MeshHex,
 }
 
-ELEMENT_TYPES = {
-    (1, "simplex", "P1"): skfem.ElementLineP1, (1, "simplex", "P2"): skfem.ElementLineP2,
-    (1, "tensor", "P1"): skfem.ElementLineP1, (1, "tensor", "P2"): skfem.ElementLineP2,
-    (2, "simplex", "P1"): skfem.ElementTriP1, (2, "simplex", "P2"): skfem.ElementTriP2,
-    (2, "tensor", "P1"): skfem.ElementQuad1, (2, "tensor", "P2"): skfem.ElementQuad2,
-    (3, "simplex", "P1"): skfem.ElementTetP1, (3, "simplex", "P2"): skfem.ElementTetP2,
-    (3, "tensor", "P1"): skfem.ElementHex1, (3, "tensor", "P2"): skfem.ElementHex2,
-}
-"""(dim, mesh, element) -> Lagrange element: P1/P2 on simplices, Q1/Q2 on tensor cells."""
-
-
 def _permutation_code(order: np.ndarray, d: int) -> np.ndarray:
     """Encode rows of permutations (m, d) of 0..d-1 as integers sum_j order_j d^j, (m,)."""
     return order @ (d ** np.arange(d))
@@ -130,6 +119,10 @@ class BoxMesh:
         if (table < 0).any():
             raise RuntimeError("mesh is not a Kuhn triangulation of the box cells")
         return table
+
+    def cell_elements(self, cells: np.ndarray) -> np.ndarray:
+        """Elements of the given cells (m,), one column per slot: (m, simplices_per_cell)."""
+        return self._cell_table[cells]
 
     def locate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(element, cell, slot) containing each point of x (m, d), each (m,), by arithmetic.

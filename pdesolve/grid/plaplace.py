@@ -5,7 +5,7 @@ Per unit cell volume the discrete Ritz energy is
     J(u) = sum_cells (1/p) s_c^(p/2) - sum_i f_i u_i,
     s_c  = sum_j mean_{edges e of c in direction j} kappa_e^(2/p) (D_e u)^2,
 
-with D_e u = (u_{i+e_j} - u_i) / h_j on edge e and kappa_e at its midpoint; s_c is a
+with D_e u = (u_{i+e_j} - u_i) / h_j on edge e and kappa_e on it (stencil.kappa_edges); s_c is a
 second-order approximation of kappa^(2/p) |grad u|^2 at the cell centre. J is convex.
 Its gradient is the finite-difference operator with edge weights
 
@@ -54,7 +54,7 @@ class PLaplaceEnergy:
     Parameters
     ----------
     grid : the tensor grid; p : the exponent (>= 2).
-    kappa : kappa at every edge midpoint, boundary faces included (``full`` edge fields).
+    kappa : kappa on every edge, boundary faces included (``full`` edge fields).
     f : the source at the interior nodes, shape n; boundary : padded array with g on the
         boundary nodes.
     """

@@ -1,7 +1,7 @@
 """The second-order finite-difference operator -div(c grad u) on a tensor grid.
 
-With edge coefficients c_{j, i+1/2} (kappa at the midpoints of the grid edges in
-direction j),
+With edge coefficients c_{j, i+1/2} (kappa on the grid edges in direction j, the mean of
+its values at the two ends, :func:`kappa_edges`),
 
     (A u)_i = sum_j [ c_{j,i+1/2} (u_i - u_{i+e_j}) + c_{j,i-1/2} (u_i - u_{i-e_j}) ] / h_j^2,
 
@@ -32,12 +32,22 @@ def edge_axes(grid: TensorGrid, j: int, full: bool = False) -> list[np.ndarray]:
 
 
 def kappa_edges(grid: TensorGrid, kappa, full: bool = False) -> EdgeField:
-    """kappa at the edge midpoints of every direction (``kappa=None``: kappa = 1)."""
+    """kappa on the edges of every direction (``kappa=None``: kappa = 1).
+
+    c_{j, i+1/2} = (kappa(x_i) + kappa(x_{i+e_j})) / 2, the mean of the nodal values at the
+    two ends of the edge: second-order accurate like kappa at the midpoint, from one
+    evaluation per grid node ((n + 2)^d points) instead of one per edge (d (n + 1) n^(d-1)
+    points, about d times more; kappa dominated the cost of the 5-D problems).
+    ``full`` includes the edges on the boundary faces (all n_l + 2 nodes along l != j).
+    """
+    if kappa is None:
+        return [np.ones(tuple(len(a) for a in edge_axes(grid, j, full))) for j in range(grid.dim)]
+    nodal = grid.sample(kappa, [grid.axis(j) for j in range(grid.dim)])
     fields = []
     for j in range(grid.dim):
-        axes = edge_axes(grid, j, full)
-        fields.append(np.ones(tuple(len(a) for a in axes)) if kappa is None
-                      else grid.sample(kappa, axes))
+        index = [slice(None) if full or l == j else slice(1, -1) for l in range(grid.dim)]
+        k = nodal[tuple(index)]
+        fields.append((_along(k, j, slice(None, -1)) + _along(k, j, slice(1, None))) / 2)
     return fields
 
 
@@ -61,28 +71,33 @@ def diagonal(grid: TensorGrid, coeffs: EdgeField) -> np.ndarray:
     return diag
 
 
-def assemble(grid: TensorGrid, coeffs: EdgeField) -> sp.csr_matrix:
-    """A as a CSR matrix on the interior unknowns in C order, shape (N, N), N = prod n.
+def assemble(grid: TensorGrid, coeffs: EdgeField) -> sp.dia_matrix:
+    """A on the interior unknowns in C order, shape (N, N), N = prod n, in diagonal storage.
 
-    Rows are built directly in sorted column order (offsets -s_0 < ... < 0 < ... < s_0 with
-    s_j the C-order stride of axis j); entries that would cross the boundary are dropped.
+    2d + 1 diagonals at offsets 0 and +-s_j (s_j the C-order stride of axis j). DIA keeps
+    A[i, i + s] at column i + s, so on the grid-shaped view of diagonal +-s_j the entries are
+    the interior edges c_(j, 1..n_j - 1) shifted by one node along j; entries that would
+    cross the boundary are never written (zero). No index arrays and no temporaries: one
+    pass over the coefficients, and a product as fast as CSR's. Directions with a single
+    unknown have no off-diagonal entries (their diagonals are left out, as their strides may
+    repeat another direction's).
     """
     d, big = grid.dim, grid.unknowns
     strides = np.cumprod((1,) + grid.n[:0:-1])[::-1]
-    data = np.empty((2 * d + 1,) + grid.n)
-    mask = np.ones((2 * d + 1,) + grid.n, dtype=bool)
-    data[d] = diagonal(grid, coeffs)
+    offsets = np.concatenate([-strides, [0], strides[::-1]])
+    data = np.zeros((2 * d + 1, big))
+    shaped = data.reshape((2 * d + 1,) + grid.n)
+    keep = [True] * (2 * d + 1)
     for j, c in enumerate(coeffs):
-        below, above = edge_sides(c / grid.h[j] ** 2, j)
-        data[j], data[2 * d - j] = -below, -above
-        _along(mask[j], j, slice(0, 1))[...] = False
-        _along(mask[2 * d - j], j, slice(-1, None))[...] = False
-    offsets = np.concatenate([-strides, [0], strides[::-1]]).astype(np.int32)
-    mask = mask.reshape(2 * d + 1, big).T
-    cols = np.arange(big, dtype=np.int32)[:, None] + offsets[None, :]
-    indptr = np.concatenate([[0], np.cumsum(mask.sum(axis=1))]).astype(np.int32)
-    return sp.csr_matrix((data.reshape(2 * d + 1, big).T[mask], cols[mask], indptr),
-                         shape=(big, big))
+        scale, n = 1.0 / grid.h[j] ** 2, grid.n[j]
+        inner = _along(c, j, slice(1, n))                      # edges between two unknowns
+        np.multiply(inner, -scale, out=_along(shaped[j], j, slice(0, n - 1)))
+        np.multiply(inner, -scale, out=_along(shaped[2 * d - j], j, slice(1, n)))
+        below, above = edge_sides(c, j)
+        shaped[d] += below * scale
+        shaped[d] += above * scale
+        keep[j] = keep[2 * d - j] = n > 1
+    return sp.dia_matrix((data[keep], offsets[keep]), shape=(big, big))
 
 
 def apply(grid: TensorGrid, coeffs: EdgeField, padded: np.ndarray) -> np.ndarray:

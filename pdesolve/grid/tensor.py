@@ -15,8 +15,8 @@ import scipy.sparse as sp
 
 from ..domain import Box
 
-CHUNK = 1 << 16
-"""Points per call when sampling a function on a grid."""
+CHUNK = 1 << 17
+"""Most points per call when sampling a function on a grid."""
 CORNER_TABLE = 1 << 22
 """Entries of the (points, 2^d) corner-value table per interpolation chunk."""
 
@@ -88,15 +88,23 @@ class TensorGrid:
     def sample(self, fn, axes: list[np.ndarray]) -> np.ndarray:
         """fn on the tensor product of the coordinate vectors ``axes``.
 
-        fn : x (m, d) -> (m,), called on at most CHUNK points at a time (C order).
-        Returns shape (len(axes[0]), ..., len(axes[d-1])).
+        fn : x (m, d) -> (m,). The trailing axes whose product fits in CHUNK points (at least
+        the last axis) form one block of points built once; fn is called once per index of
+        the leading axes, with only their coordinates rewritten. Returns shape
+        (len(axes[0]), ..., len(axes[d-1])).
         """
         shape = tuple(len(a) for a in axes)
-        out = np.empty(int(np.prod(shape)))
-        for start in range(0, out.size, CHUNK):
-            index = np.unravel_index(np.arange(start, min(start + CHUNK, out.size)), shape)
-            x = np.stack([a[i] for a, i in zip(axes, index)], axis=1)
-            out[start:start + len(x)] = np.asarray(fn(x), dtype=float)
+        d, k, block = len(axes), 1, len(axes[-1])
+        while k < d and block * shape[d - 1 - k] <= CHUNK:
+            block *= shape[d - 1 - k]
+            k += 1
+        x = np.empty((block, d))
+        tail = np.meshgrid(*axes[d - k:], indexing="ij")
+        x[:, d - k:] = np.stack([t.ravel() for t in tail], axis=1)
+        out = np.empty((int(np.prod(shape[:d - k])), block))
+        for i, index in enumerate(np.ndindex(*shape[:d - k])):
+            x[:, :d - k] = [axes[j][index[j]] for j in range(d - k)]
+            out[i] = np.asarray(fn(x), dtype=float)
         return out.reshape(shape)
 
     def boundary_values(self, g) -> np.ndarray:
@@ -164,16 +172,24 @@ def _interpolate_chunk(grid: TensorGrid, values: np.ndarray, x: np.ndarray,
     corners = np.array(np.meshgrid(*[[0, 1]] * d, indexing="ij")).reshape(d, -1).T
     corner_vals = np.ravel(values)[(base @ strides)[:, None] + (corners @ strides)[None, :]]
 
-    def contract(deriv_axis: int | None) -> np.ndarray:
-        c = corner_vals
-        for j in reversed(range(d)):
-            c = c.reshape(len(x), -1, 2)
-            if j == deriv_axis:
-                c = (c[..., 1] - c[..., 0]) / grid.h[j]
-            else:
-                c = c[..., 0] * (1 - s[:, j, None]) + c[..., 1] * s[:, j, None]
-        return c[:, 0]
+    def lerp(c: np.ndarray, j: int) -> np.ndarray:
+        """Interpolate the last remaining corner axis (axis j) of c (m, 2^(j+1))."""
+        c = c.reshape(len(x), -1, 2)
+        return c[..., 0] * (1 - s[:, j, None]) + c[..., 1] * s[:, j, None]
 
-    if gradient:
-        return np.stack([contract(j) for j in range(d)], axis=1)
-    return contract(None)
+    # partial[j]: corners with the axes after j interpolated, (m, 2^(j+1)); shared by the
+    # value and by the derivative along j (a difference along j, then the axes before it)
+    partial, c = [None] * d, corner_vals
+    for j in reversed(range(d)):
+        partial[j] = c
+        c = lerp(c, j)
+    if not gradient:
+        return c[:, 0]
+    columns = []
+    for k in range(d):
+        c = partial[k].reshape(len(x), -1, 2)
+        c = (c[..., 1] - c[..., 0]) / grid.h[k]
+        for j in reversed(range(k)):
+            c = lerp(c, j)
+        columns.append(c[:, 0])
+    return np.stack(columns, axis=1)

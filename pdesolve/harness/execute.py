@@ -24,17 +24,45 @@ import numpy as np
 from .. import __version__
 from ..config import build_options
 from ..errors import SolverFailed
-from ..metrics import error_metrics
-from ..quadrature import PointSet, evaluation_points
+from ..metrics import measure_errors
+from ..quadrature import box_rules, sobol_points, uniform_points
 from ..result import Result, Status
+from ..user_code import import_user_module
+from .machine import cpu_seconds, load_average
+from .reference import reference_solution
 from .sweep import RunSpec, build_problem
 from .slices import solution_slice
 
 log = logging.getLogger(__name__)
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-FINISHED = (Status.OK.value, Status.NOT_CONVERGED.value, Status.NOT_APPLICABLE.value)
-"""Statuses a rerun keeps; every other status (failed, diverged, time limit) is retried."""
+
+
+MEASURED_PROCESS = ("pid", "load_average")
+"""Fields of a record's ``environment`` that describe the process and the host's load."""
+
+
+def is_measurement(key: str) -> bool:
+    """A time of one execution: ``seconds``, ``*_seconds`` (``max_seconds`` is an option and
+    lives in ``options``, which is never filtered) or ``timings``."""
+    return key in ("seconds", "timings") or key.endswith("_seconds")
+
+
+def without_measurements(record: dict) -> dict:
+    """A copy of ``record`` without what measures one execution of the run rather than its
+    result: the times (:func:`is_measurement`) at the top level, in ``info``, in each
+    history entry and in ``environment``, and the pid and load average there. Two executions
+    of the same run (same configuration, seed and package version) give the same copy."""
+    def drop(table, extra=()):
+        if not isinstance(table, dict):
+            return table
+        return {k: v for k, v in table.items() if not is_measurement(k) and k not in extra}
+
+    out = drop(record)
+    out["info"] = drop(out.get("info"))
+    out["environment"] = drop(out.get("environment"), MEASURED_PROCESS)
+    out["history"] = [drop(h) for h in out.get("history") or []]
+    return out
 
 
 def limit_threads(threads: int | None) -> None:
@@ -66,11 +94,23 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+TIMING_POINTS = 2**16
+"""Scrambled Sobol points at which the time to evaluate a solution is measured."""
+
+
 @functools.lru_cache(maxsize=4)
-def _points(lower: tuple, upper: tuple, evaluation: tuple) -> PointSet:
+def _timing_points(lower: tuple, upper: tuple, seed: int) -> np.ndarray:
     from ..domain import Box
 
-    return evaluation_points(Box(lower, upper), **dict(evaluation))
+    return sobol_points(Box(lower, upper), TIMING_POINTS, seed + 1).points
+
+
+def _solution_seconds(result: Result, domain, seed: int) -> float:
+    """Wall time of u_h at :data:`TIMING_POINTS` fixed points (what using the solution costs)."""
+    x = _timing_points(domain.lower, domain.upper, seed)
+    start = time.perf_counter()
+    result.u(x)
+    return time.perf_counter() - start
 
 
 def clean(value):
@@ -89,14 +129,10 @@ def clean(value):
 
 
 def _reference(problem, cache_dir):
-    """(u, grad) of the problem's exact solution, or of a fine reference solution, or None."""
+    """(u, grad, source) of the problem's exact solution, or of a fine reference solution."""
     if problem.has_exact:
         return problem.exact, problem.exact_grad, "exact"
-    try:
-        reference = importlib.import_module("pdesolve.reference")
-    except ImportError:
-        return None
-    u, grad = reference.reference_solution(problem, cache_dir)
+    u, grad = reference_solution(problem, cache_dir)
     return u, grad, "reference"
 
 
@@ -105,7 +141,9 @@ def _solve(module, problem, options, progress: bool) -> tuple[Result | None, dic
     try:
         result = module.solve(problem, options, progress=progress)
     except SolverFailed as exc:
-        return None, {"status": exc.status, "message": str(exc), "info": exc.info}
+        info = dict(exc.info)
+        partial = {k: info.pop(k) for k in ("dofs", "history") if k in info}
+        return None, {"status": exc.status, "message": str(exc), "info": info, **partial}
     except Exception as exc:  # a crashing run is recorded, the sweep goes on
         log.debug("run raised", exc_info=True)
         return None, {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {exc}",
@@ -115,24 +153,29 @@ def _solve(module, problem, options, progress: bool) -> tuple[Result | None, dic
 
 
 def _measure(spec: RunSpec, problem, result: Result, cache_dir) -> dict:
-    """Errors, evaluation time and a solution slice of a usable result."""
-    ref = _reference(problem, cache_dir)
-    if ref is None:
-        return {"error_reference": "none", "message": "no exact solution and no reference solver: "
-                "errors not measured"}
-    u_ref, grad_ref, source = ref
+    """Errors with their measurement uncertainty, evaluation times and a solution slice."""
+    u_ref, grad_ref, source = _reference(problem, cache_dir)
     domain = problem.domain
-    evaluation = tuple(sorted(spec.evaluation.items()))
+    rules = {k: v for k, v in spec.evaluation.items() if k != "probes"}
     t0 = time.perf_counter()
-    points = _points(domain.lower, domain.upper, evaluation)
+    default = box_rules(domain, **rules)
     try:
-        metrics = error_metrics(points, result.u, u_ref, result.grad, grad_ref)
+        measured = measure_errors(result.u, u_ref, result.grad, grad_ref, default=default)
     except FloatingPointError as exc:
         return {"status": Status.DIVERGED.value, "message": str(exc), "error_reference": source}
-    out = {"metrics": metrics, "eval_seconds": time.perf_counter() - t0,
-           "evaluation_set": {"kind": points.kind, "n_points": len(points), **spec.evaluation},
-           "error_reference": source}
-    out["slice"] = solution_slice(domain, result.u, u_ref)
+    out = {"metrics": measured.pop("metrics"), "eval_seconds": time.perf_counter() - t0,
+           "measurement": measured, "error_reference": source,
+           "solution_seconds": {"points": TIMING_POINTS,
+                                "seconds": _solution_seconds(result, domain,
+                                                             spec.evaluation["seed"])}}
+    h = result.info.get("h")
+    h = max(h) if isinstance(h, (list, tuple)) else h
+    cells = round(float(max(domain.lengths)) / h) if h else None  # equal cells per direction
+    out["slice"] = solution_slice(domain, result.u, u_ref, cells=cells)
+    if spec.evaluation.get("probes"):
+        x = uniform_points(domain, spec.evaluation["probes"], spec.evaluation["seed"])
+        out["probes"] = {"points": len(x), "seed": spec.evaluation["seed"],
+                         "u": np.asarray(result.u(x), float), "reference": np.asarray(u_ref(x))}
     return out
 
 
@@ -149,24 +192,27 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
     cache_dir : where a reference solution may be cached (problems without exact solution).
     """
     limit_threads(threads)
-    load_before = os.getloadavg()[0]
+    load_before = load_average()
+    if spec.module_file is not None:  # a user's file: it registers under a name of its own
+        import_user_module(spec.module_file, spec.base_dir)
     module = importlib.import_module(spec.module)
     problem = build_problem(spec.problem, spec.base_dir, spec.evaluation["seed"])
     record = {
         "run_id": spec.run_id, "case": spec.case, "index": spec.index, "solver": spec.kind,
         "family": spec.family, "label": spec.label, "options": spec.options, "swept": spec.swept,
-        "seed": spec.seed, "problem": {**problem.describe(), "table": spec.problem},
+        "seed": spec.seed, "repeat": spec.repeat, "problem": {**problem.describe(), "table": spec.problem},
         "status": Status.OK.value, "message": "", "dofs": None, "seconds": None,
         "eval_seconds": None, "metrics": None, "history": [], "info": {},
     }
-    reason = module.supports(problem)
+    reason, cpu, wall = module.supports(problem), None, None
     if reason:
         record.update(status=Status.NOT_APPLICABLE.value, message=reason)
     else:
         options = build_options(module.Options, spec.options, where=f"solver {spec.kind!r}")
-        t0 = time.perf_counter()
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
         result, outcome = _solve(module, problem, options, progress)
-        record["seconds"] = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+        record["seconds"] = wall
         record.update(outcome)
         if result is not None:
             record.update(dofs=int(result.dofs), seconds=float(result.seconds),
@@ -178,7 +224,9 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
         "thread_limit": threads, "device": str(info.get("device", "cpu")),
         "concurrent": concurrent, "host": platform.node(), "pid": os.getpid(),
         # 1-minute load average of the host around the run: other users' work slows it too
-        "load_average": [load_before, os.getloadavg()[0]], "cpu_count": os.cpu_count(),
+        "load_average": [load_before, load_average()], "cpu_count": os.cpu_count(),
+        # the solve's CPU time (all threads, children) and wall time, by the harness
+        "cpu_seconds": cpu, "wall_seconds": wall,
         "versions": library_versions(),
     }
     return clean(record)

@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (after selecting the backend)
 import numpy as np  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 
-from .execute import FINISHED  # noqa: E402
-from .summary import Point, fitted_slope, series  # noqa: E402
+from .summary import Point, fitted_slope, series, series_name  # noqa: E402
+from .tolerance import TOLERANCES, Method, error_at_time, time_to_tolerance  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ MARKERS = "osD^v<>ph*"
 MAX_PANELS = 8
 
 
-def _save(fig, path: Path, drawn: bool = True) -> Path | None:
+def save_figure(fig, path: Path, drawn: bool = True) -> Path | None:
     """Save (when something was drawn) and close the figure; the path, or None."""
     if drawn:
         fig.savefig(path, dpi=110, bbox_inches="tight")
@@ -40,9 +40,25 @@ def _series_style(index: int, family: str) -> dict:
             "linestyle": "-" if family == "classical" else "--"}
 
 
-def _error_axes(ax, points: list[Point], x_field: str, metric: str, with_slopes: bool) -> bool:
-    drawn = False
-    for i, ((_, solver, label), pts) in enumerate(series(points).items()):
+def _series_name(solver: str, label: str, description: str = "") -> str:
+    name = series_name(solver, label)
+    return f"{name}: {description}" if description else name
+
+
+def _legend(ax, count: int) -> None:
+    """A legend inside the axes for a few series, below them for many."""
+    if count > 4:
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
+    else:
+        ax.legend(fontsize=7)
+
+
+def _error_axes(ax, points: list[Point], x_field: str, metric: str, with_slopes: bool,
+                names: dict) -> bool:
+    """One series per line; with x = seconds, a series whose time does not grow with its
+    DOFs is drawn as points (in DOF order, markers only) instead of a zig-zag line."""
+    drawn = 0
+    for i, (key, pts) in enumerate(series(points).items()):
         pts = [p for p in pts if p.mean[metric] is not None and p.mean[x_field]]
         if not pts:
             continue
@@ -51,21 +67,24 @@ def _error_axes(ax, points: list[Point], x_field: str, metric: str, with_slopes:
         # seed range (min to max): always positive on a log axis, unlike mean - std
         yerr = np.array([[p.mean[metric] - p.low[metric] for p in pts],
                          [p.high[metric] - p.mean[metric] for p in pts]])
-        name = label if label.startswith(solver) else f"{label} ({solver})"
+        name = _series_name(key[1], key[2], names.get(key, ""))
         slope = fitted_slope(x, y) if with_slopes else None
         if slope is not None:
-            name += f", slope {slope:.2f}"
-        ax.errorbar(x, y, yerr=yerr if yerr.any() else None, label=name, capsize=3,
-                    **_series_style(i, pts[0].family))
-        drawn = True
+            name += f"; slope {slope:.2f}"
+        style = _series_style(i, pts[0].family)
+        if np.any(np.diff(x) < 0):
+            style["linestyle"] = "none"
+            name += " (time not monotone in DOFs: points)"
+        ax.errorbar(x, y, yerr=yerr if yerr.any() else None, label=name, capsize=3, **style)
+        drawn += 1
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.grid(True, which="both", alpha=0.3)
     ax.set_ylabel(f"{METRIC_NAMES[metric]} (dimensionless)")
     if drawn:
-        ax.legend(fontsize=8)
-    return drawn
+        _legend(ax, drawn)
+    return bool(drawn)
 
 
 def _metrics_to_draw(points: list[Point], metric: str) -> list[str]:
@@ -74,17 +93,27 @@ def _metrics_to_draw(points: list[Point], metric: str) -> list[str]:
     return [metric, extra] if has_extra else [metric]
 
 
-def plot_error_vs_dofs(points: list[Point], metric: str, path: Path, title: str) -> Path | None:
-    """Log-log error against degrees of freedom, one line per series, fitted slope in the legend."""
+def _height(count: int) -> float:
+    """Figure height: room for a legend below the axes when there are many series."""
+    return 4.8 + (0.18 * count if count > 4 else 0.0)
+
+
+def plot_error_vs_dofs(points: list[Point], metric: str, path: Path, title: str,
+                       names: dict | None = None) -> Path | None:
+    """Log-log error against degrees of freedom, one line per series, fitted slope in the legend.
+
+    ``names`` maps a series key to its configuration (:func:`summary.series_descriptions`).
+    """
     metrics = _metrics_to_draw(points, metric)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(6.4 * len(metrics), 4.8), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(6.4 * len(metrics),
+                                                       _height(len(series(points)))),
+                             squeeze=False, layout="constrained")
     drawn = False
     for ax, m in zip(axes[0], metrics):
-        drawn |= _error_axes(ax, points, "dofs", m, with_slopes=True)
+        drawn |= _error_axes(ax, points, "dofs", m, with_slopes=True, names=names or {})
         ax.set_xlabel("degrees of freedom (unknowns or trainable parameters)")
         ax.set_title(f"{title}: {METRIC_NAMES[m]} vs DOFs", fontsize=10)
-    return _save(fig, path, drawn)
+    return save_figure(fig, path, drawn)
 
 
 def _training_curves(ax, records: list[dict], points: list[Point], metric: str) -> None:
@@ -101,23 +130,67 @@ def _training_curves(ax, records: list[dict], points: list[Point], metric: str) 
             drawn = True
     if drawn:
         ax.plot([], [], lw=0.8, color="grey", label="training history (monitor points)")
-        ax.legend(fontsize=8)
+        _legend(ax, len(series(points)) + 1)
 
 
 def plot_error_vs_time(points: list[Point], metric: str, path: Path, title: str,
-                       records: list[dict] = ()) -> Path | None:
+                       names: dict | None = None, records: list[dict] = ()) -> Path | None:
     """Log-log error against wall time of the solve/training (evaluation excluded); with
     ``records``, also the training histories of neural runs (error on their monitor points)."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
-    drawn = _error_axes(ax, points, "seconds", metric, with_slopes=False)
+    fig, ax = plt.subplots(figsize=(7.2, _height(len(series(points)))), layout="constrained")
+    drawn = _error_axes(ax, points, "seconds", metric, with_slopes=False, names=names or {})
     if drawn:
         _training_curves(ax, records, points, metric)
     ax.set_xlabel("wall time of solve or training [s]")
     ax.set_title(f"{title}: {METRIC_NAMES[metric]} vs wall time", fontsize=10)
-    return _save(fig, path, drawn)
+    return save_figure(fig, path, drawn)
 
 
-def _by_series(records: list[dict], keep) -> dict[str, list[dict]]:
+def plot_time_to_tolerance(found: list[Method], metric: str, path: Path, title: str,
+                           names: dict | None = None) -> Path | None:
+    """Left: time to first reach each tolerance; right: the error after a given time.
+
+    Both from :mod:`pdesolve.harness.tolerance` (the report's two tables), one line per
+    method; the right panel is the staircase of the best error reached by each time.
+    """
+    names = names or {}
+    if not found:
+        return None
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.8, _height(len(found))),
+                                      layout="constrained")
+    times = [t for m in found for trs in m.configs.values() for tr in trs for t in tr.times]
+    budgets = np.geomspace(min(times), max(times), 200)
+    drawn = 0
+    for i, m in enumerate(found):
+        style = _series_style(i, m.family)
+        name = _series_name(m.solver, m.label, names.get((m.problem, m.solver, m.label), ""))
+        reached = [(tol, time_to_tolerance(m, tol)) for tol in TOLERANCES]
+        reached = [(tol, r[0]) for tol, r in reached if r]
+        if reached:
+            left.plot(*zip(*reached), label=name, **style)
+            drawn += 1
+        errors = [error_at_time(m, b) for b in budgets]
+        keep = [(b, e) for b, e in zip(budgets, errors) if e is not None]
+        if keep:
+            right.step(*zip(*keep), where="post", color=style["color"],
+                       linestyle=style["linestyle"], label=name)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+    left.invert_xaxis()
+    left.set_xlabel(f"tolerance on the {METRIC_NAMES[metric]}")
+    left.set_ylabel("wall time to first reach it [s] (set-up included)")
+    left.set_title(f"{title}: time to tolerance", fontsize=10)
+    right.set_xlabel("wall time [s]")
+    right.set_ylabel(f"{METRIC_NAMES[metric]} reached by then")
+    right.set_title(f"{title}: error at equal time", fontsize=10)
+    if drawn:
+        _legend(left, len(found))
+    return save_figure(fig, path, bool(drawn))
+
+
+def by_series(records: list[dict], keep) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for r in records:
         if keep(r):
@@ -158,23 +231,51 @@ def _panels(n: int):
     return fig, axes.ravel()
 
 
+SPIKE = 10.0
+"""A curve's first value more than this many times its later maximum is a start-up spike."""
+
+
+def _limits(curves: list[np.ndarray], log: bool) -> tuple[float, float] | None:
+    """y-limits of the curves (one per run and quantity) that ignore a first-step spike.
+
+    The range of every value, except that a curve's first value is left out when it exceeds
+    SPIKE times the largest of its later values (log scale: positive values only).
+    """
+    kept = []
+    for c in curves:
+        c = c[np.isfinite(c) & (c > 0)] if log else c[np.isfinite(c)]
+        if c.size > 2 and abs(c[0]) > SPIKE * np.abs(c[1:]).max():
+            c = c[1:]
+        kept.append(c)
+    values = np.concatenate(kept + [np.empty(0)])
+    if not values.size:
+        return None
+    lo, hi = values.min(), values.max()
+    if log:
+        return lo / 1.5, hi * 1.5
+    pad = 0.05 * (hi - lo) or 0.05 * abs(hi) or 1.0
+    return lo - pad, hi + pad
+
+
 def plot_histories(records: list[dict], path: Path) -> Path | None:
     """Training/iteration histories: one panel per series, one colour per run, one style per
     quantity (``HISTORY_QUANTITIES``); a quantity that goes negative (a Ritz energy) is drawn
-    on a linear right axis, the others on a log axis."""
-    groups = _by_series(records, lambda r: _history_keys(r.get("history") or [])[1])
+    on a linear right axis, the others on a log axis. The y-ranges leave out a first value
+    that dwarfs the rest (:func:`_limits`), so the training itself stays readable."""
+    groups = by_series(records, lambda r: _history_keys(r.get("history") or [])[1])
     if not groups:
         return None
     fig, axes = _panels(len(groups))
     for ax, (label, runs) in zip(axes, groups.items()):
         signed = [k for k in HISTORY_QUANTITIES if _goes_negative(runs, k)]
         linear = ax.twinx() if signed else None
-        styles = {}
+        styles, curves = {}, {True: [], False: []}
         for j, r in enumerate(runs):
             x_key, keys = _history_keys(r["history"])
             x = [h.get(x_key, i) for i, h in enumerate(r["history"])]
             for k in keys:
-                y = [np.nan if h.get(k) is None else h[k] for h in r["history"]]
+                y = np.array([np.nan if h.get(k) is None else h[k] for h in r["history"]], float)
+                curves[k not in signed].append(y[~np.isnan(y)])
                 styles[k] = LINE_STYLES[HISTORY_QUANTITIES.index(k)]
                 (linear if k in signed else ax).plot(x, y, linestyle=styles[k], color=f"C{j % 10}",
                                                      marker="." if len(x) < 20 else None)
@@ -183,6 +284,10 @@ def plot_histories(records: list[dict], path: Path) -> Path | None:
             ax.plot([], [], linestyle=style, color="k",
                     label=f"{k} (right axis)" if k in signed else k)
         ax.set_yscale("log")
+        for axis, log in ((ax, True), (linear, False)):
+            limits = _limits(curves[log], log) if axis is not None else None
+            if limits:
+                axis.set_ylim(*limits)
         if linear is not None:
             linear.set_ylabel(f"{', '.join(signed)} (solver units, linear scale)")
         ax.set_xlabel(f"{x_key or 'record'} (count)")
@@ -190,14 +295,14 @@ def plot_histories(records: list[dict], path: Path) -> Path | None:
         ax.set_title(label, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=6, ncol=2)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_frequency(records: list[dict], path: Path) -> Path | None:
     """Per-frequency error histories of the largest run of each series that recorded them."""
     from ..spectral import plot_frequency_history
 
-    groups = _by_series(records, lambda r: any("freq_err" in h for h in r.get("history") or []))
+    groups = by_series(records, lambda r: any("freq_err" in h for h in r.get("history") or []))
     if not groups:
         return None
     fig, axes = _panels(len(groups))
@@ -208,79 +313,4 @@ def plot_frequency(records: list[dict], path: Path) -> Path | None:
         ax.set_xlabel(f"{x_key} (count)")
         ax.set_ylabel("relative error of the frequency (dimensionless)")
         ax.set_title(f"{label}, DOFs {run.get('dofs')}", fontsize=10)
-    return _save(fig, path)
-
-
-def _best_runs(records: list[dict]) -> dict[str, dict]:
-    groups = _by_series(records, lambda r: r["status"] in FINISHED and r.get("slice"))
-    return {label: max(runs, key=lambda r: r.get("dofs") or 0) for label, runs in groups.items()}
-
-
-def plot_solutions(records: list[dict], path: Path) -> Path | None:
-    """Each series' largest run against the reference: a line (1-D) or a plane (d >= 2)."""
-    best = _best_runs(records)
-    if not best:
-        return None
-    first = next(iter(best.values()))["slice"]
-    if len(first["coords"]) == 1:
-        return _save(_line_figure(best), path)
-    return _save(_plane_figure(best), path)
-
-
-def _line_figure(best: dict[str, dict]):
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 6.5), sharex=True, layout="constrained")
-    first = next(iter(best.values()))["slice"]
-    x = np.asarray(first["coords"][0])
-    top.plot(x, first["reference"], "k-", lw=2.5, alpha=0.4, label="reference")
-    for i, (label, r) in enumerate(best.items()):
-        u, ref = np.asarray(r["slice"]["u"], float), np.asarray(r["slice"]["reference"], float)
-        top.plot(x, u, color=f"C{i % 10}", lw=1, label=f"{label}, DOFs {r.get('dofs')}")
-        bottom.plot(x, u - ref, color=f"C{i % 10}", lw=1, label=label)
-    top.set_ylabel("u (solution units)")
-    top.legend(fontsize=8)
-    bottom.set_ylabel("u_h - u (solution units)")
-    bottom.set_xlabel("x_1")
-    for ax in (top, bottom):
-        ax.grid(True, alpha=0.3)
-    top.set_title("solutions and pointwise errors", fontsize=10)
-    return fig
-
-
-def _plane_figure(best: dict[str, dict]):
-    """Row 0: the reference on the plane and a cut at x_2 = centre; then u_h and u_h - u per series."""
-    fig, axes = plt.subplots(len(best) + 1, 2, figsize=(9.5, 3.6 * (len(best) + 1)),
-                             squeeze=False, layout="constrained")
-    first = next(iter(best.values()))["slice"]
-    x1, x2 = (np.asarray(c) for c in first["coords"])
-    shape, extent, mid = (len(x1), len(x2)), (x1[0], x1[-1], x2[0], x2[-1]), len(x2) // 2
-    fixed = first["fixed"][2:]
-    where = f", x_3..x_d = {fixed[0]:g}" if fixed else ""
-    ref = np.asarray(first["reference"], float).reshape(shape)
-    _image(fig, axes[0][0], ref, extent, "reference u", f"reference u{where}")
-    cut = axes[0][1]
-    cut.plot(x1, ref[:, mid], "k-", lw=2.5, alpha=0.4, label="reference")
-    for i, (label, r) in enumerate(best.items(), start=1):
-        u = np.asarray(r["slice"]["u"], float).reshape(shape)
-        cut.plot(x1, u[:, mid], color=f"C{(i - 1) % 10}", lw=1, label=label)
-        name = f"{label} (DOFs {r.get('dofs')})"
-        _image(fig, axes[i][0], u, extent, "u_h", f"{name}: u_h")
-        _image(fig, axes[i][1], u - ref, extent, "u_h - u", f"{name}: u_h - u")
-    cut.set_xlabel("x_1")
-    cut.set_ylabel("u (solution units)")
-    cut.set_title(f"cut at x_2 = {x2[mid]:g}", fontsize=9)
-    cut.grid(True, alpha=0.3)
-    cut.legend(fontsize=7)
-    return fig
-
-
-def _image(fig, ax, values: np.ndarray, extent: tuple, name: str, title: str) -> None:
-    """values (n1, n2) on the (x_1, x_2) plane; a symmetric diverging map for errors."""
-    signed = name.endswith("- u")
-    lim = float(np.abs(values).max()) or 1.0
-    image = ax.imshow(values.T, origin="lower", extent=extent, aspect="auto",
-                      cmap="RdBu_r" if signed else "viridis",
-                      **({"vmin": -lim, "vmax": lim} if signed else {}))
-    fig.colorbar(image, ax=ax, label=f"{name} (solution units)")
-    ax.set_xlabel("x_1")
-    ax.set_ylabel("x_2")
-    ax.set_title(title, fontsize=9)
+    return save_figure(fig, path)

@@ -8,12 +8,16 @@ import logging
 from pathlib import Path
 
 from ..errors import ConfigError
-from . import plots
+from ..metrics import FLAG, TARGET
+from ..result import FINISHED
+from . import plots, slice_plots
 from .case import METRICS, PLOTS
-from .execute import FINISHED
+from .machine import RULE, inflated_by_load
+from .plots import METRIC_NAMES
 from .store import Store, write_json_atomic
 from .summary import (COLUMNS, Point, format_value, problem_name, rates, seed_points,
-                      summary_rows)
+                      series, series_descriptions, summary_rows)
+from .tolerance import accuracy_table, methods, speed_table, time_budgets
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +30,13 @@ def save_settings(root: Path, settings: dict) -> None:
 
 
 def _settings(root: Path) -> dict:
-    path = root / REPORT_SETTINGS
-    saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    path, saved = root / REPORT_SETTINGS, {}
+    if path.is_file():
+        try:
+            saved = dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            log.warning("%s is damaged (%s): the report uses the default plots and metric",
+                        path, exc)
     return {"plots": list(PLOTS), "metric": METRICS[0], "description": "", **saved}
 
 
@@ -38,37 +47,133 @@ def write_csv(rows: list[dict], path: Path) -> None:
         writer.writerows(rows)
 
 
+FLAG_MARK = " †"
+"""Marks an error whose relative measurement uncertainty exceeds metrics.FLAG."""
+
+
+def _flagged(point: Point, metric: str) -> bool:
+    unc = point.high.get(f"{metric}_unc")
+    return unc is not None and unc > FLAG
+
+
 def _point_table(points: list[Point]) -> list[str]:
-    lines = ["| solver | label | config | runs | DOFs | seconds | L2 rel | H1 rel | max err | L2RE |",
-             "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| solver | label | config | runs | DOFs | h | seconds | L2 rel | H1 rel | max err "
+             "| L2RE | u_h eval [s] |",
+             "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for p in points:
         runs = f"{p.n}" + (f" (+{p.failed} failed)" if p.failed else "")
         dofs = "" if p.mean["dofs"] is None else f"{p.mean['dofs']:.0f}"
-        cells = [format_value(p.mean[k], p.std[k]) for k in
-                 ("seconds", "l2_rel", "h1_rel", "max_err", "l2re")]
+        cells = [format_value(p.mean["h"]), format_value(p.mean["seconds"], p.std["seconds"])]
+        for k in ("l2_rel", "h1_rel"):
+            cells.append(format_value(p.mean[k], p.std[k]) + (FLAG_MARK if _flagged(p, k) else ""))
+        cells += [format_value(p.mean[k], p.std[k]) for k in ("max_err", "l2re")]
+        cells.append(format_value(p.mean["solution_seconds"], digits=2))
         lines.append(f"| {p.solver} | {p.label} | {p.config} | {runs} | {dofs} | "
                      + " | ".join(cells) + " |")
     return lines
 
 
-def _rate_table(points: list[Point], dim: int | None) -> list[str]:
+def _fit_range(points: list[Point]) -> str:
+    dofs = [p.mean["dofs"] for p in points]
+    return f"{len(points)} points, DOFs {min(dofs):,.0f}-{max(dofs):,.0f}"
+
+
+def _rate_table(points: list[Point]) -> list[str]:
     classical = [p for p in points if p.family == "classical"]
-    l2, h1 = rates(classical, "l2_rel"), rates(classical, "h1_rel")
-    fitted = [k for k in l2 if l2[k] is not None]
+    slopes = {(m, a): rates(classical, m, a) for m in ("l2_rel", "h1_rel") for a in ("dofs", "h")}
+    groups = series(classical)
+    fitted = [k for k in groups if slopes["l2_rel", "dofs"].get(k) is not None]
     if not fitted:
         return []
-    h_note = f" The h-rate is -d x slope with d = {dim} (DOFs ~ h^-d)." if dim else ""
-    lines = ["", "Fitted convergence rates (least-squares slope of log error vs log DOFs)."
-             + h_note, "",
-             "| solver | label | L2 slope | H1 slope | L2 h-rate | H1 h-rate |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    lines = ["", "Fitted convergence rates of the classical series: least-squares slopes of "
+             "log error against log DOFs, and the rate in h (slope of log error against log h, "
+             "h the largest cell edge or grid spacing; error ~ h^rate) where the runs have a mesh "
+             "size. Each fit uses every point (seed mean) of its series, as listed.", "",
+             "| solver | label | fit over | L2 slope (DOFs) | H1 slope (DOFs) | L2 rate (h) "
+             "| H1 rate (h) |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
     for key in fitted:
         _, solver, label = key
-        cells = [f"{s:.2f}" if s is not None else "" for s in (l2[key], h1.get(key))]
-        hrates = [f"{-dim * s:.2f}" if s is not None and dim else ""
-                  for s in (l2[key], h1.get(key))]
-        lines.append(f"| {solver} | {label} | " + " | ".join(cells + hrates) + " |")
+        cells = [f"{v:.2f}" if v is not None else "" for v in
+                 (slopes[m, a].get(key) for a in ("dofs", "h") for m in ("l2_rel", "h1_rel"))]
+        lines.append(f"| {solver} | {label} | {_fit_range(groups[key])} | "
+                     + " | ".join(cells) + " |")
     return lines
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3g} s"
+
+
+def _tolerance_tables(records: list[dict], metric: str) -> list[str]:
+    found = methods(records, metric)
+    if not found:
+        return []
+    name = METRIC_NAMES[metric]
+    speed = speed_table(found)
+    tols = [t for t in speed if any(speed[t].values())]
+    text = ("The smallest wall time (solve or training, set-up included, error measurement "
+            "excluded) at which each method first reaches the tolerance, its DOFs, and its "
+            "time over the fastest method's at that tolerance (equal-accuracy speed ratio). "
+            "Classical methods: over the sweep's runs; networks: along the training history, "
+            "median over seeds, best configuration.")
+    monitored = sorted({m.monitor_points for m in found if m.monitor_points})
+    if monitored and metric == "l2_rel":
+        text += (f" Network history errors are the training monitor's estimates on "
+                 f"{', '.join(map(str, monitored))} Sobol points; the last point of each run "
+                 f"is the measured error.")
+    lines = ["", f"### Time to tolerance ({name})", "", text, ""]
+    if tols:
+        lines += ["| method | " + " | ".join(f"{t:.0e}" for t in tols) + " |",
+                  "| --- |" + " ---: |" * len(tols)]
+        for m in found:
+            cells = [f"{_seconds(c[0])} ({c[1]:,}) ×{c[2]:.3g}" if c else "—"
+                     for c in (speed[t][m.name] for t in tols)]
+            lines.append(f"| {m.name} | " + " | ".join(cells) + " |")
+    budgets = time_budgets(found)
+    accuracy = accuracy_table(found, budgets)
+    if budgets:
+        lines += ["", f"### Error at equal time ({name})", "",
+                  "Each method's error after the given wall time (its most accurate run or "
+                  "configuration finished by then) and its error over the most accurate "
+                  "method's (equal-time accuracy ratio).", "",
+                  "| method | " + " | ".join(_seconds(b) for b in budgets) + " |",
+                  "| --- |" + " ---: |" * len(budgets)]
+        for m in found:
+            cells = [f"{c[0]:.2e} ×{c[1]:.3g}" if c else "—"
+                     for c in (accuracy[b][m.name] for b in budgets)]
+            lines.append(f"| {m.name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+RULE_NAMES = {"gauss": "composite Gauss on the box", "sobol": "randomised Sobol on the box"}
+
+
+def _measurement(records: list[dict]) -> list[str]:
+    measured = [r for r in records if r.get("measurement")]
+    if not measured:
+        return []
+    kinds: dict[str, int] = {}
+    for r in measured:
+        m = r["measurement"]
+        text = RULE_NAMES.get(m["rule"]["kind"], m["rule"]["kind"])
+        if m["rule"]["kind"] == "cells":
+            text = f"the {m.get('owner', 'solution')}'s own cells"
+        kinds[text] = kinds.get(text, 0) + 1
+    worst = {k: max((r["measurement"]["uncertainty"].get(k) or 0.0) for r in measured)
+             for k in ("l2_rel", "h1_rel")}
+    flagged = sum(any((r["measurement"]["uncertainty"].get(k) or 0.0) > FLAG
+                      for k in ("l2_rel", "h1_rel")) for r in measured)
+    return [f"Errors are integrals over the domain (relative L2 and H1 seminorm) measured by "
+            f"the harness, each with an estimate of its own quadrature error: rules refined "
+            f"until two successive ones agree to {TARGET:.2g} (relative), by "
+            + "; ".join(f"{k} ({v} runs)" for k, v in kinds.items())
+            + f". Largest estimated relative measurement uncertainty: L2 "
+            f"{worst['l2_rel']:.1e}, H1 {worst['h1_rel']:.1e}; {flagged} runs above "
+            f"{FLAG:.0%}" + (" (marked †)." if flagged else ".")
+            + " max err is the largest |u_h - u| at the rule's points; seconds exclude the "
+              "measurement; u_h eval is the time to evaluate the solution at "
+              f"{measured[0].get('solution_seconds', {}).get('points', 0):,} points."]
 
 
 def _failures(records: list[dict]) -> list[str]:
@@ -96,8 +201,23 @@ def _environment(records: list[dict]) -> list[str]:
     return ["", "## Environment", "",
             f"Threads per run: {', '.join(map(str, threads)) or 'unknown'}; devices: "
             f"{', '.join(devices)}; runs that shared the machine with other runs: {concurrent} of "
-            f"{len(records)} (their wall times are not comparable to serial ones).{load}", "",
+            f"{len(records)} (their wall times are not comparable to serial ones).{load}",
+            *_inflated(records), "",
             "Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))]
+
+
+def _inflated(records: list[dict]) -> list[str]:
+    """The runs whose wall time other load inflated (the rule of :mod:`.machine`)."""
+    judged = [r["environment"] for r in records
+              if r.get("environment", {}).get("cpu_seconds") is not None]
+    if not judged:
+        return []
+    slow = [f"{r['label']} {r['run_id']} (CPU {r['environment']['cpu_seconds']:.2f} s in "
+            f"{r['environment']['wall_seconds']:.2f} s)" for r in records
+            if inflated_by_load(r.get("environment", {}))]
+    listed = ": " + ", ".join(slow) if slow else ""
+    return ["", f"Wall times inflated by other load ({RULE}): {len(slow)} of {len(judged)} "
+                f"runs{listed}."]
 
 
 def write_markdown(records: list[dict], points: list[Point], figures: list[Path],
@@ -107,15 +227,13 @@ def write_markdown(records: list[dict], points: list[Point], figures: list[Path]
     if settings.get("description"):
         lines += [settings["description"], ""]
     ok = sum(r["status"] in FINISHED for r in records)
-    ev = next((r["evaluation_set"] for r in records if r.get("evaluation_set")), None)
     lines.append(f"{len(records)} runs, {ok} finished, {len(records) - ok} failed.")
-    if ev:
-        lines.append(f"Errors are measured on one evaluation set for all runs: {ev['kind']} "
-                     f"rule, {ev['n_points']} points, seed {ev['seed']}; seconds exclude it.")
-    dims = {problem_name(r): r["problem"]["dim"] for r in records}
+    lines += _measurement(records)
     for problem in dict.fromkeys(p.problem for p in points):
         these = [p for p in points if p.problem == problem]
-        lines += ["", f"## {problem}", "", *_point_table(these), *_rate_table(these, dims[problem])]
+        lines += ["", f"## {problem}", "", *_point_table(these), *_rate_table(these),
+                  *_tolerance_tables([r for r in records if problem_name(r) == problem],
+                                     settings["metric"])]
     lines += _failures(records)
     if figures:
         lines += ["", "## Figures", ""] + [f"![{f.stem}]({f.name})" for f in figures]
@@ -137,12 +255,16 @@ def write_report(root: str | Path) -> list[Path]:
     points = seed_points(rows)
     write_csv(rows, root / "summary.csv")
     metric, title = settings["metric"], records[0]["case"]
+    names = series_descriptions(records)
     makers = {
-        "error_vs_dofs": lambda p: plots.plot_error_vs_dofs(points, metric, p, title),
-        "error_vs_time": lambda p: plots.plot_error_vs_time(points, metric, p, title, records),
+        "error_vs_dofs": lambda p: plots.plot_error_vs_dofs(points, metric, p, title, names),
+        "error_vs_time": lambda p: plots.plot_error_vs_time(points, metric, p, title, names,
+                                                           records),
+        "time_to_tolerance": lambda p: plots.plot_time_to_tolerance(
+            methods(records, metric), metric, p, title, names),
         "history": lambda p: plots.plot_histories(records, p),
         "frequency": lambda p: plots.plot_frequency(records, p),
-        "solution": lambda p: plots.plot_solutions(records, p),
+        "solution": lambda p: slice_plots.plot_solutions(records, p),
     }
     figures = [f for name in settings["plots"] if (f := makers[name](root / f"{name}.png"))]
     write_markdown(records, points, figures, settings, root / "report.md")

@@ -1,23 +1,32 @@
 """Run a sweep: skip finished runs, execute the rest serially, on processes or on Dask.
 
 Records always come back to this process, which alone writes the store, so
-results from workers and clusters land exactly like serial ones.
+results from workers and clusters land exactly like serial ones. Before a run is
+sent off, this process claims it in the store (:meth:`Store.claim`); a run claimed by
+another process (a second ``pdesolve run`` on the same results directory) is left to
+it and waited for at the end, and is redone here only if that process died without
+storing it. Two processes on one directory thus split the work and lose nothing.
 """
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import contextlib
 import logging
 import multiprocessing
 import os
+import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from tqdm.auto import tqdm
 
-from .execute import FINISHED, THREAD_VARIABLES, execute_run
+from ..result import FINISHED
+from . import logs
+from .execute import THREAD_VARIABLES, execute_run
 from .store import Store
 from .sweep import RunSpec
 
@@ -26,21 +35,29 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = "20s"
 """How long to wait for a Dask scheduler before giving up."""
 
+POLL_SECONDS = 0.2
+"""How often runs claimed by another process are looked at again while waiting for them."""
+
 
 @dataclass
 class SweepOutcome:
-    """What a sweep did: run ids executed, skipped (already finished) and failed."""
+    """What a sweep did: run ids executed here, skipped (already finished), done by another
+    process meanwhile, and failed (of those executed here)."""
 
     executed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
 @contextlib.contextmanager
 def _thread_environment(threads: int) -> Iterator[None]:
-    """Thread caps in os.environ while worker processes start (they inherit it)."""
+    """Thread caps in os.environ (worker processes started meanwhile inherit them) and, in
+    this process, torch's, both restored afterwards."""
     saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch else None
     os.environ.update({k: str(threads) for k in THREAD_VARIABLES})
     try:
         yield
@@ -50,6 +67,9 @@ def _thread_environment(threads: int) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.set_num_threads(torch_threads or torch.get_num_threads())
 
 
 def describe(spec: RunSpec) -> str:
@@ -58,36 +78,82 @@ def describe(spec: RunSpec) -> str:
     return f"{spec.label} {values}".strip()
 
 
-def _serial(todo: list[RunSpec], progress: bool, cache_dir: str, bar) -> Iterator[dict]:
-    for spec in todo:
-        bar.set_postfix_str(describe(spec))
-        yield execute_run(spec, progress=progress, cache_dir=cache_dir)
+class _Serial:
+    """Runs in this process, one at a time (``submit`` returns a finished future), each
+    capped at ``threads`` library threads if given (the caps are lifted after it)."""
+
+    window = 1
+
+    def __init__(self, progress: bool, cache_dir: str, bar, threads: int | None):
+        self.progress, self.cache_dir, self.bar, self.threads = progress, cache_dir, bar, threads
+
+    def submit(self, spec: RunSpec) -> Future:
+        self.bar.set_postfix_str(describe(spec))
+        future = Future()
+        with _thread_environment(self.threads) if self.threads else contextlib.nullcontext():
+            future.set_result(execute_run(spec, progress=self.progress, cache_dir=self.cache_dir,
+                                          threads=self.threads))
+        return future
+
+    @staticmethod
+    def wait(pending: list, timeout: float | None) -> list:
+        return [f for f in pending if f.done()]
 
 
-def _processes(todo: list[RunSpec], workers: int, cache_dir: str) -> Iterator[dict]:
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    context = multiprocessing.get_context("spawn")
-    with _thread_environment(threads), ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(execute_run, spec, concurrent=workers > 1, threads=threads,
-                               cache_dir=cache_dir) for spec in todo]
-        for future in as_completed(futures):
-            yield future.result()
+class _Processes:
+    """A pool of ``workers`` spawned processes, each capped at cpu_count / workers threads;
+    their warnings are printed here."""
+
+    def __init__(self, workers: int, cache_dir: str, stack: contextlib.ExitStack,
+                 threads: int | None):
+        self.window, self.cache_dir = workers, cache_dir
+        self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        stack.enter_context(logs.relay(queue))
+        stack.enter_context(_thread_environment(self.threads))
+        self.pool = stack.enter_context(ProcessPoolExecutor(
+            workers, mp_context=context, initializer=logs.forward_to, initargs=(queue,)))
+
+    def submit(self, spec: RunSpec) -> Future:
+        return self.pool.submit(execute_run, spec, concurrent=self.window > 1,
+                                threads=self.threads, cache_dir=self.cache_dir)
+
+    @staticmethod
+    def wait(pending: list, timeout: float | None) -> list:
+        done, _ = concurrent.futures.wait(pending, timeout=timeout,
+                                          return_when=concurrent.futures.FIRST_COMPLETED)
+        return list(done)
 
 
-def _dask(todo: list[RunSpec], scheduler: str, cache_dir: str) -> Iterator[dict]:
-    from dask.distributed import Client
-    from dask.distributed import as_completed as dask_completed
+class _Dask:
+    """A Dask cluster: as many runs in flight as it has worker threads."""
 
-    with Client(scheduler, timeout=CONNECT_TIMEOUT) as client:
-        slots = client.nthreads()
-        concurrent = sum(slots.values()) > 1
-        threads = min(slots.values()) if slots else None
-        log.info("sending %d runs to %s (%d workers)", len(todo), scheduler, len(slots))
-        futures = [client.submit(execute_run, spec, concurrent=concurrent, threads=threads,
-                                 cache_dir=cache_dir, pure=False, key=f"pdesolve-{spec.run_id}")
-                   for spec in todo]
-        for future in dask_completed(futures):
-            yield future.result()
+    def __init__(self, scheduler: str, cache_dir: str, stack: contextlib.ExitStack):
+        from dask.distributed import Client
+
+        self.client = stack.enter_context(Client(scheduler, timeout=CONNECT_TIMEOUT))
+        slots = self.client.nthreads()
+        self.window = max(1, sum(slots.values()))
+        self.concurrent = self.window > 1
+        self.threads = min(slots.values()) if slots else None
+        self.cache_dir = cache_dir
+        log.info("sending runs to %s (%d workers)", scheduler, len(slots))
+
+    def submit(self, spec: RunSpec):
+        return self.client.submit(execute_run, spec, concurrent=self.concurrent,
+                                  threads=self.threads, cache_dir=self.cache_dir, pure=False,
+                                  key=f"pdesolve-{spec.run_id}")
+
+    @staticmethod
+    def wait(pending: list, timeout: float | None) -> list:
+        from dask.distributed import wait
+
+        try:
+            wait(pending, timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+        return [f for f in pending if f.done()]
 
 
 def _log_record(record: dict) -> None:
@@ -100,18 +166,71 @@ def _log_record(record: dict) -> None:
             record["status"], record.get("dofs"), timing, errors, record.get("message") or "")
 
 
+def _execute(todo: list[RunSpec], store: Store, backend, outcome: SweepOutcome, bar,
+             force: bool) -> None:
+    """Claim, submit and store the runs of ``todo``, at most ``backend.window`` in flight.
+
+    A run another process has claimed goes to the back of the queue and is looked at
+    again until its claim is released; whatever that process stored then stands.
+    """
+    queue = collections.deque(todo)
+    pending: dict = {}
+    waited: dict[str, float] = {}  # run id -> when it was first found claimed elsewhere
+    while queue or pending:
+        for _ in range(len(queue)):
+            if len(pending) >= backend.window:
+                break
+            spec = queue.popleft()
+            lock = store.claim(spec.run_id)
+            if lock is None:
+                if spec.run_id not in waited:
+                    log.info("%s %s is being run by another process; waiting for it",
+                             spec.run_id, describe(spec))
+                    waited[spec.run_id] = time.time()
+                queue.append(spec)
+                continue
+            stored_meanwhile = store.written_since(spec.run_id, waited.get(spec.run_id))
+            if stored_meanwhile or (not force and store.is_finished(spec.run_id)):
+                lock.release()
+                outcome.elsewhere.append(spec.run_id)
+                bar.update()
+                continue
+            pending[backend.submit(spec)] = (spec, lock)
+        if pending:
+            for future in backend.wait(list(pending), timeout=POLL_SECONDS if queue else None):
+                spec, lock = pending.pop(future)
+                try:
+                    record = future.result()
+                    store.write(record)
+                finally:
+                    lock.release()
+                outcome.executed.append(record["run_id"])
+                if record["status"] not in FINISHED:
+                    outcome.failed.append(record["run_id"])
+                _log_record(record)
+                bar.update()
+                if backend.window > 1:
+                    bar.set_postfix_str(f"last: {record['label']}")
+        elif queue:
+            time.sleep(POLL_SECONDS)
+
+
 def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, workers: int = 1,
-              scheduler: str | None = None, progress: bool = True) -> SweepOutcome:
+              scheduler: str | None = None, progress: bool = True,
+              threads: int | None = None) -> SweepOutcome:
     """Execute the runs of ``specs`` not yet finished in ``store`` and store their records.
 
     Parameters
     ----------
     specs : the expanded sweep.
-    store : where records are read (to skip) and written.
+    store : where records are read (to skip) and written; other processes may share it.
     force : redo finished runs too.
     workers : number of local processes (1: run in this process).
     scheduler : address of a Dask scheduler; overrides ``workers``.
-    progress : show a bar over the sweep and, when serial, each run's own bar.
+    progress : show a bar over the sweep and, when serial, each run's own bar (only when
+        stderr is a terminal).
+    threads : library threads per run (default: none for serial runs, cpu_count / workers
+        for processes; a Dask worker's threads on a cluster).
     """
     start = time.perf_counter()
     outcome = SweepOutcome()
@@ -126,22 +245,17 @@ def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, worker
     if outcome.skipped:
         log.info("skipping %d finished runs (use --force to redo them)", len(outcome.skipped))
     cache_dir = str(store.root / "reference")
-    with tqdm(total=len(specs), initial=len(outcome.skipped), unit="run", disable=not progress,
-              desc=specs[0].case if specs else "sweep", position=0, dynamic_ncols=True) as bar:
+    progress = progress and sys.stderr.isatty()
+    with contextlib.ExitStack() as stack:
+        bar = stack.enter_context(tqdm(
+            total=len(specs), initial=len(outcome.skipped), unit="run", disable=not progress,
+            desc=specs[0].case if specs else "sweep", position=0, dynamic_ncols=True))
         if scheduler:
-            records = _dask(todo, scheduler, cache_dir)
+            backend = _Dask(scheduler, cache_dir, stack)
         elif workers > 1:
-            records = _processes(todo, workers, cache_dir)
+            backend = _Processes(workers, cache_dir, stack, threads)
         else:
-            records = _serial(todo, progress, cache_dir, bar)
-        for record in records:
-            store.write(record)
-            outcome.executed.append(record["run_id"])
-            if record["status"] not in FINISHED:
-                outcome.failed.append(record["run_id"])
-            _log_record(record)
-            bar.update()
-            if scheduler or workers > 1:
-                bar.set_postfix_str(f"last: {record['label']}")
+            backend = _Serial(progress, cache_dir, bar, threads)
+        _execute(todo, store, backend, outcome, bar, force)
     outcome.seconds = time.perf_counter() - start
     return outcome

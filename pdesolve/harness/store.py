@@ -4,35 +4,61 @@ A run file appears complete or not at all (temporary file + fsync + rename), so 
 sweep killed at any moment leaves only finished runs behind. ``manifest.json``
 lists the runs of the latest sweep in order, so the report ignores runs of
 earlier versions of the case.
+
+Several processes may share one store: a process *claims* a run before doing it (an
+exclusive lock on ``runs/.locks/<run-id>.lock``, released by the operating system if
+the process dies) and writes its record while holding the claim, so a run is done by
+one process at a time and a temporary file whose run nobody claims is a leftover of a
+killed writer. Damaged files heal: an unreadable run record counts as not done, an
+unreadable manifest is rebuilt from the records, each with a warning.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import tempfile
 from pathlib import Path
 
-from .execute import FINISHED
+from filelock import FileLock, Timeout
+
+from ..errors import ConfigError
+from ..files import file_lock, write_json_atomic
+from ..result import FINISHED
 
 log = logging.getLogger(__name__)
 
+MANIFEST = "manifest.json"
 
-def write_json_atomic(path: Path, data) -> None:
-    """Write ``data`` as indented JSON to ``path`` via a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+
+def check_output_directory(root: str | Path, what: str = "--out") -> None:
+    """ConfigError unless ``root`` is a directory this process can write in, or can be
+    created as one; nothing is created."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"{what}: {root} is a file; give a directory (it is created if "
+                          f"missing)")
+    existing = root
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{what}: cannot create {root}: {existing} is a file, not a "
+                          f"directory; give a directory")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True, allow_nan=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as exc:
+        raise ConfigError(f"{what}: cannot write in {existing} ({exc.strerror}); give a "
+                          f"directory you can write to") from None
+
+
+def _try_lock(path: Path) -> FileLock | None:
+    """The lock at ``path`` if it was free (now held by this process), else None."""
+    lock = file_lock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return None
+    return lock
 
 
 class Store:
@@ -56,8 +82,9 @@ class Store:
             return json.loads(self.path(run_id).read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, json.JSONDecodeError) as exc:
-            log.warning("ignoring unreadable run file %s: %s", self.path(run_id), exc)
+        except (OSError, ValueError) as exc:
+            log.warning("run file %s is damaged (%s): the run counts as not done and is "
+                        "redone", self.path(run_id), exc)
             return None
 
     def is_finished(self, run_id: str) -> bool:
@@ -65,22 +92,80 @@ class Store:
         record = self.load(run_id)
         return record is not None and record.get("status") in FINISHED
 
+    def written_since(self, run_id: str, since: float | None) -> bool:
+        """True when a readable record of ``run_id`` was stored at or after time ``since``."""
+        try:
+            recent = since is not None and self.path(run_id).stat().st_mtime >= since - 1.0
+        except FileNotFoundError:
+            return False
+        return recent and self.load(run_id) is not None
+
+    def claim(self, run_id: str) -> FileLock | None:
+        """The lock of ``run_id`` if this process got it, None if another process holds it."""
+        return _try_lock(self.runs / ".locks" / f"{run_id}.lock")
+
     def write(self, record: dict) -> None:
+        """Store a record (atomically); the caller holds the run's claim."""
         write_json_atomic(self.path(record["run_id"]), record)
 
     def remove_stale_temporaries(self) -> None:
-        """Delete temporary files left by a writer that was killed mid-write."""
-        for tmp in self.runs.glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
+        """Delete temporary files (``.<stem>.*.tmp``) of run records and reference caches
+        that no live process is writing: a writer holds the lock of its file while it
+        writes, so an unlocked temporary is the leftover of one that was killed."""
+        locks = {self.runs: lambda stem: self.runs / ".locks" / f"{stem}.lock",
+                 self.root / "reference": lambda stem: self.root / "reference" / f"{stem}.lock"}
+        for directory, lock_path in locks.items():
+            for tmp in directory.glob(".*.tmp"):
+                lock = _try_lock(lock_path(tmp.name[1:].rsplit(".", 2)[0]))
+                if lock is None:
+                    continue
+                try:
+                    tmp.unlink(missing_ok=True)
+                finally:
+                    lock.release()
+
+    def report_lock(self) -> FileLock:
+        """The lock that serialises writing summary.csv, report.md and the figures."""
+        return file_lock(self.root / ".report.lock")
 
     def write_manifest(self, case: str, run_ids: list[str]) -> None:
-        write_json_atomic(self.root / "manifest.json", {"case": case, "runs": run_ids})
+        if (self.root / MANIFEST).is_file():
+            try:
+                self._manifest()
+            except ValueError as exc:
+                log.warning("%s was damaged (%s); rewritten for this sweep",
+                            self.root / MANIFEST, exc)
+        write_json_atomic(self.root / MANIFEST, {"case": case, "runs": run_ids})
+
+    def _manifest(self) -> list[str]:
+        """Run ids of the manifest; ValueError when it cannot be read."""
+        try:
+            ids = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))["runs"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{type(exc).__name__}: {exc}") from None
+        if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+            raise ValueError("no list of run ids under 'runs'")
+        return ids
 
     def records(self) -> list[dict]:
-        """Records of the latest sweep (manifest order), or of every stored run without one."""
-        manifest = self.root / "manifest.json"
-        if manifest.is_file():
-            ids = json.loads(manifest.read_text(encoding="utf-8"))["runs"]
-        else:
-            ids = sorted(p.stem for p in self.runs.glob("*.json"))
-        return [r for r in map(self.load, ids) if r is not None]
+        """Records of the latest sweep (manifest order), or of every stored run without one.
+
+        A damaged manifest is rebuilt from the stored records (in sweep order), with a
+        warning saying so.
+        """
+        stored = sorted(p.stem for p in self.runs.glob("*.json"))
+        if not (self.root / MANIFEST).is_file():
+            return [r for r in map(self.load, stored) if r is not None]
+        try:
+            return [r for r in map(self.load, self._manifest()) if r is not None]
+        except ValueError as exc:
+            damage = str(exc)
+        records = sorted((r for r in map(self.load, stored) if r is not None),
+                         key=lambda r: (r.get("index", 0), r["run_id"]))
+        log.warning("%s is damaged (%s): rebuilt it from the %d run records in %s (runs of "
+                    "earlier versions of the case, if any, are included)", self.root / MANIFEST,
+                    damage, len(records), self.runs)
+        if records:
+            write_json_atomic(self.root / MANIFEST, {"case": records[0].get("case", ""),
+                                                     "runs": [r["run_id"] for r in records]})
+        return records

@@ -1,9 +1,13 @@
 """Sweep expansion: solver tables -> validated run specifications with stable ids.
 
 An option given as a list is swept (cartesian product); ``zip = [...]`` pairs
-listed options instead; ``seeds = [...]`` sweeps the ``seed`` option. An option
+listed options instead; ``seeds = [...]`` sweeps the ``seed`` option; ``repeats = r``
+runs each configuration r times (repeat 0, 1, ...: timings to take a median of). An option
 whose own value is a list (``pdesolve.config.is_list_option``) is swept only when
-given a list of lists. Every configuration is built with
+given a list of lists. An option whose value is a solver table (Jacobi's ``initial``,
+``pdesolve.config.is_table_option``) sweeps the lists inside it the same way, as
+``<option>.<key>``. A table's ``module`` (a file or module name) is imported first, so
+that the solver kind it registers is known. Every configuration is built with
 :func:`pdesolve.config.build_options` here, before any run starts.
 """
 
@@ -17,11 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
-from ..config import build_options, is_list_option, option_fields
-from ..errors import ConfigError
+from ..config import build_options, is_list_option, is_table_option, option_fields
+from ..errors import ConfigError, ErrorCollector
 from ..problems import Problem
 from ..problems.loading import problem_from_table
-from ..solvers import SOLVER_FAMILIES, SOLVER_MODULES, solver_module
+from ..solvers import list_solvers, solver_module
+from ..user_code import import_user_module
 from .case import SOLVER_RESERVED, Case
 
 
@@ -42,6 +47,9 @@ class RunSpec:
     base_dir : the case file's directory (``problem.module`` paths are relative to it).
     evaluation : keyword arguments of ``evaluation_points`` (seed included).
     seed : the run's ``seed`` option, or None for solvers without one.
+    module_file : the solver table's ``module`` (imported, relative to ``base_dir``, before
+        ``module``: a file registers its solver kind under a name of its own), or None.
+    repeat : which repetition of the configuration this run is (0, 1, ...).
     """
 
     run_id: str
@@ -57,6 +65,8 @@ class RunSpec:
     base_dir: str
     evaluation: dict[str, Any]
     seed: int | None
+    module_file: str | None = None
+    repeat: int = 0
 
 
 def jsonable(value):
@@ -87,12 +97,37 @@ def _is_sweep(options_cls, name: str, value) -> bool:
     return True
 
 
+def _nested_sweeps(name: str, table: dict) -> dict[str, list]:
+    """The swept options of a solver table given as an option's value, keyed
+    ``name.option``. Nothing is swept in a table whose kind is unknown (the option's check
+    reports that)."""
+    try:
+        options_cls = solver_module(table["kind"]).Options
+    except (KeyError, TypeError, ConfigError, ImportError):
+        return {}
+    fields = option_fields(options_cls)
+    return {f"{name}.{k}": values for k, values in table.items()
+            if k in fields and _is_sweep(options_cls, k, values)}
+
+
+def _folded(values: dict) -> dict:
+    """Options with the swept keys ``option.key`` of table options put into their tables."""
+    out = {k: v for k, v in values.items() if "." not in k}
+    for k, v in values.items():
+        if "." in k:
+            outer, inner = k.split(".", 1)
+            out[outer] = {**out[outer], inner: v}
+    return out
+
+
 def _axes(table: dict, options_cls, where: str) -> tuple[dict, list[list[dict]]]:
     """Split a solver table into fixed options and sweep axes (each a list of partial configs)."""
     options = {k: v for k, v in table.items() if k not in SOLVER_RESERVED}
     fields = option_fields(options_cls)
     swept = {k: v for k, v in options.items() if k in fields and _is_sweep(options_cls, k, v)}
-    for k, v in swept.items():
+    nested = {key: values for k, v in options.items() if k in fields and isinstance(v, dict)
+              and is_table_option(options_cls, k) for key, values in _nested_sweeps(k, v).items()}
+    for k, v in {**swept, **nested}.items():
         if not v:
             raise ConfigError(f"{where}.{k}: an empty list sweeps nothing; give at least one value")
     fixed = {k: v for k, v in options.items() if k not in swept}
@@ -108,12 +143,14 @@ def _axes(table: dict, options_cls, where: str) -> tuple[dict, list[list[dict]]]
     if zipped:
         axes.append([dict(zip(zipped, values)) for values in zip(*(swept[k] for k in zipped))])
     axes += [[{k: v} for v in values] for k, values in swept.items() if k not in zipped]
+    axes += [[{k: v} for v in values] for k, values in nested.items()]
     if "seeds" in table:
         if "seed" not in fields:
             raise ConfigError(f"{where}.seeds: solver {table['kind']!r} has no 'seed' option")
         if "seed" in options:
             raise ConfigError(f"{where}.seeds: give either 'seed' or 'seeds', not both")
         axes.append([{"seed": s} for s in table["seeds"]])
+    axes.append([{"repeat": r} for r in range(table.get("repeats", 1))])
     return fixed, axes
 
 
@@ -124,52 +161,122 @@ def _label(table: dict, combo: dict) -> str:
     return " ".join(parts)
 
 
-def expand_solver(case: Case, index: int, table: dict, *, quick: bool) -> list[tuple]:
-    """(kind, module, family, label, options, swept) for every configuration of one table."""
+def _applicable(kind: str, module, problem: Problem, where: str) -> None:
+    """ConfigError when solver ``kind`` cannot solve ``problem``, naming the kinds that can."""
+    reason = module.supports(problem)
+    if not reason:
+        return
+    others = []
+    for other in list_solvers():
+        try:
+            if other != kind and not solver_module(other).supports(problem):
+                others.append(other)
+        except (ImportError, ConfigError):  # a kind that cannot load cannot solve it either
+            continue
+    raise ConfigError(f"{where}.kind: {kind!r} cannot solve this problem ({reason}); "
+                      f"kinds that can: {', '.join(others) or '(none)'}")
+
+
+def _with_quick(table: dict, module, where: str) -> dict:
+    """The table with its ``quick`` overrides (tables in it update the table options they
+    name), the overrides checked first."""
+    overrides = table.get("quick", {})
+    build_options(module.Options, {k: v for k, v in overrides.items()
+                                   if k not in ("seeds", "repeats")
+                                   and not _is_sweep(module.Options, k, v)},
+                  where=f"{where}.quick")
+    merged = dict(table)
+    for k, v in overrides.items():
+        merged[k] = {**table[k], **v} if isinstance(v, dict) and isinstance(table.get(k), dict) \
+            else v
+    return merged
+
+
+def expand_solver(case: Case, index: int, table: dict, *, quick: bool,
+                  problem: Problem | None = None,
+                  errors: ErrorCollector | None = None) -> list[dict]:
+    """Every configuration of one solver table: the RunSpec fields kind, module, family,
+    label, options, swept, module_file and repeat.
+
+    With ``problem``, each configuration is also checked against it: the solver must
+    support it, and its ``check(problem, options)`` hook (sizes that cannot fit, options
+    the problem rules out) must pass. Mistakes are collected in ``errors`` (default: raised
+    at once, all of them).
+    """
+    own = errors is None
+    errors = ErrorCollector() if own else errors
     kind = table["kind"]
     where = f"solver[{index}] ({kind})"
+    module_file = table.get("module")
+    if module_file is not None:
+        import_user_module(module_file, case.base_dir, f"solver[{index}].module")
     try:
-        module = solver_module(kind)
+        module = solver_module(kind, f"solver[{index}]")
     except ImportError as exc:
         raise ConfigError(f"solver[{index}].kind: solver {kind!r} is not available in this "
                           f"installation ({exc})") from None
+    if problem is not None:
+        with errors.check():
+            _applicable(kind, module, problem, where)
     if quick:
-        overrides = table.get("quick", {})
-        build_options(module.Options, {k: v for k, v in overrides.items()
-                                       if k != "seeds"
-                                       and not _is_sweep(module.Options, k, v)},
-                      where=f"{where}.quick")
-        table = {**table, **overrides}
+        table = _with_quick(table, module, where)
     fixed, axes = _axes(table, module.Options, where)
+    supported = problem is not None and not module.supports(problem)
+    check = getattr(module, "check", None) if supported else None
     configs = []
     for parts in itertools.product(*axes):
         combo = {k: v for part in parts for k, v in part.items()}
-        values = {**fixed, **combo}
+        repeat = combo.pop("repeat")
+        values = _folded({**fixed, **combo})
         if "seed" in option_fields(module.Options) and "seed" not in values:
             values["seed"] = case.seed
-        options = jsonable(dataclasses.asdict(build_options(module.Options, values, where=where)))
-        configs.append((kind, SOLVER_MODULES[kind], SOLVER_FAMILIES.get(kind, "classical"),
-                        _label(table, combo), options, jsonable(combo)))
+        with errors.check():
+            built = build_options(module.Options, values, where=where)
+            if check is not None:
+                with errors.check(f"{where}."):
+                    check(problem, built)
+            configs.append({"kind": kind, "module": module.__name__, "family": module.FAMILY,
+                            "label": _label(table, combo),
+                            "options": jsonable(dataclasses.asdict(built)),
+                            "swept": jsonable(combo), "module_file": module_file,
+                            "repeat": repeat})
+    if own:
+        errors.raise_any()
     return configs
 
 
-def expand_case(case: Case, *, quick: bool = False) -> list[RunSpec]:
+def expand_case(case: Case, *, quick: bool = False,
+                errors: ErrorCollector | None = None) -> list[RunSpec]:
     """Validate every configuration of ``case`` and return its runs in sweep order.
 
-    Raises ConfigError (naming the field and the allowed values) before anything runs.
-    Identical configurations (same id) are kept once.
+    The problem is built and checked, then every configuration of every solver table
+    against it, and every mistake is reported: with ``errors`` given they are collected
+    there, otherwise one ConfigError lists them all (each naming the field and the
+    allowed values), before anything runs. Identical configurations (same id) are kept once.
     """
-    build_problem(case.problem, case.base_dir, case.seed)
+    own = errors is None
+    errors = ErrorCollector() if own else errors
+    problem = None
+    if case.problem is not None:
+        with errors.check():
+            problem = build_problem(case.problem, case.base_dir, case.seed)
     evaluation = {**case.evaluation, **(case.quick_evaluation if quick else {}), "seed": case.seed}
+    indices = case.solver_indices or list(range(len(case.solvers)))
     specs: dict[str, RunSpec] = {}
-    for i, table in enumerate(case.solvers):
-        for kind, module, family, label, options, swept in expand_solver(case, i, table, quick=quick):
-            config = {"problem": case.problem, "evaluation": evaluation, "kind": kind,
-                      "label": label, "options": options}
+    for i, table in zip(indices, case.solvers):
+        configs = []
+        with errors.check():
+            configs = expand_solver(case, i, table, quick=quick, problem=problem, errors=errors)
+        for c in configs:
+            config = {"problem": case.problem, "evaluation": evaluation, "kind": c["kind"],
+                      "label": c["label"], "options": c["options"]}
+            if c["repeat"]:
+                config["repeat"] = c["repeat"]
             rid = run_id(jsonable(config))
             specs.setdefault(rid, RunSpec(
-                run_id=rid, case=case.name, index=len(specs), kind=kind, module=module,
-                family=family, label=label, options=options, swept=swept,
-                problem=dict(case.problem), base_dir=case.base_dir, evaluation=evaluation,
-                seed=options.get("seed")))
+                run_id=rid, case=case.name, index=len(specs), problem=dict(case.problem or {}),
+                base_dir=case.base_dir, evaluation=evaluation, seed=c["options"].get("seed"),
+                **c))
+    if own:
+        errors.raise_any()
     return list(specs.values())

@@ -45,12 +45,13 @@ class NeuralOptions:
     network: Literal["mlp", "mscale1", "mscale2"] = opt(
         "mlp", help="mlp; mscale1 (first layer in groups scaled by a_i); mscale2 (sum of h_i(a_i x))")
     widths: list[int] = opt([64, 64, 64], help="hidden layer widths (of each subnetwork for mscale2)",
-                            min=1)
+                            min=1, min_items=1)
     activation: ActivationName = opt(
         "tanh", help="relu, tanh, sin, relu2, relu3, reluk (ReLU^power), srelu, s2relu, phi/bspline2")
     power: float = opt(3.0, help="exponent k of the reluk activation", min=1)
     scales: list[float] = opt([1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
-                              help="MscaleDNN scales a_i (mscale1/mscale2 only)", min=0)
+                              help="MscaleDNN scales a_i (mscale1/mscale2 only)", min=0,
+                              min_items=1)
     residual: bool = opt(False, help="skip connections around hidden layers of equal width")
     init_scale: float = opt(1.0, help="factor on the init std sqrt(2/(n_in+n_out))", min=0)
     optimizer: Literal["adam", "lbfgs", "adam+lbfgs", "engd"] = opt(

@@ -6,17 +6,11 @@ import math
 
 from array_api_compat import array_namespace, device
 
-from ..domain import Box
+from ..domain import Box, check_dim
 from ..errors import ConfigError
 from .base import Problem
 from .calculus import plaplace_source, product_rule
 from .registry import register_problem
-
-
-def _check_dim(dim) -> int:
-    if isinstance(dim, bool) or int(dim) != dim or not 1 <= dim <= 10:
-        raise ConfigError(f"problem.dim: must be an integer from 1 to 10, got {dim!r}")
-    return int(dim)
 
 
 def _check_p(p) -> float:
@@ -35,7 +29,8 @@ def _sine_factors(x, w):
 def _sine_product_problem(name, dim, w, box, params, description, p=2.0, kappa=None):
     """u = prod_i sin(w x_i) with -div(kappa |grad u|^(p-2) grad u) = f derived exactly.
 
-    kappa, if given, is a pair (kappa(x), grad_kappa(x)).
+    kappa, if given, is a pair (kappa(x), x -> (kappa(x), grad kappa(x))); the second
+    evaluates both at once (f needs both; they share their transcendental factors).
     """
 
     def exact(x):
@@ -50,7 +45,7 @@ def _sine_product_problem(name, dim, w, box, params, description, p=2.0, kappa=N
         if kappa is None:
             k, gk = xp.ones_like(u), xp.zeros_like(grad)
         else:
-            k, gk = kappa[0](x), kappa[1](x)
+            k, gk = kappa[1](x)
         return plaplace_source(k, gk, grad, lap, hess[0] if hess else None, p)
 
     extra = {} if kappa is None else {"kappa": kappa[0]}
@@ -69,7 +64,7 @@ def xp_prod_sin(x, w):
 @register_problem("poisson_sine", source="builtin")
 def poisson_sine(dim: int = 2, k: float = 1.0) -> Problem:
     """u = prod_i sin(k pi x_i) on [0,1]^d, -Lap u = d (k pi)^2 u: the smooth baseline."""
-    dim = _check_dim(dim)
+    dim = check_dim(dim, "problem.dim")
     return _sine_product_problem(
         "poisson_sine", dim, k * math.pi, Box.cube(dim, 0.0, 1.0), {"dim": dim, "k": k},
         "u = prod_i sin(k pi x_i) on [0,1]^d",
@@ -79,7 +74,7 @@ def poisson_sine(dim: int = 2, k: float = 1.0) -> Problem:
 @register_problem("poisson_sin_prod", source="builtin")
 def poisson_sin_prod(dim: int = 2, mu: float = 7 * math.pi) -> Problem:
     """u = prod_i sin(mu x_i) on [-1,1]^d, f = d mu^2 u (MscaleDNN test B)."""
-    dim = _check_dim(dim)
+    dim = check_dim(dim, "problem.dim")
     return _sine_product_problem(
         "poisson_sin_prod", dim, float(mu), Box.cube(dim, -1.0, 1.0), {"dim": dim, "mu": mu},
         "u = prod_i sin(mu x_i) on [-1,1]^d",
@@ -89,7 +84,7 @@ def poisson_sin_prod(dim: int = 2, mu: float = 7 * math.pi) -> Problem:
 @register_problem("plaplace_sine", source="builtin")
 def plaplace_sine(dim: int = 2, p: float = 3.0, k: float = 1.0) -> Problem:
     """p-Laplacian with u = prod_i sin(k pi x_i) on [0,1]^d, kappa = 1, f derived exactly."""
-    dim, p = _check_dim(dim), _check_p(p)
+    dim, p = check_dim(dim, "problem.dim"), _check_p(p)
     return _sine_product_problem(
         "plaplace_sine", dim, k * math.pi, Box.cube(dim, 0.0, 1.0), {"dim": dim, "p": p, "k": k},
         "-div(|grad u|^(p-2) grad u) = f, u = prod_i sin(k pi x_i) on [0,1]^d", p=p,
@@ -109,11 +104,14 @@ def _kappa5_factors(x):
 def kappa5(x):
     """kappa = 1 + cos(pi x1) cos(2 pi x2) cos(3 pi x3) cos(2 pi x4) cos(pi x5)."""
     xp = array_namespace(x)
-    return 1 + xp.prod(_kappa5_factors(x)[0], axis=1)
+    w = math.pi * xp.asarray(_KAPPA5_FREQ, dtype=x.dtype, device=device(x))
+    return 1 + xp.prod(xp.cos(w * x), axis=1)
 
 
-def kappa5_grad(x):
-    return product_rule(*_kappa5_factors(x))[1]
+def kappa5_with_grad(x):
+    """(kappa5(x), grad kappa5(x)) from one set of factors."""
+    product, grad, _ = product_rule(*_kappa5_factors(x))
+    return 1 + product, grad
 
 
 @register_problem("plaplace_5d", source="builtin")
@@ -123,14 +121,14 @@ def plaplace_5d(p: float = 2.0) -> Problem:
     return _sine_product_problem(
         "plaplace_5d", 5, math.pi, Box.cube(5, 0.0, 1.0), {"p": p},
         "variable-coefficient p-Laplacian in 5-D, u = prod sin(pi x_i)", p=p,
-        kappa=(kappa5, kappa5_grad),
+        kappa=(kappa5, kappa5_with_grad),
     )
 
 
 @register_problem("poisson_sin_sq", source="builtin")
 def poisson_sin_sq(dim: int = 2, mu: float = 15.0) -> Problem:
     """u = sum_i sin(mu x_i^2) on [-1,1]^d (MscaleDNN test A)."""
-    dim = _check_dim(dim)
+    dim = check_dim(dim, "problem.dim")
     mu = float(mu)
 
     def exact(x):
@@ -156,7 +154,7 @@ def poisson_sin_sq(dim: int = 2, mu: float = 15.0) -> Problem:
 @register_problem("poisson_sum_sine", source="builtin")
 def poisson_sum_sine(dim: int = 5, k: float = 1.0) -> Problem:
     """u = sum_i sin(k pi x_i) on [0,1]^d, -Lap u = (k pi)^2 u (the ENGD paper's 5-D case)."""
-    dim = _check_dim(dim)
+    dim = check_dim(dim, "problem.dim")
     w = k * math.pi
 
     def exact(x):
@@ -180,7 +178,7 @@ def poisson_sum_sine(dim: int = 5, k: float = 1.0) -> Problem:
 @register_problem("poisson_nd_pinnacle", source="builtin")
 def poisson_nd_pinnacle(dim: int = 5) -> Problem:
     """-Lap u = (pi^2/4) sum sin(pi x_i/2) on [0,1]^d, u = sum sin(pi x_i/2) (PINNacle PNd)."""
-    dim = _check_dim(dim)
+    dim = check_dim(dim, "problem.dim")
     w = math.pi / 2
 
     def exact(x):

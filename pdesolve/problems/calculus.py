@@ -9,6 +9,21 @@ from __future__ import annotations
 from array_api_compat import array_namespace, device
 
 
+def _others(phi, xp):
+    """prod_{i != k} phi_i for every k, (n, d), from prefix and suffix products.
+
+    O(n d) work and no division, so zeros of the factors are exact; a loop over the
+    d directions (not over points).
+    """
+    d = phi.shape[1]
+    ones = xp.ones_like(phi[:, 0])
+    left, right = [ones], [ones]
+    for k in range(1, d):
+        left.append(left[-1] * phi[:, k - 1])
+        right.append(right[-1] * phi[:, d - k])
+    return xp.stack([left[k] * right[d - 1 - k] for k in range(d)], axis=1)
+
+
 def product_rule(phi, dphi, d2phi, *, hessian: bool = False):
     """Derivatives of u(x) = prod_i phi_i(x_i).
 
@@ -19,27 +34,26 @@ def product_rule(phi, dphi, d2phi, *, hessian: bool = False):
 
     Returns
     -------
-    u (n,), grad (n, d), laplacian (n,)[, hessian (n, d, d)]. No division by phi,
-    so zeros of the factors are handled exactly.
+    u (n,), grad (n, d), laplacian (n,)[, hessian (n, d, d)], with P_k = prod_{i != k} phi_i:
+    grad_k = phi_k' P_k, Lap u = sum_k phi_k'' P_k, H_kk = phi_k'' P_k and
+    H_ik = phi_i' phi_k' prod_{j != i, k} phi_j. No (n, d, d) temporaries unless the Hessian
+    is asked for, and no division by phi, so zeros of the factors are handled exactly.
     """
     xp = array_namespace(phi)
-    n, d = phi.shape
-    eye = xp.eye(d, dtype=xp.bool, device=device(phi))
-    u = xp.prod(phi, axis=1)
-    grad = xp.prod(xp.where(eye[None], dphi[:, None, :], phi[:, None, :]), axis=2)
-    lap = xp.sum(xp.prod(xp.where(eye[None], d2phi[:, None, :], phi[:, None, :]), axis=2), axis=1)
+    others = _others(phi, xp)
+    u = phi[:, 0] * others[:, 0]
+    grad = dphi * others
+    lap = xp.sum(d2phi * others, axis=1)
     if not hessian:
         return u, grad, lap
-    # factor j of H_ik: phi'' if i == k == j, phi' if i != k and j in {i, k}, else phi
-    i_eq_k = eye[:, :, None]
-    j_in_ik = eye[:, None, :] | eye[None, :, :]
-    diag = i_eq_k & eye[:, None, :]
-    factors = xp.where(
-        diag[None],
-        d2phi[:, None, None, :],
-        xp.where((j_in_ik & ~i_eq_k)[None], dphi[:, None, None, :], phi[:, None, None, :]),
-    )
-    return u, grad, lap, xp.prod(factors, axis=3)
+    d = phi.shape[1]
+    eye = xp.eye(d, dtype=xp.bool, device=device(phi))
+    rows = []
+    for i in range(d):  # prod_{j != i, k} phi_j: the others of phi with factor i set to 1
+        pair = _others(xp.where(eye[i][None, :], xp.ones_like(phi), phi), xp)
+        off = dphi[:, i:i + 1] * dphi * pair
+        rows.append(xp.where(eye[i][None, :], d2phi * others, off))
+    return u, grad, lap, xp.stack(rows, axis=1)
 
 
 def plaplace_source(kappa, grad_kappa, grad_u, lap_u, hess_u, p: float):

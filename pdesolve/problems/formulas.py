@@ -31,8 +31,9 @@ from sympy.parsing.sympy_parser import (
 from sympy.printing.numpy import NumPyPrinter
 
 from ..domain import Box
-from ..errors import ConfigError
+from ..errors import ConfigError, ErrorCollector
 from .base import Problem
+from .formula_checks import check_given, refuse_singular
 
 MAX_DIM = 10
 COORDINATES = sp.symbols(f"x1:{MAX_DIM + 1}", real=True)
@@ -79,6 +80,7 @@ def parse_formula(text, *, field: str, dim: int | None = None) -> sp.Expr:
     if "__" in text or _has_attribute(text):
         raise ConfigError(f"{field}: cannot read {text!r} as a formula")
     names = {str(s): s for s in COORDINATES} | _ALIASES | FUNCTIONS | CONSTANTS
+    _check_names(text, names, field, dim)
     try:
         expr = sp.sympify(parse_expr(text, local_dict=names, global_dict=_parser_globals(),
                                      transformations=_TRANSFORMATIONS))
@@ -88,19 +90,31 @@ def parse_formula(text, *, field: str, dim: int | None = None) -> sp.Expr:
     except SyntaxError:
         raise ConfigError(f"{field}: cannot read {text!r} as a formula (invalid syntax; "
                           f"functions need parentheses, e.g. sin(x1))") from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"{field}: cannot read {text!r} as a formula ({exc})") from None
+    except Exception:  # sympy's own messages name its internals, not the user's mistake
+        raise ConfigError(f"{field}: cannot read {text!r} as a formula; write it with "
+                          f"{coordinate_hint(dim)}, numbers, + - * / ^, the constants "
+                          f"{', '.join(CONSTANTS)} and the functions "
+                          f"{', '.join(FUNCTIONS)}") from None
     if not isinstance(expr, sp.Expr):
         raise ConfigError(f"{field}: {text!r} is not a scalar formula")
-    unknown = sorted(str(s) for s in expr.free_symbols - set(COORDINATES))
-    if unknown:
-        raise ConfigError(f"{field}: unknown symbol {unknown[0]!r}; use {coordinate_hint(dim)}, "
-                          f"the constants {', '.join(CONSTANTS)} and the functions "
-                          f"{', '.join(FUNCTIONS)}")
     if dim is not None and formula_dim(expr) > dim:
         raise ConfigError(f"{field}: x{formula_dim(expr)} is beyond the problem's dimension "
                           f"{dim}; use {coordinate_hint(dim)}")
     return expr
+
+
+def _check_names(text: str, names: dict, field: str, dim: int | None) -> None:
+    """ConfigError for a name that is neither a coordinate, a constant nor a known function."""
+    tokens = [t for t in _tokens(text) if t.type not in (tokenize.NL, tokenize.NEWLINE)]
+    for token, following in zip(tokens, tokens[1:] + [None]):
+        if token.type != tokenize.NAME or token.string in names:
+            continue
+        if following is not None and following.string == "(":
+            raise ConfigError(f"{field}: unknown function {token.string!r}; available: "
+                              f"{', '.join(FUNCTIONS)}")
+        raise ConfigError(f"{field}: unknown symbol {token.string!r}; use {coordinate_hint(dim)}, "
+                          f"the constants {', '.join(CONSTANTS)} and the functions "
+                          f"{', '.join(FUNCTIONS)}")
 
 
 def _has_attribute(text: str) -> bool:
@@ -214,6 +228,7 @@ def gradient_function(exprs, dim: int):
     return evaluate
 
 
+@functools.lru_cache(maxsize=64)
 def plaplace_parts(u: sp.Expr, kappa: sp.Expr, dim: int) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     """The pieces of -div(kappa |grad u|^(p-2) grad u), simplified.
 
@@ -293,36 +308,61 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
     ----------
     box : the domain; its dimension d limits the coordinates x1 .. xd.
     exact : the exact solution u. Then f = -div(kappa |grad u|^(p-2) grad u) and g = u
-        are derived unless given, and exact_grad is differentiated symbolically.
+        are derived unless given (a given f or g must match them to round-off), and
+        exact_grad is differentiated symbolically.
     f, g : source term and boundary data; both are needed when ``exact`` is absent
         (errors are then measured against a reference solution).
     kappa : the coefficient (default 1), p : the exponent (>= 2).
     name : the problem's label; where : the prefix of error messages.
 
-    Raises ConfigError naming the field for any malformed formula.
+    Raises one ConfigError listing every mistake, each naming its field: a malformed
+    formula, one that is singular or not real somewhere on the closed box (found from its
+    denominators, logs and roots, see :mod:`.singular`), an exact solution with a kink,
+    a given f or g that does not match the exact solution.
     """
     dim = box.dim
     given = {"exact": exact, "f": f, "g": g, "kappa": kappa}
-    parsed = {k: parse_formula(v, field=f"{where}.{k}", dim=dim)
-              for k, v in given.items() if v is not None}
-    if "exact" not in parsed and "f" not in parsed:
-        raise ConfigError(f'{where}: give exact = "..." (f and g are derived from it) or '
-                          f'f = "..." with g = "..."')
-    if "exact" not in parsed and "g" not in parsed:
-        raise ConfigError(f"{where}.g: needed when no exact solution is given "
-                          f"(the boundary data u = g)")
-    p = check_p(p, f"{where}.p")
+    errors = ErrorCollector()
+    parsed = {}
+    for k, v in given.items():
+        if v is not None:
+            with errors.check():
+                parsed[k] = parse_formula(v, field=f"{where}.{k}", dim=dim)
+    with errors.check():
+        if exact is None and f is None:
+            raise ConfigError(f'{where}: give exact = "..." (f and g are derived from it) or '
+                              f'f = "..." with g = "..."')
+        if exact is None and g is None:
+            raise ConfigError(f"{where}.g: needed when no exact solution is given "
+                              f"(the boundary data u = g)")
+    with errors.check():
+        p = check_p(p, f"{where}.p")
+    errors.raise_any()
+    for k, expr in parsed.items():
+        with errors.check():
+            refuse_singular([expr], COORDINATES[:dim], box, f"{where}.{k}")
     kappa_expr = parsed.get("kappa", sp.Integer(1))
+    u = parsed.get("exact")
+    if u is not None:
+        with errors.check():
+            if not_twice_differentiable(u, kappa_expr, dim):
+                raise ConfigError(f"{where}.exact: has a kink (abs, Max, Min, sign), so f would "
+                                  f"contain a Dirac delta; give a smooth exact solution and "
+                                  f"kappa")
+    errors.raise_any()
     functions = {} if kappa_expr == 1 else {"kappa": point_function(kappa_expr, dim)}
     notes = [f"{k} = {v}" for k, v in parsed.items()]
-    if "exact" in parsed:
-        u = parsed["exact"]
-        if not_twice_differentiable(u, kappa_expr, dim):
-            raise ConfigError(f"{where}.exact: has a kink (abs, Max, Min, sign), so f would "
-                              f"contain a Dirac delta; give a smooth exact solution and kappa")
+    if u is not None:
+        grad = [sp.diff(u, s) for s in COORDINATES[:dim]]
+        refuse_singular([*grad, *plaplace_parts(u, kappa_expr, dim)], COORDINATES[:dim], box,
+                        f"{where}.exact",
+                        "its gradient or the derived f is ")
         functions["exact"] = point_function(u, dim)
-        functions["exact_grad"] = gradient_function([sp.diff(u, s) for s in COORDINATES[:dim]], dim)
+        functions["exact_grad"] = gradient_function(grad, dim)
         f_expr, functions["f"] = manufactured_source(u, kappa_expr, p, dim)
+        given_parts = {f"given_{k}": point_function(parsed[k], dim) for k in ("f", "g")
+                       if k in parsed}
+        check_given({**functions, **given_parts, "p": p}, box, where)
         if "f" not in parsed:
             notes.append(f"f = {f_expr} (derived)")
     if "f" in parsed:

@@ -14,19 +14,14 @@ Every problem built here then passes :func:`check_problem`.
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import importlib.util
 import math
-import sys
-import warnings
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
-from ..domain import Box
-from ..errors import ConfigError
+from ..domain import Box, check_dim
+from ..errors import ConfigError, ErrorCollector
+from ..user_code import import_user_module
 from .base import Problem
 from .registry import get_problem, list_problems
 
@@ -34,7 +29,8 @@ FORMULA_KEYS = ("exact", "f", "g", "kappa", "p", "box", "dim", "name")
 """Keys of a ``[problem]`` table written as formulas."""
 
 MISMATCH_TOLERANCE = 1e-5
-"""Relative size of f + div(kappa |grad u|^(p-2) grad u) above which a warning is issued."""
+"""Relative size of f + div(kappa |grad u|^(p-2) grad u) (by fourth-order differences with
+steps 5e-4 of the edge lengths, far more accurate than this) that makes f an error."""
 
 
 def problem_from_table(table: dict, *, base_dir: Path | str = ".", seed: int = 0) -> Problem:
@@ -71,7 +67,8 @@ def _string(value, field: str) -> str:
 
 
 def _from_module(table: dict, base_dir: Path) -> Problem:
-    module = import_problem_module(_string(table.pop("module"), "problem.module"), base_dir)
+    module = import_user_module(_string(table.pop("module"), "problem.module"), base_dir,
+                                "problem.module")
     own = [n for n, e in list_problems().items() if e.factory.__module__ == module.__name__]
     if "name" in table:
         return _build(_string(table.pop("name"), "problem.name"), table)
@@ -93,55 +90,31 @@ def _build(name: str, params: dict) -> Problem:
                           f"{type(exc).__name__}: {exc}") from None
 
 
-def import_problem_module(spec: str, base_dir: Path | str = ".") -> ModuleType:
-    """Import a user module so that its problems register.
-
-    ``spec`` ending in ``.py`` (or containing a ``/``) is a file path, relative to
-    ``base_dir``; anything else is an importable module name. A file is imported once
-    per process (under a name derived from its resolved path), so its decorators do not
-    register twice.
-    """
-    if not (spec.endswith(".py") or "/" in spec):
-        try:
-            return importlib.import_module(spec)
-        except ModuleNotFoundError as exc:
-            if exc.name and spec.startswith(exc.name):
-                raise ConfigError(f"problem.module: no module named {spec!r}; give an importable "
-                                  f"module or a path to a .py file") from None
-            raise ConfigError(f"problem.module: importing {spec!r} failed: {exc}") from None
-        except Exception as exc:  # the user's module is broken: report, do not crash
-            raise ConfigError(f"problem.module: importing {spec!r} failed: "
-                              f"{type(exc).__name__}: {exc}") from None
-    path = (Path(base_dir) / spec).resolve()
-    if not path.is_file():
-        raise ConfigError(f"problem.module: file {spec!r} not found (looked in {path.parent})")
-    name = f"pdesolve_user_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
-    if name in sys.modules:
-        return sys.modules[name]
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[name] = module
-    try:
-        module_spec.loader.exec_module(module)
-    except Exception as exc:
-        del sys.modules[name]
-        raise ConfigError(f"problem.module: importing {spec!r} failed: "
-                          f"{type(exc).__name__}: {exc}") from None
-    return module
-
-
 def _from_formulas(table: dict) -> Problem:
     from . import formulas  # sympy is imported only by cases that use formulas
 
-    unknown = [k for k in table if k not in FORMULA_KEYS]
-    if unknown:
-        raise ConfigError(f"problem: unknown key {unknown[0]!r} for a problem given by formulas; "
-                          f"allowed: {', '.join(FORMULA_KEYS)}")
-    box = _box(table.get("box"), _dimension(table))
+    errors = ErrorCollector()
+    with errors.check():
+        unknown = [k for k in table if k not in FORMULA_KEYS]
+        if unknown:
+            raise ConfigError(f"problem: unknown key {unknown[0]!r} for a problem given by "
+                              f"formulas; allowed: {', '.join(FORMULA_KEYS)}")
+    box = None
+    with errors.check():
+        box = _box(table.get("box"), _dimension(table))
+    with errors.check():
+        name = _string(table.get("name", "formula"), "problem.name")
+    errors.raise_any()
     fields = {k: table[k] for k in ("exact", "f", "g", "kappa") if k in table}
-    return formulas.formula_problem(box, p=table.get("p", 2.0),
-                                    name=_string(table.get("name", "formula"), "problem.name"),
-                                    **fields)
+    try:
+        return formulas.formula_problem(box, p=table.get("p", 2.0), name=name, **fields)
+    except ConfigError:
+        raise
+    except Exception as exc:  # sympy failing on an unusual formula: say so without its internals
+        raise ConfigError(f"problem: cannot derive the problem from the formulas "
+                          f"{', '.join(f'{k} = {v!r}' for k, v in fields.items())} "
+                          f"({type(exc).__name__}); give simpler formulas, or f and g "
+                          f"explicitly") from None
 
 
 def _dimension(table: dict) -> int:
@@ -150,11 +123,7 @@ def _dimension(table: dict) -> int:
 
     dims = {}
     if "dim" in table:
-        dim = table["dim"]
-        if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= formulas.MAX_DIM:
-            raise ConfigError(f"problem.dim: must be an integer from 1 to {formulas.MAX_DIM}, "
-                              f"got {dim!r}")
-        dims["dim"] = dim
+        dims["dim"] = check_dim(table["dim"], "problem.dim")
     box = table.get("box")
     if isinstance(box, list) and box and all(isinstance(r, list) for r in box):
         dims["box"] = len(box)
@@ -269,42 +238,52 @@ def _gradient(problem: Problem, h: float = 5e-4):
 def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n: int = 64) -> None:
     """Check a problem's functions at random points and lattice points of its closed domain.
 
-    Raises ConfigError (naming ``<where>.f``, ``.g``, ``.kappa``, ``.exact`` or
-    ``.exact_grad``) for a value that is not finite, a wrong shape or a non-positive
-    kappa. When an exact solution is given, warns (UserWarning, with the size) if f
-    differs from -div(kappa |grad u|^(p-2) grad u) (by :func:`fd_operator`) or g from
-    u on the boundary.
+    Raises one ConfigError listing every mistake, each naming ``<where>.f``, ``.g``,
+    ``.kappa``, ``.exact`` or ``.exact_grad``: a value that is not finite, a wrong shape, a
+    non-positive kappa, and, when an exact solution is given, an f that differs from
+    -div(kappa |grad u|^(p-2) grad u) (by :func:`fd_operator`) or a g that differs from u
+    on the boundary by more than :data:`MISMATCH_TOLERANCE`.
     """
     rng = np.random.default_rng(seed)
     inner, faces = sample_points(problem.domain, n, rng, margin=0.05)
     closed = np.concatenate([inner, faces, lattice_points(problem.domain)])
     m = len(closed)
-    if problem.exact is not None:  # first: f and g derived from a broken exact fail too
-        u = _evaluate(problem.exact, closed, f"{where}.exact", (m,))
-        if problem.exact_grad is not None:
-            _evaluate(problem.exact_grad, closed, f"{where}.exact_grad", (m, problem.dim))
-    f = _evaluate(problem.f, closed, f"{where}.f", (m,))
-    kappa = _evaluate(problem.kappa, closed, f"{where}.kappa", (m,))
-    # kappa may vanish on the boundary (plaplace_5d: 0 at some corners) but not inside
-    bad = np.flatnonzero((kappa < -1e-12) | ((kappa <= 0) & (np.arange(m) < n)))
-    if bad.size:
-        at = ", ".join(f"{v:.6g}" for v in closed[bad[0]])
-        raise ConfigError(f"{where}.kappa: must be positive inside the domain; it is "
-                          f"{kappa[bad[0]]:.3g} at x = ({at})")
-    g = _evaluate(problem.g, faces, f"{where}.g", (n,))
-    if problem.exact is None:
+    errors = ErrorCollector()
+    values = {}
+    checks = [("exact", problem.exact, closed, (m,)),
+              ("exact_grad", problem.exact_grad, closed, (m, problem.dim)),
+              ("f", problem.f, closed, (m,)), ("kappa", problem.kappa, closed, (m,)),
+              ("g", problem.g, faces, (n,))]
+    for name, fn, x, shape in checks:
+        if fn is not None:
+            with errors.check():
+                values[name] = _evaluate(fn, x, f"{where}.{name}", shape)
+    if "kappa" in values:
+        kappa = values["kappa"]
+        # kappa may vanish on the boundary (plaplace_5d: 0 at some corners) but not inside
+        bad = np.flatnonzero((kappa < -1e-12) | ((kappa <= 0) & (np.arange(m) < n)))
+        if bad.size:
+            at = ", ".join(f"{v:.6g}" for v in closed[bad[0]])
+            errors.messages.append(f"{where}.kappa: must be positive inside the domain; it is "
+                                   f"{kappa[bad[0]]:.3g} at x = ({at})")
+    if errors or problem.exact is None:
+        errors.raise_any()
         return
+    u, g = values["exact"], values["g"]
     g_gap = np.abs(g - u[n:2 * n]).max()
     if g_gap > MISMATCH_TOLERANCE * max(np.abs(u).max(), 1.0):
-        warnings.warn(f"{where}.g does not match the exact solution on the boundary: "
-                      f"max |g - u| = {g_gap:.3g} at {n} random boundary points", stacklevel=2)
+        errors.messages.append(f"{where}.g: does not match the exact solution on the boundary: "
+                               f"max |g - u| = {g_gap:.3g} at {n} random boundary points")
     lu = fd_operator(problem, inner)
     # the operator's own size, |div flux| and |flux| / edge length, so that f = 0 is judged fairly
-    flux = kappa[:n] * np.sum(_gradient(problem)(inner) ** 2, axis=1) ** ((problem.p - 1) / 2)
+    flux = values["kappa"][:n] * np.sum(_gradient(problem)(inner) ** 2, axis=1) ** (
+        (problem.p - 1) / 2)
     scale = max(np.abs(lu).max(), np.abs(flux).max() / problem.domain.lengths.min(),
                 math.ulp(1.0))
-    gap = np.abs(f[:n] - lu).max()
+    gap = np.abs(values["f"][:n] - lu).max()
     if gap > MISMATCH_TOLERANCE * scale:
-        warnings.warn(f"{where}.f does not match its exact solution: max |f + div(kappa "
-                      f"|grad u|^(p-2) grad u)| = {gap:.3g} (relative {gap / scale:.2g}) at "
-                      f"{n} random interior points", stacklevel=2)
+        errors.messages.append(
+            f"{where}.f: does not match its exact solution: max |f + div(kappa |grad u|^(p-2) "
+            f"grad u)| = {gap:.3g} (relative {gap / scale:.2g}, allowed {MISMATCH_TOLERANCE:g}, "
+            f"the accuracy of the finite-difference check) at {n} random interior points")
+    errors.raise_any()

@@ -12,12 +12,11 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import warnings
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Callable
 
 from ..errors import ConfigError
+from ..plugins import load_entry_points
 from .base import Problem
 
 log = logging.getLogger(__name__)
@@ -77,16 +76,8 @@ def register_problem(name: str | None = None, *, source: str = "user", replace: 
 def _load_entry_points() -> None:
     from . import builtin  # noqa: F401  (registers the built-in problems)
 
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in _REGISTRY:
-            continue
-        try:
-            factory = ep.load()
-        except Exception as exc:  # a broken plugin must not break the tool
-            warnings.warn(f"problem plugin {ep.name!r} ({ep.value}) failed to load: {exc}", stacklevel=2)
-            continue
-        dist = getattr(getattr(ep, "dist", None), "name", None) or ep.value
-        _REGISTRY[ep.name] = ProblemEntry(ep.name, factory, f"entry point {dist}")
+    for name, factory, source in load_entry_points(ENTRY_POINT_GROUP, "problem", _REGISTRY):
+        _REGISTRY[name] = ProblemEntry(name, factory, source)
 
 
 def refresh_entry_points() -> None:

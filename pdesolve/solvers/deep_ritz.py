@@ -16,6 +16,8 @@ from ..problems.base import Problem
 from ..result import Result
 
 KIND = "deep_ritz"
+FAMILY = "neural"
+DOFS = "trainable parameters"
 
 
 @dataclass

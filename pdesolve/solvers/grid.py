@@ -1,11 +1,11 @@
 """Finite differences on a tensor grid in any dimension (``kind = "grid"``).
 
 Second-order central differences (not Q1): n interior nodes per direction,
-h_j = (b_j - a_j) / (n + 1), kappa at the edge midpoints (half points), Dirichlet data g
-at the boundary nodes. p = 2: the SPD system A u = f - A g is solved by CG preconditioned
-with geometric multigrid (:mod:`pdesolve.grid.multigrid`). p > 2: the convex discrete
-energy of :mod:`pdesolve.grid.plaplace` is minimised by Newton's method with Armijo line
-search, starting from the p = 2 solution. u_h and grad u_h at arbitrary points are the
+h_j = (b_j - a_j) / (n + 1), kappa on the edges (the mean of its nodal values at the two
+ends), Dirichlet data g at the boundary nodes. p = 2: the SPD system A u = f - A g is
+solved by CG preconditioned with geometric multigrid (:mod:`pdesolve.grid.multigrid`).
+p > 2: the convex discrete energy of :mod:`pdesolve.grid.plaplace` is minimised by
+Newton's method with Armijo line search, starting from the p = 2 solution. u_h and grad u_h at arbitrary points are the
 multilinear interpolant of the nodal values and its derivative.
 """
 
@@ -14,24 +14,31 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from functools import partial
 from typing import Literal
 
 import numpy as np
 
 from ..config import opt
 from ..errors import ConfigError, SolverFailed
-from ..grid import stencil
-from ..grid.multigrid import Multigrid, pcg
+from ..grid import multigrid, stencil
 from ..grid.plaplace import PLaplaceEnergy, newton
-from ..grid.tensor import TensorGrid, interpolate
+from ..grid.function import GridFunction
+from ..grid.tensor import TensorGrid
 from ..problems.base import Problem
+from ..resources import require_memory
 from ..result import Result, Status
 
 log = logging.getLogger(__name__)
 
 MAX_NODES = 10**8
 """Largest padded grid, (n + 2)^d nodes (0.8 GB per array)."""
+
+BYTES_PER_UNKNOWN = 450
+"""Peak memory per unknown of a solve (measured in 5-D, 1e6-3e6 unknowns)."""
+
+
+FAMILY = "classical"
+DOFS = "unknowns (interior grid nodes)"
 
 
 @dataclass
@@ -47,19 +54,33 @@ class Options:
 
 
 def supports(problem: Problem) -> str | None:
-    """Any box in 1..10 dimensions with p >= 2."""
-    if not 1 <= problem.dim <= 10:
-        return f"the grid solver needs 1 <= d <= 10, got d = {problem.dim}"
+    """Any box (1..MAX_DIM dimensions) with p >= 2."""
     if problem.p < 2:
         return f"the grid solver needs p >= 2, got p = {problem.p}"
     return None
 
 
+def check_size(dim: int, n: int, bytes_per_unknown: float = BYTES_PER_UNKNOWN) -> None:
+    """ConfigError ("n: ...") when the n^d grid has more than MAX_NODES nodes or would not
+    fit in the memory available now."""
+    if float(n + 2) ** dim > MAX_NODES:
+        raise ConfigError(f"n: n = {n} in d = {dim} gives (n + 2)^d = {float(n + 2) ** dim:.2g} "
+                          f"grid nodes; at most {MAX_NODES:.0e}")
+    require_memory(bytes_per_unknown * float(n) ** dim,
+                   f"n: n = {n} in d = {dim} ({float(n) ** dim:.3g} unknowns)")
+
+
+def check(problem: Problem, options: Options) -> None:
+    """ConfigError when the grid is too large for this machine (see :func:`check_size`)."""
+    check_size(problem.dim, options.n)
+
+
 def make_grid(problem: Problem, n: int) -> TensorGrid:
     """The n^d interior-node grid on the problem's box; ConfigError if it is too large."""
-    if float(n + 2) ** problem.dim > MAX_NODES:
-        raise ConfigError(f"solver.n: n = {n} in d = {problem.dim} gives (n + 2)^d = "
-                          f"{float(n + 2) ** problem.dim:.2g} grid nodes; at most {MAX_NODES:.0e}")
+    try:
+        check_size(problem.dim, n)
+    except ConfigError as exc:
+        raise exc.prefixed("solver.") from None
     return TensorGrid(problem.domain, (n,) * problem.dim)
 
 
@@ -74,21 +95,6 @@ def linear_system(problem: Problem, grid: TensorGrid, full_edges: bool = False):
     return kappa, f, grid.boundary_values(problem.g)
 
 
-def solve_linear(grid: TensorGrid, coeffs: stencil.EdgeField, rhs: np.ndarray,
-                 options: Options) -> tuple[np.ndarray, int, bool, int]:
-    """A u = rhs by (multigrid-preconditioned) CG.
-
-    Returns (u (N,), CG iterations, converged, multigrid levels).
-    """
-    if options.preconditioner == "multigrid":
-        mg = Multigrid(grid, coeffs)
-        matrix, precond, levels = mg.matrix, mg.operator(), len(mg.levels)
-    else:
-        matrix, precond, levels = stencil.assemble(grid, coeffs), None, 1
-    u, its, ok = pcg(matrix, rhs.ravel(), precond, rtol=options.tol, maxiter=options.maxiter)
-    return u, its, ok, levels
-
-
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Solve the problem on the n^d grid; see the module docstring for the method."""
     start = time.perf_counter()
@@ -98,7 +104,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     energy = PLaplaceEnergy(grid, problem.p, kappa, f, boundary) if nonlinear else None
     coeffs = energy.interior_edges(kappa) if nonlinear else kappa
     rhs = stencil.right_hand_side(grid, coeffs, f, boundary)
-    u, its, converged, levels = solve_linear(grid, coeffs, rhs, options)
+    u, its, converged, levels = multigrid.solve(
+        grid, coeffs, rhs, rtol=options.tol, maxiter=options.maxiter,
+        multigrid=options.preconditioner == "multigrid")
     info = {"n": options.n, "h": grid.h.tolist(), "unknowns": grid.unknowns,
             "method": "finite differences (2d+1-point stencil)", "levels": levels,
             "cg_iterations": [its], "preconditioner": options.preconditioner}
@@ -118,9 +126,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     seconds = time.perf_counter() - start
     log.info("grid solve n=%d d=%d: %.3f s, CG iterations %s", options.n, grid.dim, seconds,
              info["cg_iterations"])
+    fn = GridFunction(grid, values)
     return Result(
-        solver="grid", u=partial(interpolate, grid, values),
-        grad=partial(interpolate, grid, values, gradient=True), dofs=grid.unknowns,
+        solver="grid", u=fn, grad=fn.grad, dofs=grid.unknowns,
         seconds=seconds, history=history, info=info,
         status=Status.OK if converged else Status.NOT_CONVERGED,
         message="" if converged else "iteration limit reached above tolerance",

@@ -1,22 +1,25 @@
 """Weighted Jacobi, frequency by frequency (``kind = "jacobi"``).
 
-The system is the grid solver's, A u = f - A g (:mod:`pdesolve.grid.stencil`,
-n interior points per direction), or with ``system = "fem"`` (d <= 3) the P1 finite-element
-system on Kuhn simplices whose vertices are the same grid nodes. One sweep is
+The system is the grid solver's, A u = f - A g (:mod:`pdesolve.grid.jacobi`, n interior
+points per direction), or with ``system = "fem"`` (d <= 3) the P1 finite-element system on
+Kuhn simplices whose vertices are the same grid nodes. One sweep is
 
-    u <- (1 - omega) u + omega D^{-1} (f + (D - A) u),
+    u <- (1 - omega) u + omega D^{-1} (f + (D - A) u).
 
-a few whole-array operations on the padded grid (boundary values fixed to g). In 1-D
-with kappa = 1, A = tridiag(-1, 2, -1) / h^2 and the sine mode sin(i k pi / (n + 1)) of
-the error is multiplied per sweep by 1 - omega (1 - cos(k pi / (n + 1))): high modes
+In 1-D with kappa = 1, A = tridiag(-1, 2, -1) / h^2 and the sine mode sin(i k pi / (n + 1))
+of the error is multiplied per sweep by 1 - omega (1 - cos(k pi / (n + 1))): high modes
 converge first, the inverse of the frequency principle of networks.
 
+The iterate starts from u = 0 inside (g on the boundary), or from another solver's solution
+at the nodes (``initial``, a solver table: the network-then-Jacobi hybrid of arXiv 1901.06523).
+
 Every ``record_every`` sweeps the history gets, against the reference (the exact solution
-at the nodes, or the discrete solution A^{-1} b):
-``l2_rel`` (relative l2 error over the nodes), ``residual`` (||b - A u|| / ||b||) and
-``freq_err``: in 1-D Delta_F(k) at the peak frequencies of the reference's DFT
-(:func:`pdesolve.spectral.dft_errors`), plus ``mode_err`` for the sine modes in
-``modes``; for d > 1 the error by radial band of the d-D sine transform.
+at the nodes, or the discrete solution A^{-1} b): ``seconds`` (solve time so far, recording
+excluded), ``l2_rel`` (relative l2 error over the nodes), ``max_err`` (largest error at a
+node), ``residual`` (||b - A u|| / ||b||) and ``freq_err``: in 1-D Delta_F(k) at the peak
+frequencies of the reference's DFT (:func:`pdesolve.spectral.dft_errors`), plus ``mode_err``
+and ``mode_amp`` for the sine modes in ``modes``; for d > 1 the error by radial band of the
+d-D sine transform.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -32,14 +34,16 @@ import numpy as np
 from .. import spectral
 from ..config import opt
 from ..errors import ConfigError, SolverFailed
-from ..grid import stencil
-from ..grid.tensor import TensorGrid, interpolate
+from ..grid.jacobi import GridSystem
+from ..grid.tensor import TensorGrid
 from ..problems.base import Problem
 from ..result import Result, Status
-from .grid import Options as GridOptions
-from .grid import linear_system, make_grid, solve_linear
+from .grid import check_size, linear_system, make_grid
 
 log = logging.getLogger(__name__)
+
+FAMILY = "classical"
+DOFS = "unknowns (interior grid nodes)"
 
 
 @dataclass
@@ -50,110 +54,66 @@ class Options:
                        max=1.0)
     sweeps: int = opt(10000, help="most sweeps", min=1)
     tol: float | None = opt(None, help="stop when ||b - A u|| <= tol ||b|| (checked when "
-                                       "recording); none: run all sweeps", min=0.0)
+                                       "recording); none: no such stop", min=0.0)
+    max_err_tol: float | None = opt(None, help="stop when the largest error at a node is <= "
+                                               "this (checked when recording); none: no such "
+                                               "stop", min=0.0)
     record_every: int = opt(100, help="record errors every this many sweeps", min=1)
     reference: Literal["exact", "discrete"] = opt(
         "exact", help="errors against the exact solution at the nodes or the discrete solution")
     peaks: int | None = opt(None, help="1-D: track the largest DFT peaks of the reference "
                                        "(none: all peaks)", min=1)
-    modes: list[int] = opt([], help="1-D: sine modes k (1..n) whose coefficient errors to track")
+    modes: list[int] = opt([], help="1-D: sine modes k (1..n) whose coefficient errors and "
+                                    "amplitudes in the error to track")
     bands: int = opt(8, help="d > 1: radial frequency bands", min=1)
     max_seconds: float | None = opt(None, help="wall-clock limit", min=0.0)
     system: Literal["grid", "fem"] = opt(
         "grid", help="the finite-difference system, or P1 FEM on n + 1 cells per direction "
                      "(d <= 3)")
+    initial: Literal["zero"] | dict = opt(
+        "zero", help="the start: zero (u = 0 inside, g on the boundary), or a solver table "
+                     "(kind and options) whose solution at the grid nodes is the start; its "
+                     "time is part of the run's")
 
 
 def supports(problem: Problem) -> str | None:
-    """The linear problems (p = 2) on a box in 1..10 dimensions."""
+    """The linear problems (p = 2), on any box."""
     if problem.p != 2:
         return f"Jacobi iterates on the linear system: needs p = 2, got p = {problem.p}"
-    if not 1 <= problem.dim <= 10:
-        return f"Jacobi on the grid needs 1 <= d <= 10, got d = {problem.dim}"
     return None
 
 
-class JacobiSweeps:
-    """Weighted Jacobi on a padded array, updated in place.
-
-    Parameters
-    ----------
-    grid : the tensor grid; coeffs : edge coefficients (scalars per direction are used when
-        ``constant``: kappa = 1); f : the source at the interior nodes (shape n);
-    padded : the initial iterate with the Dirichlet data on the boundary (modified in place).
-    """
-
-    def __init__(self, grid: TensorGrid, coeffs: stencil.EdgeField, f: np.ndarray,
-                 padded: np.ndarray, omega: float, constant: bool):
-        self.grid, self.omega, self.values = grid, omega, padded
-        diag = stencil.diagonal(grid, coeffs)
-        scale = omega / (float(np.sum(2 / grid.h**2)) if constant else diag)
-        self.source = f * scale
-        self.inside = padded[grid.interior]
-        self.neighbours, self.weights = [], []
-        for j, c in enumerate(coeffs):
-            lo, hi = list(grid.interior), list(grid.interior)
-            lo[j], hi[j] = slice(None, -2), slice(2, None)
-            self.neighbours.append((padded[tuple(lo)], padded[tuple(hi)]))
-            if constant:
-                self.weights.append(scale / grid.h[j] ** 2)
-            else:
-                self.weights.append(tuple(e * scale / grid.h[j] ** 2
-                                          for e in stencil.edge_sides(c, j)))
-        self._sum = np.empty(grid.n)
-        self._term = np.empty(grid.n)
-
-    def sweep(self, count: int = 1) -> None:
-        """``count`` sweeps u <- (1 - omega) u + omega D^{-1} (f + (D - A) u)."""
-        acc, term = self._sum, self._term
-        for _ in range(count):
-            np.copyto(acc, self.source)
-            for (lo, hi), w in zip(self.neighbours, self.weights):
-                if isinstance(w, tuple):
-                    np.multiply(lo, w[0], out=term)
-                    acc += term
-                    np.multiply(hi, w[1], out=term)
-                else:
-                    np.add(lo, hi, out=term)
-                    term *= w
-                acc += term
-            if self.omega != 1.0:
-                self.inside *= 1.0 - self.omega
-                self.inside += acc
-            else:
-                self.inside[...] = acc
+BYTES_PER_UNKNOWN = 100
+"""Peak memory per unknown of the grid system (a few arrays of n^d floats)."""
 
 
-class GridSystem:
-    """The grid solver's system A u = f - A g; the iterate is the padded nodal array."""
+def check(problem: Problem, options: Options) -> None:
+    """ConfigError for options the problem rules out, or a grid too large for this machine."""
+    check_size(problem.dim, options.n, BYTES_PER_UNKNOWN)
+    if options.system == "fem" and problem.dim > 3:
+        raise ConfigError(f"system: 'fem' needs d <= 3, the problem has d = {problem.dim}; "
+                          f"use system = \"grid\"")
+    if options.reference == "exact" and not problem.has_exact:
+        raise ConfigError(f"reference: problem {problem.name!r} has no exact solution; "
+                          f"use reference = \"discrete\"")
+    if options.modes and problem.dim > 1:
+        raise ConfigError("modes: sine modes are tracked in 1-D only; use bands for d > 1")
+    bad = [k for k in options.modes if not 1 <= k <= options.n]
+    if bad:
+        raise ConfigError(f"modes: {bad[0]} is outside 1..{options.n} (1..n)")
+    if isinstance(options.initial, dict):
+        _initial_solver(problem, options.initial)
 
-    def __init__(self, problem: Problem, grid: TensorGrid, omega: float):
-        self.grid = grid
-        self.coeffs, self.f, self.boundary = linear_system(problem, grid)
-        self.rhs = stencil.right_hand_side(grid, self.coeffs, self.f, self.boundary)
-        self.values = self.boundary.copy()
-        self.sweep = JacobiSweeps(grid, self.coeffs, self.f, self.values, omega,
-                                  problem.constant_kappa).sweep
 
-    def padded(self) -> np.ndarray:
-        return self.values
+def _initial_solver(problem: Problem, table: dict):
+    """(module, options) of the ``initial`` solver table, validated against the problem."""
+    from . import configure
 
-    def residual(self) -> float:
-        """||b - A u|| / ||b||; b - A u = f - (A applied to the padded u, g included)."""
-        r = self.f - stencil.apply(self.grid, self.coeffs, self.values)
-        return float(np.linalg.norm(r) / max(np.linalg.norm(self.rhs), np.finfo(float).tiny))
-
-    def discrete_solution(self) -> np.ndarray:
-        """A^{-1} b as a padded array (multigrid CG to rtol 1e-13)."""
-        u, *_ = solve_linear(self.grid, self.coeffs, self.rhs,
-                             GridOptions(n=self.grid.n[0], tol=1e-13))
-        return self.grid.fill(self.boundary, u)
-
-    def functions(self):
-        """(u, grad) of the current iterate: the multilinear interpolant."""
-        values = self.values.copy()
-        return (partial(interpolate, self.grid, values),
-                partial(interpolate, self.grid, values, gradient=True))
+    table = dict(table)
+    kind = table.pop("kind", None)
+    if not isinstance(kind, str):
+        raise ConfigError("initial: a solver table needs kind = \"...\" (a solver kind)")
+    return configure(problem, kind, table, where="initial")
 
 
 class FemSystem:
@@ -169,10 +129,14 @@ class FemSystem:
         self.matrix = self.matrix.tocsr()
         self.scaled = omega / self.matrix.diagonal()
         self.x = np.zeros(len(self.rhs))
-        nodes = self.disc.boxmesh.mesh.p[:, self.disc.interior].T
+        nodes = self.disc.dof_locations(self.disc.interior)
         index = np.rint((nodes - np.asarray(grid.domain.lower)) / grid.h).astype(int)
         self.order = np.ravel_multi_index(index.T, grid.shape)
         self.boundary = grid.boundary_values(problem.g)
+
+    def start(self, padded: np.ndarray) -> None:
+        """Start from the values of the padded grid array at the interior vertices."""
+        self.x[:] = padded.flat[self.order]
 
     def sweep(self, count: int = 1) -> None:
         """``count`` sweeps x <- x + omega D^{-1} (b - A x)."""
@@ -180,8 +144,11 @@ class FemSystem:
             self.x += self.scaled * (self.rhs - self.matrix @ self.x)
 
     def padded(self) -> np.ndarray:
+        return self._padded(self.x)
+
+    def _padded(self, x: np.ndarray) -> np.ndarray:
         values = self.boundary.copy()
-        values.flat[self.order] = self.x
+        values.flat[self.order] = x
         return values
 
     def residual(self) -> float:
@@ -192,9 +159,7 @@ class FemSystem:
         from ..fem.linear import LinearSolver
 
         x, _ = LinearSolver("auto", 1e-13, self.dim)(self.matrix, self.rhs)
-        values = self.boundary.copy()
-        values.flat[self.order] = x
-        return values
+        return self._padded(x)
 
     def functions(self):
         from ..fem.evaluate import FEMFunction
@@ -204,14 +169,8 @@ class FemSystem:
         return fn, fn.grad
 
 
-def _reference(problem: Problem, grid: TensorGrid, options: Options, system) -> np.ndarray:
-    """The padded reference values: exact at the nodes, or the discrete solution."""
-    if options.reference == "exact":
-        if not problem.has_exact:
-            raise ConfigError(f"solver 'jacobi'.reference: problem {problem.name!r} has no exact "
-                              "solution; use reference = \"discrete\"")
-        return grid.sample(problem.exact, [grid.axis(j) for j in range(grid.dim)])
-    return system.discrete_solution()
+def _nodes(grid: TensorGrid) -> list[np.ndarray]:
+    return [grid.axis(j) for j in range(grid.dim)]
 
 
 class _Recorder:
@@ -222,64 +181,109 @@ class _Recorder:
         self.ref_norm = float(np.linalg.norm(reference[grid.interior]))
         self.peaks = (spectral.peak_frequencies(reference, options.peaks) if grid.dim == 1
                       else np.array([], dtype=int))
-        if options.modes and grid.dim > 1:
-            raise ConfigError("solver 'jacobi'.modes: sine modes are tracked in 1-D only; "
-                              "use bands for d > 1")
-        bad = [k for k in options.modes if not 1 <= k <= grid.n[0]]
-        if bad:
-            raise ConfigError(f"solver 'jacobi'.modes: {bad[0]} is outside 1..{grid.n[0]}")
+        self.seconds = 0.0
 
-    def __call__(self, sweep: int, values: np.ndarray, residual: float) -> dict:
+    def __call__(self, sweep: int, seconds: float, values: np.ndarray, residual: float) -> dict:
+        start = time.perf_counter()
         inner = values[self.grid.interior]
         error = float(np.linalg.norm(inner - self.ref[self.grid.interior]))
-        entry = {"step": sweep, "l2_rel": error / self.ref_norm, "residual": residual}
+        entry = {"step": sweep, "seconds": seconds, "l2_rel": error / self.ref_norm,
+                 "max_err": float(np.max(np.abs(values - self.ref))), "residual": residual}
         if self.grid.dim == 1:
             errs = spectral.dft_errors(values, self.ref, self.peaks)
             entry["freq_err"] = dict(zip(spectral.mode_labels(self.peaks), errs.tolist()))
             if self.options.modes:
+                labels = spectral.mode_labels(self.options.modes)
                 errs = spectral.sine_mode_errors(values, self.ref, self.options.modes)
-                entry["mode_err"] = dict(zip(spectral.mode_labels(self.options.modes),
-                                             errs.tolist()))
+                amps = spectral.sine_mode_amplitudes(values, self.ref, self.options.modes)
+                entry["mode_err"] = dict(zip(labels, errs.tolist()))
+                entry["mode_amp"] = dict(zip(labels, amps.tolist()))
         else:
             edges, errs = spectral.radial_band_errors(values, self.ref, self.options.bands)
             entry["freq_err"] = dict(zip(spectral.band_labels(edges), errs.tolist()))
+        self.seconds += time.perf_counter() - start
         return entry
 
 
+def _start(problem: Problem, grid: TensorGrid, table: dict) -> tuple[np.ndarray, dict]:
+    """The padded nodal values of the ``initial`` solver's solution, and what to record of
+    it: kind, DOFs, seconds (its solve and the evaluation at the nodes), status, history."""
+    module, opts = _initial_solver(problem, table)
+    result = module.solve(problem, opts, progress=False)
+    tic = time.perf_counter()
+    values = grid.sample(result.u, _nodes(grid))
+    seconds = result.seconds + time.perf_counter() - tic
+    return values, {"kind": table["kind"], "dofs": int(result.dofs), "seconds": seconds,
+                    "status": Status(result.status).value, "history": result.history}
+
+
+def _converged(entry: dict, options: Options) -> bool:
+    return ((options.tol is not None and entry["residual"] <= options.tol)
+            or (options.max_err_tol is not None and entry["max_err"] <= options.max_err_tol))
+
+
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
-    """Run weighted Jacobi from u = 0 inside (u = g on the boundary), recording as it goes."""
+    """Run weighted Jacobi from ``options.initial``, recording as it goes.
+
+    ``seconds`` is the solve time: the initial solver's (with its evaluation at the nodes),
+    the system's set-up and the sweeps; the reference and the recording are not counted.
+    """
     start = time.perf_counter()
+    try:
+        check(problem, options)
+    except ConfigError as exc:
+        raise exc.prefixed("solver 'jacobi'.") from None
+    tic = time.perf_counter()
     grid = make_grid(problem, options.n)
-    if options.system == "fem" and problem.dim > 3:
-        raise ConfigError(f"solver 'jacobi'.system: 'fem' needs d <= 3, the problem has "
-                          f"d = {problem.dim}; use system = \"grid\"")
-    system = (FemSystem if options.system == "fem" else GridSystem)(problem, grid, options.omega)
-    record = _Recorder(grid, _reference(problem, grid, options, system), options)
-    history = [record(0, system.padded(), system.residual())]
-    done, status = 0, Status.OK if options.tol is None else Status.NOT_CONVERGED
-    while done < options.sweeps:
+    elapsed = time.perf_counter() - tic
+    initial, info = None, {}
+    if isinstance(options.initial, dict):
+        initial, info["initial"] = _start(problem, grid, options.initial)
+        elapsed += info["initial"]["seconds"]
+    tic = time.perf_counter()
+    if options.system == "fem":
+        system = FemSystem(problem, grid, options.omega)
+    else:
+        system = GridSystem(grid, *linear_system(problem, grid), options.omega,
+                            problem.constant_kappa)
+    if initial is not None:
+        system.start(initial)
+    elapsed += time.perf_counter() - tic
+    reference = (grid.sample(problem.exact, _nodes(grid)) if options.reference == "exact"
+                 else system.discrete_solution())
+    record = _Recorder(grid, reference, options)
+    history = [record(0, elapsed, system.padded(), system.residual())]
+    if initial is not None:
+        info["initial"]["max_err"] = float(np.max(np.abs(initial - reference)))
+    done = 0
+    status = Status.OK if options.tol is None and options.max_err_tol is None \
+        else Status.NOT_CONVERGED
+    stopped = _converged(history[0], options)
+    while done < options.sweeps and not stopped:
         batch = min(options.record_every, options.sweeps - done)
+        tic = time.perf_counter()
         system.sweep(batch)
+        elapsed += time.perf_counter() - tic
         done += batch
-        history.append(record(done, system.padded(), system.residual()))
+        history.append(record(done, elapsed, system.padded(), system.residual()))
         if not np.isfinite(history[-1]["residual"]):
             raise SolverFailed(f"Jacobi diverged after {done} sweeps", status="diverged",
-                               info={"sweeps": done})
-        if options.tol is not None and history[-1]["residual"] <= options.tol:
-            status = Status.OK
-            break
-        if options.max_seconds is not None and time.perf_counter() - start > options.max_seconds:
+                               info={"sweeps": done, "dofs": grid.unknowns, "history": history})
+        stopped = _converged(history[-1], options)
+        if not stopped and options.max_seconds is not None \
+                and time.perf_counter() - start > options.max_seconds:
             status = Status.TIME_LIMIT
             break
-    seconds = time.perf_counter() - start
+    if stopped:
+        status = Status.OK
     log.info("jacobi (%s) n=%d d=%d omega=%g: %d sweeps in %.3f s, residual %.3e",
-             options.system, options.n, grid.dim, options.omega, done, seconds,
+             options.system, options.n, grid.dim, options.omega, done, elapsed,
              history[-1]["residual"])
-    info = {"sweeps": done, "omega": options.omega, "n": options.n, "unknowns": grid.unknowns,
-            "system": options.system, "peaks": record.peaks.tolist(),
-            "reference": options.reference}
-    message = {Status.OK: "", Status.NOT_CONVERGED: f"tol not reached in {done} sweeps",
+    info.update(sweeps=done, omega=options.omega, n=options.n, unknowns=grid.unknowns,
+                system=options.system, peaks=record.peaks.tolist(),
+                reference=options.reference, record_seconds=record.seconds)
+    message = {Status.OK: "", Status.NOT_CONVERGED: f"tolerance not reached in {done} sweeps",
                Status.TIME_LIMIT: f"max_seconds reached after {done} sweeps"}[status]
     u, grad = system.functions()
-    return Result(solver="jacobi", u=u, grad=grad, dofs=grid.unknowns, seconds=seconds,
+    return Result(solver="jacobi", u=u, grad=grad, dofs=grid.unknowns, seconds=elapsed,
                   history=history, info=info, status=status, message=message)

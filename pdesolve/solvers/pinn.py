@@ -15,6 +15,8 @@ from ..problems.base import Problem
 from ..result import Result
 
 KIND = "pinn"
+FAMILY = "neural"
+DOFS = "trainable parameters"
 
 
 @dataclass

@@ -5,7 +5,7 @@ Every element of the mesh is a translate of one of the S elements of a single ce
 order (vertex numbers grow lexicographically, so translating a cell preserves their
 order). With the reference quadrature (X_q, w_q) and the slot's affine map
 F_s(X) = b_s + A_s X (relative to the cell's lower corner), everything the assembly
-needs is a table over (s, q), computed once by scikit-fem on a one-cell mesh:
+needs is a table over (s, q), computed once from scikit-fem's basis on a one-cell mesh:
 
     stiffness[s, q, i, j] = w_q |det A_s| grad phi_j(X_q) . grad phi_i(X_q),
     load[s, q, i]         = w_q |det A_s| phi_i(X_q),
@@ -22,22 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import skfem
-from skfem.helpers import dot, grad
 
 from ..domain import Box
 from .mesh import BoxMesh
-
-
-@skfem.BilinearForm
-def weighted_laplace(u, v, w):
-    """kappa grad u . grad v."""
-    return w.kappa * dot(grad(u), grad(v))
-
-
-@skfem.LinearForm
-def weighted_load(v, w):
-    """f v."""
-    return w.f * v
 
 
 @dataclass(frozen=True)
@@ -68,14 +55,12 @@ class CellTables:
         cell = BoxMesh.build(Box(tuple(lower), tuple(lower + boxmesh.cell_sizes)), 1, boxmesh.kind)
         order = np.argsort(cell.element_cells[1])  # one-cell mesh element of each slot
         basis = skfem.CellBasis(cell.mesh, elem, intorder=intorder, elements=order)
-        d, nq = boxmesh.dim, basis.X.shape[1]
-        unit = np.eye(nq)
-        stiffness = np.stack([
-            weighted_laplace.elemental(basis, kappa=np.tile(unit[q], (len(order), 1))).tolocal()
-            for q in range(nq)], axis=1)
-        load = np.stack([
-            weighted_load.elemental(basis, f=np.tile(unit[q], (len(order), 1))).tolocal()
-            for q in range(nq)], axis=1)
+        d = boxmesh.dim
+        phi = np.stack([np.asarray(b[0]) for b in basis.basis], axis=-1)   # (S, nq, Nb)
+        dphi = np.stack([b[0].grad for b in basis.basis], axis=-1)        # (d, S, nq, Nb)
+        dx = basis.dx[:, :, None]
+        stiffness = dx[..., None] * np.einsum("ksqi,ksqj->sqij", dphi, dphi)
+        load = dx * phi
         corners = basis.mapping.F(np.hstack([np.zeros((d, 1)), np.eye(d)]), tind=order)
         b = corners[:, :, 0].T - lower
         A = np.moveaxis(corners[:, :, 1:] - corners[:, :, :1], 1, 0)
