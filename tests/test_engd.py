@@ -259,7 +259,7 @@ def test_engd_stops_when_fixed_points_give_no_more_decrease():
     result = solve(problem, "pinn", optimizer="engd", widths=[1], activation="sin", steps=400,
                    sampler="grid", batch_interior=20, threads=1, monitor_points=64)
     assert result.status is Status.OK and result.info["steps"] < 100
-    assert "no decrease" in result.info["stop_reason"]
+    assert "no step length decreased the loss" in result.info["stop_reason"]
     assert result.history[-1]["l2_rel"] < 1e-14
 
 

@@ -143,8 +143,8 @@ class ENGD(Optimizer):
         self.stalled = self.stalled + 1 if alpha == 0 else 0
         fixed = not (trainer.interior.resamples or trainer.boundary.resamples)
         if fixed and self.stalled >= STALL_STEPS:
-            self.stop_reason = (f"ENGD: no decrease of the loss in {STALL_STEPS} steps (loss "
-                                f"{value:.3g}): converged on these points")
+            self.stop_reason = (f"ENGD: stopped, no step length decreased the loss in "
+                                f"{STALL_STEPS} steps (loss {value:.3g}) on these fixed points")
         return 1
 
     def monitored(self) -> dict:
