@@ -41,6 +41,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jacfwd, jacrev, vmap
 
+from ..problems import operator
 from ..problems.base import Problem
 from .laplacian import mlp_laplacian, supports_forward_laplacian
 
@@ -137,13 +138,8 @@ class PointFunctions:
         return r, r
 
     def _flux(self, params: dict, x: torch.Tensor) -> torch.Tensor:
-        grad = self.grad(params, x)
-        flux = grad
-        if self.problem.p != 2:
-            flux = flux * torch.sum(grad * grad) ** ((self.problem.p - 2) / 2)
-        if not self.problem.constant_kappa:
-            flux = self.problem.kappa(x[None])[0] * flux
-        return flux
+        kappa = None if self.problem.constant_kappa else self.problem.kappa(x[None])[0]
+        return operator.flux(kappa, self.grad(params, x), self.problem.p)
 
 
 def _weights(weight, x: torch.Tensor) -> torch.Tensor:

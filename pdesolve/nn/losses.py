@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from ..domain import Box
+from ..problems import operator
 from ..problems.base import Problem
 from .laplacian import mlp_laplacian, supports_forward_laplacian
 
@@ -104,11 +105,7 @@ def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tenso
     if problem.p == 2 and problem.constant_kappa and supports_forward_laplacian(model):
         return -mlp_laplacian(model, x.detach()) - problem.f(x.detach())
     _, grad, xl = value_and_grad(model, x)
-    flux = grad
-    if problem.p != 2:
-        flux = flux * torch.sum(grad * grad, dim=1, keepdim=True) ** ((problem.p - 2) / 2)
-    if not problem.constant_kappa:
-        flux = problem.kappa(xl)[:, None] * flux
+    flux = operator.flux(None if problem.constant_kappa else problem.kappa(xl), grad, problem.p)
     div = sum(torch.autograd.grad(flux[:, i].sum(), xl, create_graph=True)[0][:, i]
               for i in range(x.shape[1]))
     return -div - problem.f(x.detach())

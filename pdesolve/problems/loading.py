@@ -22,6 +22,7 @@ import numpy as np
 from ..domain import Box, check_dim
 from ..errors import ConfigError, ErrorCollector
 from ..user_code import import_user_module
+from . import operator
 from .base import Problem
 from .registry import get_problem, list_problems
 
@@ -209,8 +210,7 @@ def fd_operator(problem: Problem, x: np.ndarray, h: float = 5e-4) -> np.ndarray:
     grad = _gradient(problem, h)
 
     def flux(y):
-        g = grad(y)
-        return (problem.kappa(y) * np.sum(g * g, axis=1) ** ((problem.p - 2) / 2))[:, None] * g
+        return operator.flux(problem.kappa(y), grad(y), problem.p)
 
     steps = h * problem.domain.lengths
     return -sum(_derivative(lambda y, i=i: flux(y)[:, i], x, i, s) for i, s in enumerate(steps))

@@ -112,11 +112,11 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
             "cg_iterations": [its], "preconditioner": options.preconditioner}
     history: list[dict] = [{"step": 0, "cg_iterations": its}]
     if nonlinear:
-        u, history, newton_ok = newton(energy, u, tol=options.newton_tol,
-                                       max_iter=options.max_newton, cg_tol=options.tol,
-                                       cg_maxiter=options.maxiter,
-                                       multigrid=options.preconditioner == "multigrid")
-        info["newton_iterations"] = len(history) - 1
+        u, report = newton(energy, u, tol=options.newton_tol, max_iter=options.max_newton,
+                           cg_tol=options.tol, cg_maxiter=options.maxiter,
+                           multigrid=options.preconditioner == "multigrid")
+        history, newton_ok = report.history, report.converged
+        info["newton_iterations"] = report.iterations
         info["cg_iterations"] += [h["cg_iterations"] for h in history if "cg_iterations" in h]
         info["line_search_steps"] = [h["step_length"] for h in history if "step_length" in h]
         converged = converged and newton_ok
