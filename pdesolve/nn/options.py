@@ -1,4 +1,4 @@
-"""Options shared by the neural solvers (deep_ritz, pinn); each solver sets its own defaults.
+"""Options shared by the neural solvers; each solver sets its own defaults.
 
 Network defaults follow REFERENCES.md: weights and biases ~ N(0, 2/(n_in + n_out)) (MscaleDNN
 code), scales 1, 2, 4, ..., 32, per-step learning-rate decay (p-Laplacian paper's 5e-5) and,

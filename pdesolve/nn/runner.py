@@ -1,4 +1,4 @@
-"""From options to a trained network and a Result: what deep_ritz and pinn share."""
+"""From options and a loss to a trained network and a Result: what the neural solvers share."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def check_options(problem: Problem, options: NeuralOptions) -> None:
+def check_options(problem: Problem, options: NeuralOptions, loss: Loss) -> None:
     """Refuse combinations the field-by-field validation cannot see."""
     if options.freq_history and not problem.has_exact:
         raise ConfigError("freq_history: needs a problem with an exact solution")
@@ -46,11 +46,18 @@ def check_options(problem: Problem, options: NeuralOptions) -> None:
         raise ConfigError("checkpoint_every: needs checkpoint_dir")
     if options.parity != "none":
         check_parity(problem, options.parity)
+    if loss.problem is not problem or loss.exact_boundary != (options.boundary == "exact"):
+        raise ValueError(f"the loss is for another problem or boundary treatment than "
+                         f"boundary={options.boundary!r}")
 
 
-def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool = False,
-          callbacks: Sequence[Callback] = ()) -> Result:
-    """Build the network, samplers and loss of ``kind`` from ``options``; train; wrap the result.
+def train(problem: Problem, options: NeuralOptions, loss: Loss, *, name: str,
+          progress: bool = False, callbacks: Sequence[Callback] = ()) -> Result:
+    """Build the network and samplers from ``options``; train on ``loss``; wrap the result.
+
+    ``name`` labels the result and the progress bar (the solver's kind). ``loss`` must agree
+    with the problem and ``options.boundary`` (``exact_boundary`` for "exact"); ValueError
+    otherwise.
 
     ``callbacks`` are extra hooks run after the built-in ones (monitor, progress bar,
     checkpoints); their time is not counted as training time.
@@ -59,17 +66,17 @@ def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool
     NaN/inf; its ``info`` then holds "dofs" (the parameter count) and "history" (up to the
     divergence).
     """
-    check_options(problem, options)
+    check_options(problem, options, loss)
     threads = torch.get_num_threads()
     if options.threads:
         torch.set_num_threads(options.threads)
     try:
-        return _train(problem, options, kind, progress, callbacks)
+        return _train(problem, options, loss, name, progress, callbacks)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
+def _train(problem: Problem, options: NeuralOptions, loss: Loss, name: str, progress: bool,
            extra: Sequence[Callback]) -> Result:
     start = time.perf_counter()
     device = resolve_device(options.device)
@@ -104,7 +111,7 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
                       seed=options.seed, dtype=dtype, device=device, freq=freq)
     callbacks = [monitor]
     if progress:
-        callbacks.append(ProgressBar(kind))
+        callbacks.append(ProgressBar(name))
     saver = None
     if options.checkpoint_every:
         saver = checkpoint.Checkpointer(options.checkpoint_dir, options.checkpoint_every, options)
@@ -115,7 +122,7 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
                           lbfgs_steps=options.lbfgs_steps, lr=options.lr,
                           lr_decay=options.lr_decay,
                           engd={"cutoff": options.engd_cutoff, "adapt": options.engd_adapt})
-    trainer = Trainer(model, Loss(problem, kind, exact_boundary), interior, boundary, phases,
+    trainer = Trainer(model, loss, interior, boundary, phases,
                       beta=options.beta, beta_schedule=schedule,
                       max_seconds=options.max_seconds, callbacks=callbacks)
     if options.resume:
@@ -143,7 +150,7 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
         "network": repr(net).replace("\n", " "),
     }
     function = NetworkFunction(model, dtype, device, info)
-    return Result(solver=kind, u=function.u, grad=function.grad, dofs=count_parameters(net),
+    return Result(solver=name, u=function.u, grad=function.grad, dofs=count_parameters(net),
                   seconds=setup_seconds + trainer.train_seconds, history=trainer.history,
                   info=info, message=trainer.stop_reason,
                   status=Status.TIME_LIMIT if trainer.time_limited else Status.OK)

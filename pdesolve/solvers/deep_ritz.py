@@ -35,6 +35,8 @@ def supports(problem: Problem) -> str | None:
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Train a network on the Ritz energy of ``problem``."""
+    from ..nn.losses import RitzLoss
     from ..nn.runner import train
 
-    return train(problem, options, KIND, progress=progress)
+    loss = RitzLoss(problem, exact_boundary=options.boundary == "exact")
+    return train(problem, options, loss, name=KIND, progress=progress)

@@ -34,6 +34,8 @@ def supports(problem: Problem) -> str | None:
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Train a network on the strong-form residual of ``problem``."""
+    from ..nn.losses import ResidualLoss
     from ..nn.runner import train
 
-    return train(problem, options, KIND, progress=progress)
+    loss = ResidualLoss(problem, exact_boundary=options.boundary == "exact")
+    return train(problem, options, loss, name=KIND, progress=progress)
