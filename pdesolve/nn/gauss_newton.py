@@ -131,7 +131,7 @@ class PointFunctions:
         """r = -div(kappa |grad u|^(p-2) grad u) - f at one point."""
         if self.laplacian is not None:
             prefixed = {f"model.{k}": v for k, v in params.items()}
-            div = _value(self.laplacian, prefixed, x)
+            div = operator.flux_weight(1.0, None, 2) * _value(self.laplacian, prefixed, x)
         else:
             div = torch.trace(jacfwd(lambda y: self._flux(params, y))(x))
         r = -div - f

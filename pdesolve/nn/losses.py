@@ -111,7 +111,8 @@ def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tenso
     otherwise the flux's divergence by double backward.
     """
     if problem.p == 2 and problem.constant_kappa and supports_forward_laplacian(model):
-        return -mlp_laplacian(model, x.detach()) - problem.f(x.detach())
+        weight = operator.flux_weight(1.0, None, 2)  # the flux is weight * grad u
+        return -(weight * mlp_laplacian(model, x.detach())) - problem.f(x.detach())
     _, grad, xl = value_and_grad(model, x)
     flux = operator.flux(None if problem.constant_kappa else problem.kappa(xl), grad, problem.p)
     div = sum(torch.autograd.grad(flux[:, i].sum(), xl, create_graph=True)[0][:, i]
