@@ -40,7 +40,7 @@ def one(size: int, steps: int, threads: int) -> dict:
     from pdesolve.nn.networks import build_network, count_parameters
     from pdesolve.nn.optimizers import build_phases
     from pdesolve.nn.training import Trainer
-    from pdesolve.sampling import BoundarySampler, InteriorSampler
+    from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
 
     torch.set_num_threads(threads)
     problem = get_problem("poisson_sine", dim=2)

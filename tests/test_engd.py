@@ -17,7 +17,7 @@ from pdesolve.nn.gauss_newton import ParameterVector, residual_system, ritz_syst
 from pdesolve.nn.losses import DirichletAnsatz, ResidualLoss, RitzLoss, residual
 from pdesolve.nn.networks import build_network
 from pdesolve.nn.training import Trainer
-from pdesolve.sampling import BoundarySampler, InteriorSampler
+from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
 
 LOSSES = {"deep_ritz": RitzLoss, "pinn": ResidualLoss}
 

@@ -12,7 +12,7 @@ from pdesolve.nn.laplacian import mlp_laplacian
 from pdesolve.nn.losses import DirichletAnsatz, ResidualLoss, RitzLoss, residual
 from pdesolve.nn.networks import MLP, build_network, count_parameters, group_scales
 from pdesolve.nn.parity import Parity, check_parity
-from pdesolve.sampling import BoundarySampler, InteriorSampler, face_counts
+from pdesolve.nn.sampling import BoundarySampler, InteriorSampler, face_counts
 
 LOSSES = {"deep_ritz": RitzLoss, "pinn": ResidualLoss}
 

@@ -2,7 +2,7 @@
 residual, any network.
 
 For -div(kappa |grad u|^(p-2) grad u) = f in Omega, u = g on dOmega, with interior points
-x_i (weights w_i) and boundary points y_j (weights w_j) from :mod:`pdesolve.sampling`:
+x_i (weights w_i) and boundary points y_j (weights w_j) from :mod:`pdesolve.nn.sampling`:
 
     RitzLoss:      sum_i w_i [psi(kappa, |grad u|^2) - f u](x_i)
                    +  beta sum_j w_j (u(y_j) - g(y_j))^2,

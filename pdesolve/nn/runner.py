@@ -12,7 +12,7 @@ import torch
 from ..errors import ConfigError, SolverFailed
 from ..problems.base import Problem
 from ..result import Result, Status
-from ..sampling import BoundarySampler, InteriorSampler
+from .sampling import BoundarySampler, InteriorSampler
 from . import checkpoint
 from .activations import get_activation
 from .callbacks import FrequencyProbe, Monitor, ProgressBar

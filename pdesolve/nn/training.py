@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..errors import SolverFailed
-from ..sampling import BoundarySampler, InteriorSampler
+from .sampling import BoundarySampler, InteriorSampler
 from .losses import Loss
 from .optimizers import Optimizer
 

@@ -175,13 +175,11 @@ def lattice_points(box: Box, budget: int = 5000) -> np.ndarray:
 def sample_points(box: Box, n: int, rng: np.random.Generator, margin: float = 0.0):
     """n points inside the box (kept ``margin`` of each edge length away from the boundary)
     and n points on its faces, each (n, d)."""
-    lo, hi = np.asarray(box.lower), np.asarray(box.upper)
-    span = hi - lo
-    inner = lo + span * rng.uniform(margin, 1 - margin, size=(n, box.dim))
-    faces = lo + span * rng.uniform(size=(n, box.dim))
-    axis = rng.integers(box.dim, size=n)
-    faces[np.arange(n), axis] = np.where(rng.integers(2, size=n) == 1, hi[axis], lo[axis])
-    return inner, faces
+    lo = np.asarray(box.lower)
+    inner = lo + (np.asarray(box.upper) - lo) * rng.uniform(margin, 1 - margin, size=(n, box.dim))
+    unit = rng.uniform(size=(n, box.dim))
+    face = 2 * rng.integers(box.dim, size=n) + rng.integers(2, size=n)
+    return inner, box.boundary_points(unit, face)
 
 
 def _evaluate(fn, x: np.ndarray, field: str, shape: tuple) -> np.ndarray:

@@ -38,9 +38,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .domain import Box
-from .errors import ConfigError
-from .quadrature import gauss_rule
+from ..domain import Box
+from ..errors import ConfigError
+from ..quadrature import gauss_rule
 
 KINDS = ("uniform", "sobol", "grid", "gauss")
 
@@ -213,21 +213,15 @@ class BoundarySampler:
             return
         counts = face_counts(box, n)
         faces = torch.repeat_interleave(torch.arange(2 * box.dim), torch.as_tensor(counts))
-        self.axis = faces // 2
-        self.rows = torch.arange(len(faces))
+        self.faces = faces
         self.weights = torch.as_tensor(np.repeat(box.face_areas() / counts, counts),
                                        dtype=dtype).to(self.device)
-        lower = torch.tensor(box.lower, dtype=dtype)
-        upper = torch.tensor(box.upper, dtype=dtype)
-        self.lower, self.lengths = lower, upper - lower
-        self.face_value = torch.where((faces % 2).bool(), upper[self.axis], lower[self.axis])
         self.draw = _Draw(box.dim, kind, seed)
         if not resample:
             self.fixed = self._random()
 
     def _random(self) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.lower + self.lengths * self.draw(len(self.rows), self.dtype)
-        x[self.rows, self.axis] = self.face_value
+        x = self.box.boundary_points(self.draw(len(self.faces), self.dtype), self.faces)
         return x.to(self.device), self.weights
 
     @property
