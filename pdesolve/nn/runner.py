@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from torch import nn
 
 from ..errors import ConfigError, SolverFailed
 from ..problems.base import Problem
@@ -19,7 +20,8 @@ from .callbacks import FrequencyProbe, Monitor, ProgressBar
 from .function import NetworkFunction
 from .losses import DirichletAnsatz, Loss
 from .networks import build_network, count_parameters
-from .options import NeuralOptions
+from .options import (BoundaryOptions, NetworkOptions, NeuralOptions, OptimizerOptions,
+                      SamplingOptions)
 from .parity import Parity, check_parity
 from .optimizers import build_phases
 from .training import Callback, Trainer
@@ -76,6 +78,46 @@ def train(problem: Problem, options: NeuralOptions, loss: Loss, *, name: str,
         torch.set_num_threads(threads)
 
 
+def with_boundary(net: nn.Module, problem: Problem, options: BoundaryOptions) -> nn.Module:
+    """The network with the parity and the Dirichlet data built in, as ``options`` ask."""
+    model = net
+    if options.parity != "none":  # inside the ansatz: G and phi have the parity already
+        model = Parity(net, problem.domain.lower, problem.domain.upper, options.parity)
+    if options.boundary == "exact":
+        model = DirichletAnsatz(model, problem.domain, problem.g)
+    return model
+
+
+def samplers(problem: Problem, options: SamplingOptions, exact_boundary: bool, seeds,
+             dtype: torch.dtype, device: torch.device) -> tuple[InteriorSampler, BoundarySampler]:
+    """The interior and boundary samplers of ``options``, seeded by ``seeds`` (two)."""
+    interior = InteriorSampler(problem.domain, options.batch_interior, options.sampler,
+                               resample=options.resample, order=options.quadrature_order,
+                               seed=int(seeds[0]), dtype=dtype, device=device)
+    # with the boundary values built in the loss reads no boundary points: draw a token few
+    boundary_kind, boundary_n = (("uniform", 1) if exact_boundary
+                                 else (options.sampler, options.batch_boundary))
+    boundary = BoundarySampler(problem.domain, boundary_n, boundary_kind,
+                               resample=options.resample, order=options.quadrature_order,
+                               seed=int(seeds[1]), dtype=dtype, device=device)
+    return interior, boundary
+
+
+def beta_schedule(options: BoundaryOptions, network: NetworkOptions) -> str:
+    """"constant" or "staircase"; "auto" is staircase for MscaleDNN networks."""
+    if options.beta_schedule != "auto":
+        return options.beta_schedule
+    return "constant" if network.network == "mlp" else "staircase"
+
+
+def optimizer_phases(options: OptimizerOptions, params: list[torch.Tensor]):
+    """The optimiser phases of ``options`` over ``params``."""
+    return build_phases(options.optimizer, params, steps=options.steps,
+                        lbfgs_steps=options.lbfgs_steps, lr=options.lr,
+                        lr_decay=options.lr_decay,
+                        engd={"cutoff": options.engd_cutoff, "adapt": options.engd_adapt})
+
+
 def _train(problem: Problem, options: NeuralOptions, loss: Loss, name: str, progress: bool,
            extra: Sequence[Callback]) -> Result:
     start = time.perf_counter()
@@ -87,25 +129,10 @@ def _train(problem: Problem, options: NeuralOptions, loss: Loss, name: str, prog
                         get_activation(options.activation, options.power),
                         scales=options.scales, residual=options.residual,
                         init_scale=options.init_scale, seed=int(seeds[0]), dtype=dtype)
-    exact_boundary = options.boundary == "exact"
-    model = net
-    if options.parity != "none":  # inside the ansatz: G and phi have the parity already
-        model = Parity(net, problem.domain.lower, problem.domain.upper, options.parity)
-    if exact_boundary:
-        model = DirichletAnsatz(model, problem.domain, problem.g)
-    model = model.to(device=device, dtype=dtype)
-    interior = InteriorSampler(problem.domain, options.batch_interior, options.sampler,
-                               resample=options.resample, order=options.quadrature_order,
-                               seed=int(seeds[1]), dtype=dtype, device=device)
-    # with the boundary values built in the loss reads no boundary points: draw a token few
-    boundary_kind, boundary_n = (("uniform", 1) if exact_boundary
-                                 else (options.sampler, options.batch_boundary))
-    boundary = BoundarySampler(problem.domain, boundary_n, boundary_kind,
-                               resample=options.resample, order=options.quadrature_order,
-                               seed=int(seeds[2]), dtype=dtype, device=device)
-    schedule = options.beta_schedule
-    if schedule == "auto":
-        schedule = "constant" if options.network == "mlp" else "staircase"
+    model = with_boundary(net, problem, options).to(device=device, dtype=dtype)
+    interior, boundary = samplers(problem, options, options.boundary == "exact", seeds[1:],
+                                  dtype, device)
+    schedule = beta_schedule(options, options)
     freq = FrequencyProbe(problem, options.freq_count) if options.freq_history else None
     monitor = Monitor(problem, model, points=options.monitor_points, log_every=options.resolved_log_every(),
                       seed=options.seed, dtype=dtype, device=device, freq=freq)
@@ -117,11 +144,7 @@ def _train(problem: Problem, options: NeuralOptions, loss: Loss, name: str, prog
         saver = checkpoint.Checkpointer(options.checkpoint_dir, options.checkpoint_every, options)
         callbacks.append(saver)
     callbacks.extend(extra)
-    params = [p for p in model.parameters() if p.requires_grad]
-    phases = build_phases(options.optimizer, params, steps=options.steps,
-                          lbfgs_steps=options.lbfgs_steps, lr=options.lr,
-                          lr_decay=options.lr_decay,
-                          engd={"cutoff": options.engd_cutoff, "adapt": options.engd_adapt})
+    phases = optimizer_phases(options, [p for p in model.parameters() if p.requires_grad])
     trainer = Trainer(model, loss, interior, boundary, phases,
                       beta=options.beta, beta_schedule=schedule,
                       max_seconds=options.max_seconds, callbacks=callbacks)
