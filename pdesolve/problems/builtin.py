@@ -151,11 +151,8 @@ def poisson_sin_sq(dim: int = 2, mu: float = 15.0) -> Problem:
     )
 
 
-@register_problem("poisson_sum_sine", source="builtin")
-def poisson_sum_sine(dim: int = 5, k: float = 1.0) -> Problem:
-    """u = sum_i sin(k pi x_i) on [0,1]^d, -Lap u = (k pi)^2 u (the ENGD paper's 5-D case)."""
-    dim = check_dim(dim, "problem.dim")
-    w = k * math.pi
+def _sum_of_sines(name: str, dim: int, w: float, params: dict, description: str) -> Problem:
+    """u = sum_i sin(w x_i) on [0,1]^d, -Lap u = w^2 u."""
 
     def exact(x):
         xp = array_namespace(x)
@@ -168,35 +165,24 @@ def poisson_sum_sine(dim: int = 5, k: float = 1.0) -> Problem:
     def f(x):
         return w**2 * exact(x)
 
-    return Problem(
-        name="poisson_sum_sine", domain=Box.cube(dim, 0.0, 1.0), f=f, g=exact, exact=exact,
-        exact_grad=exact_grad, params={"dim": dim, "k": k},
-        description="u = sum_i sin(k pi x_i) on [0,1]^d (arXiv 2302.13163, 5-D example)",
-    )
+    return Problem(name=name, domain=Box.cube(dim, 0.0, 1.0), f=f, g=exact, exact=exact,
+                   exact_grad=exact_grad, params=params, description=description)
+
+
+@register_problem("poisson_sum_sine", source="builtin")
+def poisson_sum_sine(dim: int = 5, k: float = 1.0) -> Problem:
+    """u = sum_i sin(k pi x_i) on [0,1]^d, -Lap u = (k pi)^2 u (the ENGD paper's 5-D case)."""
+    dim = check_dim(dim, "problem.dim")
+    return _sum_of_sines("poisson_sum_sine", dim, k * math.pi, {"dim": dim, "k": k},
+                         "u = sum_i sin(k pi x_i) on [0,1]^d (arXiv 2302.13163, 5-D example)")
 
 
 @register_problem("poisson_nd_pinnacle", source="builtin")
 def poisson_nd_pinnacle(dim: int = 5) -> Problem:
     """-Lap u = (pi^2/4) sum sin(pi x_i/2) on [0,1]^d, u = sum sin(pi x_i/2) (PINNacle PNd)."""
     dim = check_dim(dim, "problem.dim")
-    w = math.pi / 2
-
-    def exact(x):
-        xp = array_namespace(x)
-        return xp.sum(xp.sin(w * x), axis=1)
-
-    def exact_grad(x):
-        xp = array_namespace(x)
-        return w * xp.cos(w * x)
-
-    def f(x):
-        return w**2 * exact(x)
-
-    return Problem(
-        name="poisson_nd_pinnacle", domain=Box.cube(dim, 0.0, 1.0), f=f, g=exact, exact=exact,
-        exact_grad=exact_grad, params={"dim": dim},
-        description="PINNacle PNd: u = sum_i sin(pi x_i / 2) on [0,1]^d",
-    )
+    return _sum_of_sines("poisson_nd_pinnacle", dim, math.pi / 2, {"dim": dim},
+                         "PINNacle PNd: u = sum_i sin(pi x_i / 2) on [0,1]^d")
 
 
 _MULTIFREQ = ((1.0, 1.0), (4.0, 4.0), (8.0, -8.0), (24.0, 16.0))  # (frequency, amplitude in g)

@@ -14,10 +14,9 @@ from ..config import opt
 from ..nn.options import NeuralOptions
 from ..problems.base import Problem
 from ..result import Result
+from .neural import DOFS, FAMILY, supports  # noqa: F401 - this kind's declarations
 
 KIND = "deep_ritz"
-FAMILY = "neural"
-DOFS = "trainable parameters"
 
 
 @dataclass
@@ -26,11 +25,6 @@ class Options(NeuralOptions):
     MscaleDNN code's)."""
 
     beta: float = opt(1000.0, help="boundary penalty weight beta0", min=0)
-
-
-def supports(problem: Problem) -> str | None:
-    """Any problem of the family: the energy exists for every p >= 2 and kappa > 0."""
-    return None
 
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
