@@ -274,9 +274,9 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
                                f"max |g - u| = {g_gap:.3g} at {n} random boundary points")
     lu = fd_operator(problem, inner)
     # the operator's own size, |div flux| and |flux| / edge length, so that f = 0 is judged fairly
-    flux = values["kappa"][:n] * np.sum(_gradient(problem)(inner) ** 2, axis=1) ** (
-        (problem.p - 1) / 2)
-    scale = max(np.abs(lu).max(), np.abs(flux).max() / problem.domain.lengths.min(),
+    flux = np.linalg.norm(operator.flux(values["kappa"][:n], _gradient(problem)(inner), problem.p),
+                          axis=1)
+    scale = max(np.abs(lu).max(), flux.max() / problem.domain.lengths.min(),
                 math.ulp(1.0))
     gap = np.abs(values["f"][:n] - lu).max()
     if gap > MISMATCH_TOLERANCE * scale:
