@@ -13,7 +13,6 @@ from torch import nn
 from ..errors import ConfigError, SolverFailed
 from ..problems.base import Problem
 from ..result import Result, Status
-from .sampling import BoundarySampler, InteriorSampler
 from . import checkpoint
 from .activations import get_activation
 from .callbacks import FrequencyProbe, Monitor, ProgressBar
@@ -22,8 +21,9 @@ from .losses import DirichletAnsatz, Loss
 from .networks import build_network, count_parameters
 from .options import (BoundaryOptions, NetworkOptions, NeuralOptions, OptimizerOptions,
                       SamplingOptions)
-from .parity import Parity, check_parity
 from .optimizers import build_phases
+from .parity import Parity, check_parity
+from .sampling import BoundarySampler, InteriorSampler
 from .training import Callback, Trainer
 
 log = logging.getLogger(__name__)

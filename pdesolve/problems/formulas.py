@@ -7,8 +7,9 @@ functions listed in :data:`FUNCTIONS`.
 
 From an exact solution u (and kappa, p) the source term f = -div(kappa |grad u|^(p-2) grad u)
 is derived symbolically (the derivatives of u and kappa by sympy, combined by
-:func:`pdesolve.problems.operator.strong_form`), and g = u. Each simplified expression is printed as array-API code, so the functions
-evaluate NumPy arrays and torch tensors (with autograd) alike.
+:func:`pdesolve.problems.operator.strong_form`), and g = u. Each simplified expression is
+printed as array-API code, so the functions evaluate NumPy arrays and torch tensors (with
+autograd) alike.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from ..grid import multigrid, stencil
 from ..grid.plaplace import PLaplaceEnergy, newton
 from ..grid.function import GridFunction
 from ..grid.tensor import TensorGrid
+from ..problems import operator
 from ..problems.base import Problem
 from ..resources import require_memory
 from ..result import Result, Status
@@ -102,7 +103,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     nonlinear = problem.p != 2
     kappa, f, boundary = linear_system(problem, grid, full_edges=nonlinear)
     energy = PLaplaceEnergy(grid, problem.p, kappa, f, boundary) if nonlinear else None
-    coeffs = energy.interior_edges(kappa) if nonlinear else kappa
+    # the stencil of the p = 2 bilinear form (the start of Newton's iteration for p != 2)
+    coeffs = [operator.flux_weight(k, None, 2.0)
+              for k in (energy.interior_edges(kappa) if nonlinear else kappa)]
     rhs = stencil.right_hand_side(grid, coeffs, f, boundary)
     u, its, converged, levels = multigrid.solve(
         grid, coeffs, rhs, rtol=options.tol, maxiter=options.maxiter,
