@@ -13,9 +13,11 @@ linear in kappa. Everything the solvers use is read from here:
                                     + s^((p-2)/2) grad kappa . g),     g = grad u, H = Hess u.
 
 The FEM and grid Newton iterations take J, J' and J'' from :func:`density`,
-:func:`flux_weight` and :func:`curvature_weight`; the Deep Ritz loss integrates
-:func:`density` (through :meth:`pdesolve.problems.base.Problem.energy_density`); the PINN
-residual differentiates :func:`flux` by autograd; source terms (closed form and sympy) and the
+:func:`flux_weight` and :func:`curvature_weight`, and for p = 2 their stiffness matrix and
+stencil take the coefficient a of the bilinear form from :func:`flux_weight`; the Ritz loss
+integrates :func:`density` (through :meth:`pdesolve.problems.base.Problem.energy_density`);
+the strong-form residual differentiates :func:`flux` by autograd (Poisson on an MLP: the
+forward Laplacian times the flux weight); source terms (closed form and sympy) and the
 finite-difference check of a problem use :func:`strong_form` and :func:`flux`. Every function
 takes arrays of any array-API namespace (NumPy, torch) and, except where noted, sympy
 expressions, with kappa and s of shape (n,) (or scalars).
