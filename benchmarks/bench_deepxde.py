@@ -33,6 +33,7 @@ import torch
 from pdesolve import get_problem
 from pdesolve.config import build_options
 from pdesolve.metrics import error_metrics
+from pdesolve.nn.losses import ResidualLoss
 from pdesolve.nn.runner import train
 from pdesolve.nn.training import Callback
 from pdesolve.quadrature import evaluation_points
@@ -139,7 +140,7 @@ def main() -> None:
         "batch_interior": 4096, "batch_boundary": 1024, "monitor_points": 0,
         "log_every": 10**9, "threads": args.threads})
     hooks = [Alternate(other, args.chunk)] if other else []
-    result = train(problem, options, "pinn", callbacks=hooks)
+    result = train(problem, options, ResidualLoss(problem), name="pinn", callbacks=hooks)
     ours = {"it_per_s": args.steps / result.info["train_seconds"],
             "l2_rel": error_metrics(points, result.u, problem.exact)["l2_rel"]}
     if other:

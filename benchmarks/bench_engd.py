@@ -35,12 +35,12 @@ def one(size: int, steps: int, threads: int) -> dict:
     from pdesolve import get_problem
     from pdesolve.nn.activations import get_activation
     from pdesolve.nn.factor import factor
-    from pdesolve.nn.gauss_newton import pinn_system
-    from pdesolve.nn.losses import Loss
+    from pdesolve.nn.gauss_newton import residual_system
+    from pdesolve.nn.losses import ResidualLoss
     from pdesolve.nn.networks import build_network, count_parameters
     from pdesolve.nn.optimizers import build_phases
     from pdesolve.nn.training import Trainer
-    from pdesolve.sampling import BoundarySampler, InteriorSampler
+    from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
 
     torch.set_num_threads(threads)
     problem = get_problem("poisson_sine", dim=2)
@@ -50,14 +50,14 @@ def one(size: int, steps: int, threads: int) -> dict:
     boundary = BoundarySampler(problem.domain, 29, "grid", dtype=torch.float64)
     phases = build_phases("engd", list(net.parameters()), steps=steps + 1, lbfgs_steps=0,
                           lr=0.0, lr_decay=0.0)
-    trainer = Trainer(net, Loss(problem, "pinn"), interior, boundary, phases)
+    trainer = Trainer(net, ResidualLoss(problem), interior, boundary, phases)
     optimizer = phases[0][0]
     batch = trainer.draw()
     base = rss_mb()
     parts = {"jacobian": [], "factor": [], "step": []}
     for k in range(steps + 1):  # the first step warms up
         t0 = time.perf_counter()
-        rho, jac = pinn_system(net, problem, batch, interior.weight, 1.0, False)
+        rho, jac = residual_system(net, problem, batch, interior.weight, 1.0, False)
         t1 = time.perf_counter()
         factor(jac, rho)
         t2 = time.perf_counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from .errors import ConfigError
 
@@ -83,6 +84,21 @@ class Box:
     def boundary_measure(self) -> float:
         """|dOmega|: total face area (2 in 1-D, counting the two end points)."""
         return float(self.face_areas().sum())
+
+    def boundary_points(self, unit, face):
+        """Points on dOmega from uniform draws, (n, d), NumPy or torch like ``unit``.
+
+        unit : (n, d) in [0, 1]^d; face : (n,) integers in 0 .. 2d - 1, ordered as
+        :meth:`face_areas`. Point i is a + (b - a) unit_i with coordinate face_i // 2 set to
+        that face's value (a or b).
+        """
+        xp = array_namespace(unit)
+        lower = xp.asarray(self.lower, dtype=unit.dtype)
+        upper = xp.asarray(self.upper, dtype=unit.dtype)
+        x = lower + (upper - lower) * unit
+        axis = face // 2
+        x[xp.arange(x.shape[0]), axis] = xp.where(face % 2 == 1, upper[axis], lower[axis])
+        return x
 
     def contains(self, x: np.ndarray, tol: float = 1e-12) -> np.ndarray:
         """Boolean mask of points of x (n, d) inside the closed box."""

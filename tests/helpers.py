@@ -19,10 +19,12 @@ def autograd_operator(problem, x: np.ndarray) -> np.ndarray:
     """-div(kappa |grad u|^(p-2) grad u) of problem.exact at x, by torch autograd (float64)."""
     import torch
 
+    from pdesolve.problems import operator
+
     xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     u = problem.exact(xt)
     (grad,) = torch.autograd.grad(u.sum(), xt, create_graph=True)
-    flux = problem.kappa(xt)[:, None] * (grad * grad).sum(1, keepdim=True) ** ((problem.p - 2) / 2) * grad
+    flux = operator.flux(problem.kappa(xt), grad, problem.p)
     div = sum(
         torch.autograd.grad(flux[:, i].sum(), xt, retain_graph=True)[0][:, i]
         for i in range(x.shape[1])

@@ -13,11 +13,13 @@ from pdesolve.errors import SolverFailed
 from pdesolve.nn.activations import get_activation
 from pdesolve.nn.engd import ENGD
 from pdesolve.nn.factor import factor
-from pdesolve.nn.gauss_newton import ParameterVector, pinn_system, ritz_system
-from pdesolve.nn.losses import DirichletAnsatz, Loss, residual
+from pdesolve.nn.gauss_newton import ParameterVector, residual_system, ritz_system
+from pdesolve.nn.losses import DirichletAnsatz, ResidualLoss, RitzLoss, residual
 from pdesolve.nn.networks import build_network
 from pdesolve.nn.training import Trainer
-from pdesolve.sampling import BoundarySampler, InteriorSampler
+from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
+
+LOSSES = {"deep_ritz": RitzLoss, "pinn": ResidualLoss}
 
 
 def assert_close(actual, expected, rtol=1e-7, atol=0.0):
@@ -66,13 +68,13 @@ def dense_rho(net, problem, data, beta, theta):
 def test_pinn_jacobian_equals_dense_autograd_and_the_loss(name, args):
     problem = get_problem(name, **args)
     net, data, beta = tiny(problem.dim), batch(problem), 3.0
-    rho, jac = pinn_system(net, problem, data, 1 / 40, beta, exact_boundary=False)
+    rho, jac = residual_system(net, problem, data, 1 / 40, beta, exact_boundary=False)
     theta = ParameterVector(net).get()
     dense = torch.autograd.functional.jacobian(
         lambda t: dense_rho(net, problem, data, beta, t), theta)
     assert_close(rho, dense_rho(net, problem, data, beta, theta), atol=1e-12)
     assert_close(jac, dense, rtol=1e-10, atol=1e-10)
-    loss = Loss(problem, "pinn")(net, data[0], 1 / 40, data[1], data[2], beta)[0]
+    loss = ResidualLoss(problem)(net, data[0], 1 / 40, data[1], data[2], beta)[0]
     assert float(rho @ rho) == pytest.approx(loss.item(), rel=1e-12)
 
 
@@ -106,7 +108,7 @@ def _trainer(net, problem, data, optimizer, kind="pinn", exact=False, steps=1):
         def state_dict(self):
             return {}
 
-    return Trainer(net, Loss(problem, kind, exact), Fixed(x, 1 / len(x)), Fixed((y, wy)),
+    return Trainer(net, LOSSES[kind](problem, exact), Fixed(x, 1 / len(x)), Fixed((y, wy)),
                    [(optimizer, steps)], beta=1.0)
 
 
@@ -135,7 +137,7 @@ def test_one_step_on_a_linear_in_parameters_model_solves_the_least_squares_probl
     assert trainer.phases[0][0].alpha == 1.0  # the full step is the minimiser
     a = net.a.detach().clone()
     if kind == "pinn":  # the loss |rho(a)|^2 is quadratic: compare with the direct solution
-        rho, jac = pinn_system(net, problem, data, 1 / len(data[0]), 1.0, False)
+        rho, jac = residual_system(net, problem, data, 1 / len(data[0]), 1.0, False)
         best = torch.linalg.lstsq(jac, jac @ a - rho, driver="gelsd").solution
         assert_close(a, best, rtol=1e-8)
     else:  # the energy is quadratic in a: its gradient vanishes at the minimiser
@@ -151,7 +153,7 @@ def test_damping_keeps_the_step_finite_on_a_rank_deficient_gram():
     with torch.no_grad():
         net.hidden[0].weight[1] = net.hidden[0].weight[0]
         net.hidden[0].bias[1] = net.hidden[0].bias[0]
-    rho, jac = pinn_system(net, problem, data, 1 / len(data[0]), 1.0, False)
+    rho, jac = residual_system(net, problem, data, 1 / len(data[0]), 1.0, False)
     s = torch.linalg.svdvals(jac)
     assert s[-1] < 1e-14 * s[0]  # numerically singular
     engd = ENGD(list(net.parameters()), cutoff=1e-6, adapt=False)
@@ -211,7 +213,7 @@ def test_ritz_gram_is_the_energys_second_variation_and_gradient_is_the_losss(nam
     energy, grad, rows = ritz_system(net, problem, data, weight, beta, exact_boundary=False)
     assert_close(rows.T @ rows, _manual_ritz_gram(net, problem, data, weight, beta),
                                rtol=1e-9, atol=1e-11)
-    loss = Loss(problem, "deep_ritz")(net, data[0], weight, data[1], data[2], beta)[0]
+    loss = RitzLoss(problem)(net, data[0], weight, data[1], data[2], beta)[0]
     assert float(energy) == pytest.approx(loss.item(), rel=1e-12)
     auto = torch.cat([g.flatten() for g in torch.autograd.grad(loss, list(net.parameters()))])
     assert_close(grad, auto, rtol=1e-10, atol=1e-12)
@@ -221,7 +223,7 @@ def test_exact_boundary_pinn_jacobian_through_the_dirichlet_ansatz():
     problem = get_problem("poisson_sine", dim=2)
     net, data = tiny(), batch(problem)
     model = DirichletAnsatz(net, problem.domain, problem.g).to(torch.float64)
-    rho, jac = pinn_system(model, problem, data, 1 / 40, 1.0, exact_boundary=True)
+    rho, jac = residual_system(model, problem, data, 1 / 40, 1.0, exact_boundary=True)
     theta = ParameterVector(model).get()
 
     def dense(t):

@@ -9,10 +9,12 @@ import torch
 from pdesolve import Box, ConfigError, get_problem
 from pdesolve.nn.activations import ACTIVATIONS, DERIVATIVES, get_activation
 from pdesolve.nn.laplacian import mlp_laplacian
-from pdesolve.nn.losses import DirichletAnsatz, Loss, residual
+from pdesolve.nn.losses import DirichletAnsatz, ResidualLoss, RitzLoss, residual
 from pdesolve.nn.networks import MLP, build_network, count_parameters, group_scales
 from pdesolve.nn.parity import Parity, check_parity
-from pdesolve.sampling import BoundarySampler, InteriorSampler, face_counts
+from pdesolve.nn.sampling import BoundarySampler, InteriorSampler, face_counts
+
+LOSSES = {"deep_ritz": RitzLoss, "pinn": ResidualLoss}
 
 
 def relu(x):
@@ -208,7 +210,7 @@ def test_loss_parameter_gradient_matches_finite_differences(kind, problem_args):
                         dtype=torch.float64)
     x = InteriorSampler(problem.domain, 32, seed=0, dtype=torch.float64).sample()
     y, wy = BoundarySampler(problem.domain, 16, seed=1, dtype=torch.float64).sample()
-    loss = Loss(problem, kind)
+    loss = LOSSES[kind](problem)
     params = list(net.parameters())
     grad = _flat_grad(loss(net, x, 1 / 32, y, wy, 10.0)[0], params)
     direction = torch.randn(grad.shape, generator=torch.Generator().manual_seed(2),
@@ -302,3 +304,23 @@ def test_parity_inside_the_dirichlet_ansatz_keeps_parity_and_boundary_values():
         assert torch.allclose(model(mirrored), -model(x), rtol=0, atol=1e-14)
         y, _ = BoundarySampler(box, 40, seed=0, dtype=torch.float64).sample()
         assert torch.allclose(model(y), g(y), atol=1e-14)
+
+
+def test_losses_are_objects_and_nn_knows_no_solver_names():
+    """Training takes the loss object a solver builds; no loss is chosen by a name in nn/."""
+    import pathlib
+    import re
+
+    from pdesolve.nn import losses
+    from pdesolve.nn.runner import train
+    from pdesolve.solvers.pinn import Options
+
+    problem = get_problem("poisson_sine", dim=2)
+    with pytest.raises(TypeError):
+        losses.Loss(problem)  # abstract: a loss says what its interior term is
+    with pytest.raises(ValueError, match="boundary"):
+        train(problem, Options(steps=1, boundary="exact"), ResidualLoss(problem), name="x")
+    nn_dir = pathlib.Path(losses.__file__).parent
+    named = [p.name for p in nn_dir.glob("*.py")
+             if re.search(r"deep_ritz|pinn", p.read_text(), re.IGNORECASE)]
+    assert named == []

@@ -5,6 +5,8 @@ Weak form (p = 2): find u_h = g_h on dOmega with
 
     a(u_h, v) = int kappa grad u_h . grad v dx = int f v dx = l(v)   for all v in V_h^0,
 
+(the bilinear form of the density of :mod:`pdesolve.problems.operator` at p = 2),
+
 where g_h interpolates g at the boundary DOFs (Lagrange DOFs are point values, so
 interpolation is evaluation at the DOF locations: vertices, and the edge and interior
 nodes of higher degrees).
@@ -22,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 import skfem
 
+from ..problems import operator
 from ..problems.base import Problem
 from .elements import make_element, mesh_kind
 from .evaluate import element_degree
@@ -135,19 +138,22 @@ class Discretisation:
         return x_q.reshape(-1, self.boxmesh.dim)
 
     def stiffness(self) -> sp.csr_matrix:
-        """A_ij = int kappa grad phi_j . grad phi_i, (N, N), symmetric.
+        """A_ij = int a grad phi_j . grad phi_i, (N, N), symmetric: the bilinear form of the
+        p = 2 density, a = ``operator.flux_weight(kappa, ., 2)`` (= kappa).
 
-        Element matrices K_e = sum_q kappa(x_eq) stiffness[s(e), q]; exact zeros (pairs
+        Element matrices K_e = sum_q a(x_eq) stiffness[s(e), q]; exact zeros (pairs
         of orthogonal gradients on Kuhn simplices) are dropped before summation.
         """
         table = self.tables.stiffness
         nb = table.shape[-1]
-        if self.kappa_q is None:
-            local = table.sum(axis=1)[self.boxmesh.element_cells[1]]
+        if self.kappa_q is None:  # a constant: the summed tables times a
+            local = (operator.flux_weight(1.0, None, 2.0)
+                     * table.sum(axis=1)[self.boxmesh.element_cells[1]])
         else:
+            weight = operator.flux_weight(self.kappa_q, None, 2.0)
             local = np.empty((self.f_q.shape[0], nb, nb))
             for s, elements in enumerate(self._slot_elements):
-                local[elements] = (self.kappa_q[elements] @ table[s].reshape(table.shape[1], -1)
+                local[elements] = (weight[elements] @ table[s].reshape(table.shape[1], -1)
                                    ).reshape(-1, nb, nb)
         dofs = self.element_dofs.T
         keep = local != 0

@@ -1,39 +1,33 @@
-"""Newton's method with a backtracking line search for the p-Laplacian (p > 2).
+"""The FEM p-Laplacian energy (p > 2) and its minimisation by Newton's method with line search.
 
 The discrete solution minimises the Ritz energy over u_h = g_h on dOmega,
 
-    J(u) = int psi(x, grad u) - f u dx,   psi = kappa/p |grad u|^p = kappa/p s^(p/2),
+    J(u) = int psi(kappa, s) - f u dx,   s = |grad u|^2,
 
-with s = |grad u|^2 (the density is ``Problem.energy_density``: the line search
-evaluates J with it).
-Its first and second variations are the Newton residual and Hessian:
+with psi the density of :mod:`pdesolve.problems.operator` (the line search evaluates J through
+``Problem.energy_density``). Its first and second variations are the Newton residual and
+Hessian, with a = 2 psi_s and b = 4 psi_ss (``operator.flux_weight``, ``curvature_weight``):
 
-    J'(u) v      = int kappa s^((p-2)/2) grad u . grad v - f v,
-    J''(u)(w, v) = int kappa [ s^((p-2)/2) grad w . grad v
-                               + (p-2) s^((p-4)/2) (grad u . grad w)(grad u . grad v) ].
+    J'(u) v      = int a grad u . grad v - f v,
+    J''(u)(w, v) = int a grad w . grad v + b (grad u . grad w)(grad u . grad v).
 
 Where grad u = 0 the Hessian degenerates (p > 2); s is floored at a tiny multiple
 of max s in the Hessian only, which keeps it positive definite and the step a
-descent direction for the exact J.
+descent direction for the exact J. The iteration is :func:`pdesolve.newton.minimise`.
 """
 
 from __future__ import annotations
-
-import logging
-from dataclasses import dataclass
 
 import numpy as np
 import skfem
 from skfem.helpers import dot, grad
 
+from ..newton import NewtonReport, minimise
+from ..problems import operator
 from ..problems.base import Problem
 from .assembly import Discretisation
 from .linear import LinearSolver
 
-logger = logging.getLogger(__name__)
-
-ARMIJO = 1e-4
-MAX_HALVINGS = 30
 S_FLOOR = 1e-14
 
 
@@ -46,18 +40,6 @@ def _gradient(v, w):
 def _hessian(du, v, w):
     gu = grad(w.u)
     return w.c1 * dot(grad(du), grad(v)) + w.c2 * dot(gu, grad(du)) * dot(gu, grad(v))
-
-
-@dataclass
-class NewtonReport:
-    """iterations, final residual ||J'(u)||_2 on the interior DOFs (relative to ||l||_2),
-    converged, and the per-iteration history (residual, step length, energy)."""
-
-    iterations: int
-    residual: float
-    converged: bool
-    history: list[dict]
-    cg_iterations: int
 
 
 class PLaplaceEnergy:
@@ -80,9 +62,9 @@ class PLaplaceEnergy:
         s = np.sum(field.grad**2, axis=0)
         if hessian:
             s = np.maximum(s, S_FLOOR * max(s.max(), 1.0))
-        out = {"c1": self.kappa_q * s ** ((self.p - 2) / 2)}
+        out = {"c1": operator.flux_weight(self.kappa_q, s, self.p)}
         if hessian:
-            out["c2"] = self.kappa_q * (self.p - 2) * s ** ((self.p - 4) / 2)
+            out["c2"] = operator.curvature_weight(self.kappa_q, s, self.p)
         return out
 
     def gradient(self, u: np.ndarray) -> np.ndarray:
@@ -97,41 +79,38 @@ class PLaplaceEnergy:
         return _hessian.assemble(self.disc.basis, u=field, **self._coefficients(field, True))
 
 
-def minimise(energy: PLaplaceEnergy, u0: np.ndarray, linear: LinearSolver, *,
-             tol: float, maxiter: int) -> tuple[np.ndarray, NewtonReport]:
-    """Newton iteration u <- u + alpha du, J''(u) du = -J'(u) on the interior DOFs.
+class InteriorEnergy:
+    """J on the interior DOFs v, the boundary values those of ``u0`` (the
+    :class:`pdesolve.newton.Energy` of the FEM system); steps solved by ``linear``."""
 
-    alpha is halved from 1 until the Armijo condition
-    J(u + alpha du) <= J(u) + 1e-4 alpha J'(u) . du holds (up to rounding in J).
-    Stops when ||J'(u)_I|| <= tol ||l_I|| (l the load vector) or after maxiter steps.
-    u0 : (N,) start with the boundary values set; returns u (N,) and a NewtonReport.
-    """
+    def __init__(self, energy: PLaplaceEnergy, u0: np.ndarray, linear: LinearSolver):
+        self.whole, self.u0, self.linear = energy, u0, linear
+        self.interior = energy.disc.interior
+
+    def full(self, v: np.ndarray) -> np.ndarray:
+        u = self.u0.copy()
+        u[self.interior] = v
+        return u
+
+    def energy(self, v: np.ndarray) -> float:
+        return self.whole.energy(self.full(v))
+
+    def gradient(self, v: np.ndarray) -> np.ndarray:
+        return self.whole.gradient(self.full(v))[self.interior]
+
+    def newton_step(self, v: np.ndarray, gradient: np.ndarray,
+                    residual: float) -> tuple[np.ndarray, int]:
+        I = self.interior
+        delta, stats = self.linear(self.whole.hessian(self.full(v))[I][:, I], -gradient)
+        return delta, stats["cg_iterations"]
+
+
+def solve_newton(energy: PLaplaceEnergy, u0: np.ndarray, linear: LinearSolver, *,
+                 tol: float, maxiter: int) -> tuple[np.ndarray, NewtonReport]:
+    """Minimise J over the interior DOFs from u0 (N,), boundary values set; returns the full
+    u (N,) and the report. Stops when ||J'(u)_I|| <= tol ||l_I|| (l the load vector)."""
     I = energy.disc.interior
+    interior = InteriorEnergy(energy, u0, linear)
     scale = np.linalg.norm(energy.disc.load()[I]) or 1.0
-    u = u0.copy()
-    J = energy.energy(u)
-    history, cg_total, rel = [], 0, np.inf
-    for it in range(maxiter + 1):
-        r = energy.gradient(u)[I]
-        rel = np.linalg.norm(r) / scale
-        if rel <= tol or it == maxiter:
-            break
-        H = energy.hessian(u)[I][:, I]
-        du, stats = linear(H, -r)
-        cg_total += stats["cg_iterations"]
-        slope = float(r @ du)
-        alpha, trial = 1.0, u.copy()
-        for _ in range(MAX_HALVINGS):
-            trial[I] = u[I] + alpha * du
-            J_trial = energy.energy(trial)
-            if J_trial <= J + ARMIJO * alpha * slope + 1e-13 * abs(J):
-                break
-            alpha /= 2
-        u, J = trial, J_trial
-        history.append({"step": it + 1, "residual": float(rel), "alpha": alpha, "energy": J})
-        logger.debug("Newton %d: residual %.3e, alpha %.3g, J %.12g", it + 1, rel, alpha, J)
-    converged = rel <= tol
-    if not converged:
-        logger.warning("Newton stopped after %d iterations at relative residual %.3e > %g",
-                       len(history), rel, tol)
-    return u, NewtonReport(len(history), float(rel), converged, history, cg_total)
+    v, report = minimise(interior, u0[I], tol=tol, maxiter=maxiter, scale=scale)
+    return interior.full(v), report

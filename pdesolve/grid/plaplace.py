@@ -2,37 +2,35 @@
 
 Per unit cell volume the discrete Ritz energy is
 
-    J(u) = sum_cells (1/p) s_c^(p/2) - sum_i f_i u_i,
+    J(u) = sum_cells psi(1, s_c) - sum_i f_i u_i,
     s_c  = sum_j mean_{edges e of c in direction j} kappa_e^(2/p) (D_e u)^2,
 
-with D_e u = (u_{i+e_j} - u_i) / h_j on edge e and kappa_e on it (stencil.kappa_edges); s_c is a
-second-order approximation of kappa^(2/p) |grad u|^2 at the cell centre. J is convex.
-Its gradient is the finite-difference operator with edge weights
+with psi the density of :mod:`pdesolve.problems.operator` (psi(1, s) = s^(p/2) / p), D_e u =
+(u_{i+e_j} - u_i) / h_j on edge e and kappa_e on it (stencil.kappa_edges); s_c is a
+second-order approximation of kappa^(2/p) |grad u|^2 at the cell centre, so psi(1, s_c)
+approximates psi(kappa, |grad u|^2). J is convex. Its gradient is the finite-difference
+operator with edge weights (a = 2 psi_s, ``operator.flux_weight``)
 
-    a_e = kappa_e^(2/p) * mean_{cells c containing e} s_c^((p-2)/2),
+    a_e = kappa_e^(2/p) * mean_{cells c containing e} a(1, s_c),
 
 so for p = 2 (a_e = kappa_e) the discretisation is exactly the stencil of
-:mod:`pdesolve.grid.stencil`. The Hessian is H = K(u) + sum_c (p-2) s_c^((p-4)/2) g_c g_c^T
-(K(u) the stencil with weights a_e, g_c = grad s_c / 2), and K <= H <= (p-1) K by
-Cauchy-Schwarz, so CG on H preconditioned by multigrid on K(u) needs a bounded number
-of iterations.
+:mod:`pdesolve.grid.stencil`. The Hessian is H = K(u) + sum_c b(1, s_c) g_c g_c^T
+(b = 4 psi_ss = (p-2) s^((p-4)/2), ``operator.curvature_weight``; K(u) the stencil with
+weights a_e, g_c = grad s_c / 2), and K <= H <= (p-1) K by Cauchy-Schwarz, so CG on H
+preconditioned by multigrid on K(u) needs a bounded number of iterations. Newton's method
+with line search is :func:`pdesolve.newton.minimise`.
 """
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import scipy.sparse.linalg as spla
 
+from ..newton import NewtonReport, minimise
+from ..problems import operator
 from .multigrid import Multigrid, pcg
 from .stencil import EdgeField
 from .tensor import TensorGrid
-
-log = logging.getLogger(__name__)
-
-ARMIJO = 1e-4
-MIN_STEP = 2.0**-30
 
 
 def _pair_mean(arr: np.ndarray, axis: int) -> np.ndarray:
@@ -101,12 +99,13 @@ class PLaplaceEnergy:
     def energy(self, u: np.ndarray) -> float:
         """J(u) for interior values u (N,)."""
         _, s = self._state(u)
-        return float(np.sum(s ** (self.p / 2)) / self.p - self.f @ u)
+        return float(np.sum(operator.density(1.0, s, self.p)) - self.f @ u)
 
     def gradient(self, u: np.ndarray) -> tuple[np.ndarray, EdgeField]:
         """(grad J(u) (N,), the edge weights a_e of K(u) on every edge)."""
         d, s = self._state(u)
-        a = [w * self._spread(s ** ((self.p - 2) / 2), j) for j, w in enumerate(self.weight)]
+        a = [w * self._spread(operator.flux_weight(np.ones_like(s), s, self.p), j)
+             for j, w in enumerate(self.weight)]
         return self._divergence([aj * dj for aj, dj in zip(a, d)]) - self.f, a
 
     def interior_edges(self, field: EdgeField) -> EdgeField:
@@ -119,7 +118,7 @@ class PLaplaceEnergy:
         """H(u) as a matrix-free operator; ``weights`` are the a_e of :meth:`gradient`."""
         d, s = self._state(u)
         s_safe = np.maximum(s, np.finfo(float).tiny ** 0.5 * max(float(s.max()), 1.0))
-        coef = (self.p - 2) * s_safe ** ((self.p - 4) / 2)
+        coef = operator.curvature_weight(1.0, s_safe, self.p)
         wd = [w * dj for w, dj in zip(self.weight, d)]
 
         def matvec(v):
@@ -133,45 +132,41 @@ class PLaplaceEnergy:
         return spla.LinearOperator((size, size), matvec=matvec, dtype=float)
 
 
+class NewtonSteps:
+    """The :class:`pdesolve.newton.Energy` of the grid system: J, grad J, and Newton steps by
+    CG on H(u) (preconditioned by multigrid on K(u)) to the forcing tolerance
+    min(0.1, residual), not below ``cg_tol``."""
+
+    def __init__(self, energy: PLaplaceEnergy, *, cg_tol: float, cg_maxiter: int,
+                 multigrid: bool = True):
+        self.whole, self.cg_tol, self.cg_maxiter, self.multigrid = (energy, cg_tol, cg_maxiter,
+                                                                    multigrid)
+        self.weights: EdgeField = []
+
+    def energy(self, v: np.ndarray) -> float:
+        return self.whole.energy(v)
+
+    def gradient(self, v: np.ndarray) -> np.ndarray:
+        g, self.weights = self.whole.gradient(v)  # the a_e of K(v), for the step from v
+        return g
+
+    def newton_step(self, v: np.ndarray, gradient: np.ndarray,
+                    residual: float) -> tuple[np.ndarray, int]:
+        a, precond = self.weights, None
+        if self.multigrid:  # K(u) vanishes where grad u does: a floor keeps the V-cycle SPD
+            floor = 1e-6 * max(float(np.max(w)) for w in a)
+            precond = Multigrid(self.whole.grid, [np.maximum(w, floor)
+                                                  for w in self.whole.interior_edges(a)]).operator()
+        forcing = max(min(0.1, residual), self.cg_tol)
+        delta, its, _ = pcg(self.whole.hessian(v, a), -gradient, precond, rtol=forcing,
+                            maxiter=self.cg_maxiter)
+        return delta, its
+
+
 def newton(energy: PLaplaceEnergy, u0: np.ndarray, *, tol: float, max_iter: int,
            cg_tol: float, cg_maxiter: int,
-           multigrid: bool = True) -> tuple[np.ndarray, list[dict], bool]:
-    """Minimise J by Newton's method with Armijo backtracking; CG (+ multigrid on K(u)).
-
-    Each step solves H delta = -grad J to the forcing tolerance min(0.1, ||g|| / ||g_0||)
-    (not below ``cg_tol``), then halves alpha from 1 until
-    J(u + alpha delta) <= J(u) + 1e-4 alpha grad J . delta. Stops when
-    ||grad J|| <= tol ||grad J(u0)||. Returns (u, history, converged).
-    """
-    u = u0.copy()
-    history: list[dict] = []
-    g, a = energy.gradient(u)
-    g0 = max(float(np.linalg.norm(g)), np.finfo(float).tiny)
-    for step in range(max_iter + 1):
-        gnorm = float(np.linalg.norm(g))
-        entry = {"step": step, "residual": gnorm / g0, "energy": energy.energy(u)}
-        history.append(entry)
-        if gnorm <= tol * g0:
-            return u, history, True
-        if step == max_iter:
-            break
-        precond = None
-        if multigrid:  # K(u) vanishes where grad u does: a floor keeps the V-cycle SPD
-            floor = 1e-6 * max(float(np.max(w)) for w in a)
-            precond = Multigrid(energy.grid, [np.maximum(w, floor)
-                                              for w in energy.interior_edges(a)]).operator()
-        forcing = max(min(0.1, gnorm / g0), cg_tol)
-        delta, its, _ = pcg(energy.hessian(u, a), -g, precond, rtol=forcing, maxiter=cg_maxiter)
-        slope = float(g @ delta)
-        j0, alpha = entry["energy"], 1.0
-        if -slope > 1e3 * np.finfo(float).eps * abs(j0):
-            while (energy.energy(u + alpha * delta) > j0 + ARMIJO * alpha * slope
-                   and alpha > MIN_STEP):
-                alpha /= 2
-        u = u + alpha * delta
-        entry.update(cg_iterations=its, step_length=alpha)
-        log.debug("newton %d: |g|/|g0| = %.3e, %d CG iterations, alpha = %g",
-                  step, gnorm / g0, its, alpha)
-        g, a = energy.gradient(u)
-    log.warning("Newton stopped after %d iterations at |g|/|g0| = %.3e", max_iter, gnorm / g0)
-    return u, history, False
+           multigrid: bool = True) -> tuple[np.ndarray, NewtonReport]:
+    """Minimise J from the interior values u0 (N,) by :func:`pdesolve.newton.minimise`, steps by
+    :class:`NewtonSteps`; stops when ||grad J|| <= tol ||grad J(u0)||. Returns (u, report)."""
+    steps = NewtonSteps(energy, cg_tol=cg_tol, cg_maxiter=cg_maxiter, multigrid=multigrid)
+    return minimise(steps, u0, tol=tol, maxiter=max_iter)

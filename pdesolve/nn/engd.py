@@ -1,14 +1,15 @@
 """ENGD: energy natural gradient descent (Müller, Zeinhofer, arXiv 2302.13163), a Gauss-Newton
 step with a truncated SVD, a grid line search and a cut-off adapted from the achieved decrease.
 
-One step, on the current batch (:mod:`.gauss_newton` gives the linear models):
+One step, on the current batch (the loss gives its linear model, :meth:`.losses.Loss.gauss_newton`,
+from :mod:`.gauss_newton`):
 
-- PINN, L = |rho|^2: J = d rho/dtheta = U diag(s) V^T; the Gauss-Newton direction is the
+- Residual loss, L = |rho|^2: J = d rho/dtheta = U diag(s) V^T; the Gauss-Newton direction is the
   least-squares solution of J d = -rho over the right singular vectors with s_k > tau s_1,
   d = -sum_k (u_k . rho / s_k) v_k, from the SVD of J itself (:mod:`.factor`), never from the
   formed Gram J^T J (that squares the condition number). The linear model predicts the decrease
   |P rho|^2 = sum_k (u_k . rho)^2.
-- Deep Ritz, E with gradient g and Gauss-Newton matrix G = B^T B: B = U diag(s) V^T,
+- Ritz loss, E with gradient g and Gauss-Newton matrix G = B^T B: B = U diag(s) V^T,
   d = -G^+ g = -sum_k (v_k . g / s_k^2) v_k over s_k > tau s_1; predicted decrease
   sum_k (v_k . g)^2 / (2 s_k^2).
 - Step length: the paper's grid, alpha = 0.5^j, j = 0..30, taking the alpha of smallest loss;
@@ -44,8 +45,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .factor import factor
-from .gauss_newton import ParameterVector, pinn_system, ritz_system
+from .gauss_newton import ParameterVector
 from .optimizers import Optimizer
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ STALL_STEPS = 10
 
 
 class ENGD(Optimizer):
-    """Gauss-Newton natural gradient for the PINN and Deep Ritz losses (see the module doc).
+    """Gauss-Newton natural gradient for the residual and Ritz losses (see the module doc).
 
     Parameters
     ----------
@@ -85,17 +85,8 @@ class ENGD(Optimizer):
 
     def _direction(self, trainer: Trainer, batch, beta: float):
         """(d, predicted decrease of the full step) of the truncated Gauss-Newton step."""
-        loss = trainer.loss
-        if loss.kind == "pinn":
-            rho, jac = pinn_system(trainer.model, loss.problem, batch, trainer.interior.weight,
-                                   beta, loss.exact_boundary)
-            f = factor(jac, rho)
-            coeff, share = f.c, 1.0
-        else:
-            _, grad, rows = ritz_system(trainer.model, loss.problem, batch, trainer.interior.weight,
-                                        beta, loss.exact_boundary)
-            f = factor(rows)
-            coeff, share = f.right_t(grad) / f.s.clamp_min(torch.finfo(f.s.dtype).tiny), 0.5
+        f, coeff, share = trainer.loss.gauss_newton(trainer.model, batch, trainer.interior.weight,
+                                                    beta)
         keep = f.s > self.cutoff * f.s[0]
         coeff = torch.where(keep, coeff, torch.zeros_like(coeff))
         step = -f.right(torch.where(keep, coeff / f.s, torch.zeros_like(coeff)))

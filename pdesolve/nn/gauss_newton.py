@@ -3,16 +3,16 @@
 With theta the P trainable parameters, points x_i (weights w_i, N of them) and boundary
 points y_j (weights w_j, M of them), as in :mod:`pdesolve.nn.losses`:
 
-PINN. The loss is a sum of squares, L(theta) = |rho(theta)|^2 with
+Residual loss. The loss is a sum of squares, L(theta) = |rho(theta)|^2 with
 
     rho = [ sqrt(w_i / |Omega|) r(x_i) ;  sqrt(beta w_j / |dOmega|) (u(y_j) - g(y_j)) ],
     r = -div(kappa |grad u|^(p-2) grad u) - f,
 
-and :func:`pinn_system` returns rho (N + M,) and its Jacobian J = d rho / d theta (N + M, P).
+and :func:`residual_system` returns rho (N + M,) and its Jacobian J = d rho / d theta (N + M, P).
 Gauss-Newton linearises rho: L(theta + d) ~ |rho + J d|^2; J^T J is the Gram matrix of the
 linearised residual operator integrated with the loss's own quadrature (the ENGD Gram).
 
-Deep Ritz. The loss E(theta) = sum_i w_i e(grad u, u, x_i) + beta sum_j w_j (u(y_j) - g(y_j))^2
+Ritz loss. The loss E(theta) = sum_i w_i e(grad u, u, x_i) + beta sum_j w_j (u(y_j) - g(y_j))^2
 (e = kappa/p |grad u|^p - f u, :meth:`pdesolve.problems.base.Problem.energy_density`) is not a
 sum of squares. Linearising u in theta (u + Phi d, Phi = du/dtheta) and expanding the energy to
 second order gives E(theta + d) ~ E + g.d + d^T G d / 2 with g = dE/dtheta and
@@ -41,6 +41,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jacfwd, jacrev, vmap
 
+from ..problems import operator
 from ..problems.base import Problem
 from .laplacian import mlp_laplacian, supports_forward_laplacian
 
@@ -130,20 +131,15 @@ class PointFunctions:
         """r = -div(kappa |grad u|^(p-2) grad u) - f at one point."""
         if self.laplacian is not None:
             prefixed = {f"model.{k}": v for k, v in params.items()}
-            div = _value(self.laplacian, prefixed, x)
+            div = operator.flux_weight(1.0, None, 2) * _value(self.laplacian, prefixed, x)
         else:
             div = torch.trace(jacfwd(lambda y: self._flux(params, y))(x))
         r = -div - f
         return r, r
 
     def _flux(self, params: dict, x: torch.Tensor) -> torch.Tensor:
-        grad = self.grad(params, x)
-        flux = grad
-        if self.problem.p != 2:
-            flux = flux * torch.sum(grad * grad) ** ((self.problem.p - 2) / 2)
-        if not self.problem.constant_kappa:
-            flux = self.problem.kappa(x[None])[0] * flux
-        return flux
+        kappa = None if self.problem.constant_kappa else self.problem.kappa(x[None])[0]
+        return operator.flux(kappa, self.grad(params, x), self.problem.p)
 
 
 def _weights(weight, x: torch.Tensor) -> torch.Tensor:
@@ -151,9 +147,9 @@ def _weights(weight, x: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(weight, dtype=x.dtype, device=x.device).expand(len(x))
 
 
-def pinn_system(model: nn.Module, problem: Problem, batch, weight, beta: float,
+def residual_system(model: nn.Module, problem: Problem, batch, weight, beta: float,
                 exact_boundary: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """(rho (N + M,), J (N + M, P)) of the PINN loss |rho|^2 on ``batch`` = (x, y, w_y) with
+    """(rho (N + M,), J (N + M, P)) of the residual loss |rho|^2 on ``batch`` = (x, y, w_y) with
     interior weights ``weight`` (a number or (N,))."""
     x, y, wy = (t.detach() for t in batch)
     vector, points = ParameterVector(model), PointFunctions(model, problem)

@@ -8,7 +8,7 @@ L = Lap h (n, w):
 
 summed over the d input directions. One forward pass and, for training, one ordinary
 backward pass -- instead of a reverse pass per dimension through the graph of a reverse
-pass (double backward). Used for the PINN residual of linear problems with constant
+pass (double backward). Used for the strong-form residual of linear problems with constant
 kappa when the network is a plain or MscaleDNN-1 :class:`~pdesolve.nn.networks.MLP` whose
 activation knows its first two derivatives; anything else falls back to double backward.
 """

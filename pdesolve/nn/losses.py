@@ -1,20 +1,24 @@
-"""Training losses: the Ritz energy and the strong-form (PINN) residual, any network.
+"""Training losses, objects a solver hands to training: the Ritz energy and the strong-form
+residual, any network.
 
 For -div(kappa |grad u|^(p-2) grad u) = f in Omega, u = g on dOmega, with interior points
-x_i (weights w_i) and boundary points y_j (weights w_j) from :mod:`pdesolve.sampling`:
+x_i (weights w_i) and boundary points y_j (weights w_j) from :mod:`pdesolve.nn.sampling`:
 
-    deep_ritz:  sum_i w_i [kappa/p |grad u|^p - f u](x_i)  +  beta sum_j w_j (u(y_j) - g(y_j))^2
-    pinn:       sum_i w_i r(x_i)^2 / |Omega|  +  beta sum_j w_j (u(y_j) - g(y_j))^2 / |dOmega|,
-                r = -div(kappa |grad u|^(p-2) grad u) - f.
+    RitzLoss:      sum_i w_i [psi(kappa, |grad u|^2) - f u](x_i)
+                   +  beta sum_j w_j (u(y_j) - g(y_j))^2,
+    ResidualLoss:  sum_i w_i r(x_i)^2 / |Omega|  +  beta sum_j w_j (u(y_j) - g(y_j))^2 / |dOmega|,
+                   r = -div(flux(grad u)) - f,
+
+with psi and the flux d psi / d grad u of :mod:`pdesolve.problems.operator`.
 
 The Ritz term is a Monte-Carlo (or quadrature) estimate of the energy
 J(u) = int kappa/p |grad u|^p - f u; the penalty estimates beta int_dOmega (u - g)^2.
-The PINN terms are mean squares (the peers' convention; beta = 1 weighs them equally): with
+The residual terms are mean squares (the peers' convention; beta = 1 weighs them equally): with
 equal weights w_i = |Omega| / n the interior term is mean_i r(x_i)^2.
 With ``boundary="exact"`` the network is wrapped in :class:`DirichletAnsatz` and the
 penalty is dropped.
 
-Derivatives: grad u by reverse mode with ``create_graph``. The PINN divergence, measured on
+Derivatives: grad u by reverse mode with ``create_graph``. The residual's divergence, measured on
 this 2-core CPU (float32, 2-100-100-100-1 tanh, 4096 points, whole Adam step): torch.func
 ``vmap(hessian)`` 23 steps/s and double backward (one more reverse pass per dimension)
 29 steps/s, both with 2 threads; the forward Laplacian of :mod:`.laplacian` is about 1.45x
@@ -24,11 +28,16 @@ p != 2 and other networks use double backward. Neither needs compilation.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import torch
 from torch import nn
 
 from ..domain import Box
+from ..problems import operator
 from ..problems.base import Problem
+from .factor import factor
+from .gauss_newton import residual_system, ritz_system
 from .laplacian import mlp_laplacian, supports_forward_laplacian
 
 
@@ -102,45 +111,82 @@ def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tenso
     otherwise the flux's divergence by double backward.
     """
     if problem.p == 2 and problem.constant_kappa and supports_forward_laplacian(model):
-        return -mlp_laplacian(model, x.detach()) - problem.f(x.detach())
+        weight = operator.flux_weight(1.0, None, 2)  # the flux is weight * grad u
+        return -(weight * mlp_laplacian(model, x.detach())) - problem.f(x.detach())
     _, grad, xl = value_and_grad(model, x)
-    flux = grad
-    if problem.p != 2:
-        flux = flux * torch.sum(grad * grad, dim=1, keepdim=True) ** ((problem.p - 2) / 2)
-    if not problem.constant_kappa:
-        flux = problem.kappa(xl)[:, None] * flux
+    flux = operator.flux(None if problem.constant_kappa else problem.kappa(xl), grad, problem.p)
     div = sum(torch.autograd.grad(flux[:, i].sum(), xl, create_graph=True)[0][:, i]
               for i in range(x.shape[1]))
     return -div - problem.f(x.detach())
 
 
-class Loss:
-    """A training loss: ``loss(model, x, w, y, wy, beta) -> (total, boundary term)``.
+class Loss(ABC):
+    """A training loss: ``loss(model, x, w, y, wy, beta) -> (total, boundary term)``, total =
+    interior term + beta * boundary term.
 
     Parameters
     ----------
     problem : the PDE.
-    kind : "deep_ritz" or "pinn".
     exact_boundary : the model enforces u = g itself; no boundary term.
     """
 
-    def __init__(self, problem: Problem, kind: str, exact_boundary: bool = False):
+    boundary_scale: float
+    """The factor on sum_j w_j (u(y_j) - g(y_j))^2 in the boundary term."""
+
+    def __init__(self, problem: Problem, exact_boundary: bool = False):
         self.problem = problem
-        self.kind = kind
         self.exact_boundary = exact_boundary
-        self.boundary_measure = problem.domain.boundary_measure
-        self.volume = problem.domain.volume
+
+    @abstractmethod
+    def interior(self, model: nn.Module, x: torch.Tensor, w) -> torch.Tensor:
+        """The interior term at the points x (n, d) with weights w (a number or (n,))."""
+
+    @abstractmethod
+    def gauss_newton(self, model: nn.Module, batch, weight, beta: float):
+        """(factor of the Gauss-Newton model, its coefficients, share): the truncated step is
+        d = -V (c / s) over the kept singular values and predicts the decrease
+        share * |c|^2 (see :mod:`.engd`)."""
 
     def __call__(self, model: nn.Module, x: torch.Tensor, w, y: torch.Tensor,
                  wy: torch.Tensor, beta: float) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.kind == "deep_ritz":
-            interior = ritz_energy(model, self.problem, x, w)
-            scale = 1.0
-        else:
-            r = residual(model, self.problem, x)
-            interior = torch.sum(w * r * r) / self.volume
-            scale = 1.0 / self.boundary_measure
+        interior = self.interior(model, x, w)
         if self.exact_boundary:
             return interior, torch.zeros((), dtype=interior.dtype, device=interior.device)
-        bnd = scale * boundary_penalty(model, self.problem, y, wy)
+        bnd = self.boundary_scale * boundary_penalty(model, self.problem, y, wy)
         return interior + beta * bnd, bnd
+
+
+class RitzLoss(Loss):
+    """The Ritz energy with the boundary penalty beta sum_j w_j (u - g)^2."""
+
+    boundary_scale = 1.0
+
+    def interior(self, model: nn.Module, x: torch.Tensor, w) -> torch.Tensor:
+        return ritz_energy(model, self.problem, x, w)
+
+    def gauss_newton(self, model: nn.Module, batch, weight, beta: float):
+        """E ~ E + g.d + d^T B^T B d / 2 (:func:`.gauss_newton.ritz_system`), B = U diag(s) V^T:
+        c = V^T g / s, predicted decrease |c|^2 / 2."""
+        _, grad, rows = ritz_system(model, self.problem, batch, weight, beta, self.exact_boundary)
+        f = factor(rows)
+        return f, f.right_t(grad) / f.s.clamp_min(torch.finfo(f.s.dtype).tiny), 0.5
+
+
+class ResidualLoss(Loss):
+    """The mean square of the strong-form residual with the boundary mean square."""
+
+    def __init__(self, problem: Problem, exact_boundary: bool = False):
+        super().__init__(problem, exact_boundary)
+        self.boundary_scale = 1.0 / problem.domain.boundary_measure
+        self.volume = problem.domain.volume
+
+    def interior(self, model: nn.Module, x: torch.Tensor, w) -> torch.Tensor:
+        r = residual(model, self.problem, x)
+        return torch.sum(w * r * r) / self.volume
+
+    def gauss_newton(self, model: nn.Module, batch, weight, beta: float):
+        """L = |rho|^2 (:func:`.gauss_newton.residual_system`), J = U diag(s) V^T: c = U^T rho,
+        predicted decrease |c|^2."""
+        rho, jac = residual_system(model, self.problem, batch, weight, beta, self.exact_boundary)
+        f = factor(jac, rho)
+        return f, f.c, 1.0

@@ -1,4 +1,4 @@
-"""Options shared by the neural solvers (deep_ritz, pinn); each solver sets its own defaults.
+"""Options shared by the neural solvers; each solver sets its own defaults.
 
 Network defaults follow REFERENCES.md: weights and biases ~ N(0, 2/(n_in + n_out)) (MscaleDNN
 code), scales 1, 2, 4, ..., 32, per-step learning-rate decay (p-Laplacian paper's 5e-5) and,
@@ -18,8 +18,96 @@ ActivationName = Literal["relu", "tanh", "sin", "relu2", "relu3", "reluk", "srel
 
 
 @dataclass
-class NeuralOptions:
-    """Network, optimiser, sampling and bookkeeping options of a neural solver.
+class NetworkOptions:
+    """The network: architecture, activation and initialisation."""
+
+    network: Literal["mlp", "mscale1", "mscale2"] = opt(
+        "mlp", help="mlp; mscale1 (first layer in groups scaled by a_i); mscale2 (sum of h_i(a_i x))")
+    widths: list[int] = opt([64, 64, 64], help="hidden layer widths (of each subnetwork for mscale2)",
+                            min=1, min_items=1)
+    activation: ActivationName = opt(
+        "tanh", help="relu, tanh, sin, relu2, relu3, reluk (ReLU^power), srelu, s2relu, phi/bspline2")
+    power: float = opt(3.0, help="exponent k of the reluk activation", min=1)
+    scales: list[float] = opt([1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
+                              help="MscaleDNN scales a_i (mscale1/mscale2 only)", min=0,
+                              min_items=1)
+    residual: bool = opt(False, help="skip connections around hidden layers of equal width")
+    init_scale: float = opt(1.0, help="factor on the init std sqrt(2/(n_in+n_out))", min=0)
+
+
+@dataclass
+class OptimizerOptions:
+    """The optimiser: which one, how many steps, learning rate and its decay, ENGD's cut-off."""
+
+    optimizer: Literal["adam", "lbfgs", "adam+lbfgs", "engd"] = opt(
+        "adam", help="adam; lbfgs; adam+lbfgs (Adam, then L-BFGS); engd (Gauss-Newton natural "
+                     "gradient, pdesolve.nn.engd)")
+    steps: int = opt(2000, help="Adam steps (L-BFGS iterations for lbfgs, ENGD steps for engd)",
+                     min=0)
+    lbfgs_steps: int = opt(500, help="L-BFGS iterations after Adam (adam+lbfgs only)", min=0)
+    lr: float = opt(1e-3, help="Adam learning rate", min=0)
+    lr_decay: float = opt(5e-5, help="per-step decay rate: lr_k = lr (1 - lr_decay)^k", min=0, max=1)
+    engd_cutoff: float = opt(1e-4, help="ENGD: initial relative singular-value cut-off", min=0,
+                             max=1)
+    engd_adapt: bool = opt(True, help="ENGD: adapt the cut-off from the achieved decrease")
+
+
+@dataclass
+class SamplingOptions:
+    """The training points: how many, of which kind, fixed or redrawn."""
+
+    batch_interior: int = opt(1024, help="interior points per step (grid: intervals per "
+                                         "direction)", min=1)
+    batch_boundary: int = opt(256, help="boundary points per step, spread over faces by area "
+                                        "(grid: intervals per direction)", min=1)
+    sampler: Literal["uniform", "sobol", "grid", "gauss"] = opt(
+        "uniform", help="uniform, scrambled sobol, grid (the nodes of a tensor grid, fixed) or "
+                        "gauss (composite Gauss-Legendre rule, batch_* = cells per direction)")
+    quadrature_order: int = opt(4, help="gauss sampler: points per cell and direction", min=1)
+    resample: bool = opt(True, help="draw new uniform/sobol points every step (false: keep the "
+                                    "first draw)")
+
+
+@dataclass
+class BoundaryOptions:
+    """The boundary condition: penalty weight and schedule, or built in; built-in parity."""
+
+    beta: float = opt(1000.0, help="boundary penalty weight beta0", min=0)
+    beta_schedule: Literal["auto", "constant", "staircase"] = opt(
+        "auto", help="constant, staircase (x1,10,50,100,200,500 at T/10,T/5,T/4,T/2,3T/4), auto")
+    boundary: Literal["penalty", "exact"] = opt(
+        "penalty", help="penalty term, or exact: u = g + phi(x) N(x) with phi = 0 on the boundary")
+    parity: Literal["none", "even", "odd"] = opt(
+        "none", help="build in u(2c - x) = +-u(x), c the box centre (needs kappa even, f and g "
+                     "of that parity)")
+
+
+@dataclass
+class RunOptions:
+    """Precision, device, threads, seed, time limit, history, monitoring and checkpoints."""
+
+    dtype: Literal["auto", "float32", "float64"] = opt(
+        "auto", help="floating-point precision of training and evaluation (auto: float64 for "
+                     "engd, float32 otherwise)")
+    device: Literal["auto", "cpu", "cuda"] = opt("auto", help="auto: cuda when available")
+    threads: int | None = opt(None, help="torch CPU threads (None: torch's default)", min=1)
+    seed: int = opt(0, help="seed of the initialisation and the samplers")
+    max_seconds: float | None = opt(None, help="stop training after this much time", min=0)
+    log_every: int | None = opt(None, help="history entry every this many steps (None: 1 for "
+                                           "engd, 100 otherwise)", min=1)
+    monitor_points: int = opt(1024, help="Sobol points for the monitored l2_rel (0: none)", min=0)
+    freq_history: bool = opt(False, help="record per-frequency errors in the history")
+    freq_count: int = opt(4, help="frequencies (1-D peaks) or radial bands (d-D) recorded", min=1)
+    checkpoint_every: int = opt(0, help="save a checkpoint every this many steps (0: never)",
+                                min=0)
+    checkpoint_dir: str | None = opt(None, help="directory of the checkpoint")
+    resume: bool = opt(False, help="continue from the checkpoint in checkpoint_dir if present")
+
+
+@dataclass
+class NeuralOptions(RunOptions, BoundaryOptions, SamplingOptions, OptimizerOptions, NetworkOptions):
+    """Network, optimiser, sampling, boundary and run options of a neural solver, one group per
+    concern (each a base class); a case file writes them as flat keys.
 
     ``beta_schedule="auto"`` means "staircase" for mscale1/mscale2 and "constant" for mlp.
     ``steps`` counts Adam steps (L-BFGS iterations when ``optimizer="lbfgs"``, ENGD steps for
@@ -41,61 +129,3 @@ class NeuralOptions:
         if self.log_every is not None:
             return self.log_every
         return 1 if self.optimizer == "engd" else 100
-
-    network: Literal["mlp", "mscale1", "mscale2"] = opt(
-        "mlp", help="mlp; mscale1 (first layer in groups scaled by a_i); mscale2 (sum of h_i(a_i x))")
-    widths: list[int] = opt([64, 64, 64], help="hidden layer widths (of each subnetwork for mscale2)",
-                            min=1, min_items=1)
-    activation: ActivationName = opt(
-        "tanh", help="relu, tanh, sin, relu2, relu3, reluk (ReLU^power), srelu, s2relu, phi/bspline2")
-    power: float = opt(3.0, help="exponent k of the reluk activation", min=1)
-    scales: list[float] = opt([1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
-                              help="MscaleDNN scales a_i (mscale1/mscale2 only)", min=0,
-                              min_items=1)
-    residual: bool = opt(False, help="skip connections around hidden layers of equal width")
-    init_scale: float = opt(1.0, help="factor on the init std sqrt(2/(n_in+n_out))", min=0)
-    optimizer: Literal["adam", "lbfgs", "adam+lbfgs", "engd"] = opt(
-        "adam", help="adam; lbfgs; adam+lbfgs (Adam, then L-BFGS); engd (Gauss-Newton natural "
-                     "gradient, pdesolve.nn.engd)")
-    steps: int = opt(2000, help="Adam steps (L-BFGS iterations for lbfgs, ENGD steps for engd)",
-                     min=0)
-    lbfgs_steps: int = opt(500, help="L-BFGS iterations after Adam (adam+lbfgs only)", min=0)
-    lr: float = opt(1e-3, help="Adam learning rate", min=0)
-    lr_decay: float = opt(5e-5, help="per-step decay rate: lr_k = lr (1 - lr_decay)^k", min=0, max=1)
-    engd_cutoff: float = opt(1e-4, help="ENGD: initial relative singular-value cut-off", min=0,
-                             max=1)
-    engd_adapt: bool = opt(True, help="ENGD: adapt the cut-off from the achieved decrease")
-    batch_interior: int = opt(1024, help="interior points per step (grid: intervals per "
-                                         "direction)", min=1)
-    batch_boundary: int = opt(256, help="boundary points per step, spread over faces by area "
-                                        "(grid: intervals per direction)", min=1)
-    sampler: Literal["uniform", "sobol", "grid", "gauss"] = opt(
-        "uniform", help="uniform, scrambled sobol, grid (the nodes of a tensor grid, fixed) or "
-                        "gauss (composite Gauss-Legendre rule, batch_* = cells per direction)")
-    quadrature_order: int = opt(4, help="gauss sampler: points per cell and direction", min=1)
-    resample: bool = opt(True, help="draw new uniform/sobol points every step (false: keep the "
-                                    "first draw)")
-    beta: float = opt(1000.0, help="boundary penalty weight beta0", min=0)
-    beta_schedule: Literal["auto", "constant", "staircase"] = opt(
-        "auto", help="constant, staircase (x1,10,50,100,200,500 at T/10,T/5,T/4,T/2,3T/4), auto")
-    boundary: Literal["penalty", "exact"] = opt(
-        "penalty", help="penalty term, or exact: u = g + phi(x) N(x) with phi = 0 on the boundary")
-    parity: Literal["none", "even", "odd"] = opt(
-        "none", help="build in u(2c - x) = +-u(x), c the box centre (needs kappa even, f and g "
-                     "of that parity)")
-    dtype: Literal["auto", "float32", "float64"] = opt(
-        "auto", help="floating-point precision of training and evaluation (auto: float64 for "
-                     "engd, float32 otherwise)")
-    device: Literal["auto", "cpu", "cuda"] = opt("auto", help="auto: cuda when available")
-    threads: int | None = opt(None, help="torch CPU threads (None: torch's default)", min=1)
-    seed: int = opt(0, help="seed of the initialisation and the samplers")
-    max_seconds: float | None = opt(None, help="stop training after this much time", min=0)
-    log_every: int | None = opt(None, help="history entry every this many steps (None: 1 for "
-                                           "engd, 100 otherwise)", min=1)
-    monitor_points: int = opt(1024, help="Sobol points for the monitored l2_rel (0: none)", min=0)
-    freq_history: bool = opt(False, help="record per-frequency errors in the history")
-    freq_count: int = opt(4, help="frequencies (1-D peaks) or radial bands (d-D) recorded", min=1)
-    checkpoint_every: int = opt(0, help="save a checkpoint every this many steps (0: never)",
-                                min=0)
-    checkpoint_dir: str | None = opt(None, help="directory of the checkpoint")
-    resume: bool = opt(False, help="continue from the checkpoint in checkpoint_dir if present")

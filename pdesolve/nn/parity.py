@@ -48,11 +48,10 @@ def check_parity(problem: Problem, parity: str, points: int = 256, seed: int = 0
     box = problem.domain
     rng = np.random.default_rng(seed)
     lower, upper = np.asarray(box.lower), np.asarray(box.upper)
-    x = lower + (upper - lower) * rng.random((points, box.dim))
-    on_boundary = x.copy()
-    face = rng.integers(box.dim, size=points)
-    on_boundary[np.arange(points), face] = np.where(rng.random(points) < 0.5, lower[face],
-                                                    upper[face])
+    unit = rng.random((points, box.dim))
+    x = lower + (upper - lower) * unit
+    on_boundary = box.boundary_points(unit, 2 * rng.integers(box.dim, size=points)
+                                      + (rng.random(points) >= 0.5))
     for name, fn, s, pts in (("kappa", problem.kappa, 1.0, x), ("f", problem.f, sign, x),
                              ("g", problem.g, sign, on_boundary)):
         own, mirrored = fn(pts), fn(lower + upper - pts)

@@ -1,4 +1,4 @@
-"""From options to a trained network and a Result: what deep_ritz and pinn share."""
+"""From options and a loss to a trained network and a Result: what the neural solvers share."""
 
 from __future__ import annotations
 
@@ -8,20 +8,22 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from torch import nn
 
 from ..errors import ConfigError, SolverFailed
 from ..problems.base import Problem
 from ..result import Result, Status
-from ..sampling import BoundarySampler, InteriorSampler
 from . import checkpoint
 from .activations import get_activation
 from .callbacks import FrequencyProbe, Monitor, ProgressBar
 from .function import NetworkFunction
 from .losses import DirichletAnsatz, Loss
 from .networks import build_network, count_parameters
-from .options import NeuralOptions
-from .parity import Parity, check_parity
+from .options import (BoundaryOptions, NetworkOptions, NeuralOptions, OptimizerOptions,
+                      SamplingOptions)
 from .optimizers import build_phases
+from .parity import Parity, check_parity
+from .sampling import BoundarySampler, InteriorSampler
 from .training import Callback, Trainer
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def check_options(problem: Problem, options: NeuralOptions) -> None:
+def check_options(problem: Problem, options: NeuralOptions, loss: Loss) -> None:
     """Refuse combinations the field-by-field validation cannot see."""
     if options.freq_history and not problem.has_exact:
         raise ConfigError("freq_history: needs a problem with an exact solution")
@@ -46,11 +48,18 @@ def check_options(problem: Problem, options: NeuralOptions) -> None:
         raise ConfigError("checkpoint_every: needs checkpoint_dir")
     if options.parity != "none":
         check_parity(problem, options.parity)
+    if loss.problem is not problem or loss.exact_boundary != (options.boundary == "exact"):
+        raise ValueError(f"the loss is for another problem or boundary treatment than "
+                         f"boundary={options.boundary!r}")
 
 
-def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool = False,
-          callbacks: Sequence[Callback] = ()) -> Result:
-    """Build the network, samplers and loss of ``kind`` from ``options``; train; wrap the result.
+def train(problem: Problem, options: NeuralOptions, loss: Loss, *, name: str,
+          progress: bool = False, callbacks: Sequence[Callback] = ()) -> Result:
+    """Build the network and samplers from ``options``; train on ``loss``; wrap the result.
+
+    ``name`` labels the result and the progress bar (the solver's kind). ``loss`` must agree
+    with the problem and ``options.boundary`` (``exact_boundary`` for "exact"); ValueError
+    otherwise.
 
     ``callbacks`` are extra hooks run after the built-in ones (monitor, progress bar,
     checkpoints); their time is not counted as training time.
@@ -59,17 +68,57 @@ def train(problem: Problem, options: NeuralOptions, kind: str, *, progress: bool
     NaN/inf; its ``info`` then holds "dofs" (the parameter count) and "history" (up to the
     divergence).
     """
-    check_options(problem, options)
+    check_options(problem, options, loss)
     threads = torch.get_num_threads()
     if options.threads:
         torch.set_num_threads(options.threads)
     try:
-        return _train(problem, options, kind, progress, callbacks)
+        return _train(problem, options, loss, name, progress, callbacks)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
+def with_boundary(net: nn.Module, problem: Problem, options: BoundaryOptions) -> nn.Module:
+    """The network with the parity and the Dirichlet data built in, as ``options`` ask."""
+    model = net
+    if options.parity != "none":  # inside the ansatz: G and phi have the parity already
+        model = Parity(net, problem.domain.lower, problem.domain.upper, options.parity)
+    if options.boundary == "exact":
+        model = DirichletAnsatz(model, problem.domain, problem.g)
+    return model
+
+
+def samplers(problem: Problem, options: SamplingOptions, exact_boundary: bool, seeds,
+             dtype: torch.dtype, device: torch.device) -> tuple[InteriorSampler, BoundarySampler]:
+    """The interior and boundary samplers of ``options``, seeded by ``seeds`` (two)."""
+    interior = InteriorSampler(problem.domain, options.batch_interior, options.sampler,
+                               resample=options.resample, order=options.quadrature_order,
+                               seed=int(seeds[0]), dtype=dtype, device=device)
+    # with the boundary values built in the loss reads no boundary points: draw a token few
+    boundary_kind, boundary_n = (("uniform", 1) if exact_boundary
+                                 else (options.sampler, options.batch_boundary))
+    boundary = BoundarySampler(problem.domain, boundary_n, boundary_kind,
+                               resample=options.resample, order=options.quadrature_order,
+                               seed=int(seeds[1]), dtype=dtype, device=device)
+    return interior, boundary
+
+
+def beta_schedule(options: BoundaryOptions, network: NetworkOptions) -> str:
+    """"constant" or "staircase"; "auto" is staircase for MscaleDNN networks."""
+    if options.beta_schedule != "auto":
+        return options.beta_schedule
+    return "constant" if network.network == "mlp" else "staircase"
+
+
+def optimizer_phases(options: OptimizerOptions, params: list[torch.Tensor]):
+    """The optimiser phases of ``options`` over ``params``."""
+    return build_phases(options.optimizer, params, steps=options.steps,
+                        lbfgs_steps=options.lbfgs_steps, lr=options.lr,
+                        lr_decay=options.lr_decay,
+                        engd={"cutoff": options.engd_cutoff, "adapt": options.engd_adapt})
+
+
+def _train(problem: Problem, options: NeuralOptions, loss: Loss, name: str, progress: bool,
            extra: Sequence[Callback]) -> Result:
     start = time.perf_counter()
     device = resolve_device(options.device)
@@ -80,42 +129,23 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
                         get_activation(options.activation, options.power),
                         scales=options.scales, residual=options.residual,
                         init_scale=options.init_scale, seed=int(seeds[0]), dtype=dtype)
-    exact_boundary = options.boundary == "exact"
-    model = net
-    if options.parity != "none":  # inside the ansatz: G and phi have the parity already
-        model = Parity(net, problem.domain.lower, problem.domain.upper, options.parity)
-    if exact_boundary:
-        model = DirichletAnsatz(model, problem.domain, problem.g)
-    model = model.to(device=device, dtype=dtype)
-    interior = InteriorSampler(problem.domain, options.batch_interior, options.sampler,
-                               resample=options.resample, order=options.quadrature_order,
-                               seed=int(seeds[1]), dtype=dtype, device=device)
-    # with the boundary values built in the loss reads no boundary points: draw a token few
-    boundary_kind, boundary_n = (("uniform", 1) if exact_boundary
-                                 else (options.sampler, options.batch_boundary))
-    boundary = BoundarySampler(problem.domain, boundary_n, boundary_kind,
-                               resample=options.resample, order=options.quadrature_order,
-                               seed=int(seeds[2]), dtype=dtype, device=device)
-    schedule = options.beta_schedule
-    if schedule == "auto":
-        schedule = "constant" if options.network == "mlp" else "staircase"
+    model = with_boundary(net, problem, options).to(device=device, dtype=dtype)
+    interior, boundary = samplers(problem, options, options.boundary == "exact", seeds[1:],
+                                  dtype, device)
+    schedule = beta_schedule(options, options)
     freq = FrequencyProbe(problem, options.freq_count) if options.freq_history else None
     monitor = Monitor(problem, model, points=options.monitor_points, log_every=options.resolved_log_every(),
                       seed=options.seed, dtype=dtype, device=device, freq=freq)
     callbacks = [monitor]
     if progress:
-        callbacks.append(ProgressBar(kind))
+        callbacks.append(ProgressBar(name))
     saver = None
     if options.checkpoint_every:
         saver = checkpoint.Checkpointer(options.checkpoint_dir, options.checkpoint_every, options)
         callbacks.append(saver)
     callbacks.extend(extra)
-    params = [p for p in model.parameters() if p.requires_grad]
-    phases = build_phases(options.optimizer, params, steps=options.steps,
-                          lbfgs_steps=options.lbfgs_steps, lr=options.lr,
-                          lr_decay=options.lr_decay,
-                          engd={"cutoff": options.engd_cutoff, "adapt": options.engd_adapt})
-    trainer = Trainer(model, Loss(problem, kind, exact_boundary), interior, boundary, phases,
+    phases = optimizer_phases(options, [p for p in model.parameters() if p.requires_grad])
+    trainer = Trainer(model, loss, interior, boundary, phases,
                       beta=options.beta, beta_schedule=schedule,
                       max_seconds=options.max_seconds, callbacks=callbacks)
     if options.resume:
@@ -143,7 +173,7 @@ def _train(problem: Problem, options: NeuralOptions, kind: str, progress: bool,
         "network": repr(net).replace("\n", " "),
     }
     function = NetworkFunction(model, dtype, device, info)
-    return Result(solver=kind, u=function.u, grad=function.grad, dofs=count_parameters(net),
+    return Result(solver=name, u=function.u, grad=function.grad, dofs=count_parameters(net),
                   seconds=setup_seconds + trainer.train_seconds, history=trainer.history,
                   info=info, message=trainer.stop_reason,
                   status=Status.TIME_LIMIT if trainer.time_limited else Status.OK)

@@ -22,9 +22,9 @@ import torch
 from torch import nn
 
 from ..errors import SolverFailed
-from ..sampling import BoundarySampler, InteriorSampler
 from .losses import Loss
 from .optimizers import Optimizer
+from .sampling import BoundarySampler, InteriorSampler
 
 log = logging.getLogger(__name__)
 

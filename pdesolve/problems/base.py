@@ -19,6 +19,7 @@ from typing import Any, Callable
 from array_api_compat import array_namespace
 
 from ..domain import Box
+from . import operator
 
 PointFunction = Callable[[Any], Any]
 """x: (n, d) -> (n,) on NumPy arrays and torch tensors alike."""
@@ -75,15 +76,14 @@ class Problem:
         return self.exact is not None
 
     def energy_density(self, grad_u, u, x):
-        """Ritz energy density kappa/p |grad u|^p - f u, shape (n,).
+        """Ritz energy density psi(kappa, |grad u|^2) - f u (:func:`.operator.density`), (n,).
 
         grad_u (n, d), u (n,), x (n, d). Minimised (with u = g on dOmega) by the
-        weak solution; FEM's Newton iteration and the Deep Ritz loss both use it.
+        weak solution; FEM's Newton line search, the Deep Ritz loss and ENGD use it.
         """
         xp = array_namespace(grad_u)
         sq = xp.sum(grad_u * grad_u, axis=1)
-        grad_term = sq / 2 if self.p == 2 else sq ** (self.p / 2) / self.p
-        return self.kappa(x) * grad_term - self.f(x) * u
+        return operator.density(self.kappa(x), sq, self.p) - self.f(x) * u
 
     def describe(self) -> dict:
         """A JSON-serialisable record of the problem (for results files)."""

@@ -1,4 +1,4 @@
-"""Closed-form derivatives of separable functions, and the p-Laplacian source.
+"""Closed-form derivatives of separable functions, and the p-Laplacian source from them.
 
 Written with the array-API namespace of the inputs, so they serve NumPy and
 torch alike. Used by the built-in problems to derive f exactly.
@@ -7,6 +7,8 @@ torch alike. Used by the built-in problems to derive f exactly.
 from __future__ import annotations
 
 from array_api_compat import array_namespace, device
+
+from . import operator
 
 
 def _others(phi, xp):
@@ -57,20 +59,12 @@ def product_rule(phi, dphi, d2phi, *, hessian: bool = False):
 
 
 def plaplace_source(kappa, grad_kappa, grad_u, lap_u, hess_u, p: float):
-    """f = -div(kappa |grad u|^(p-2) grad u), shape (n,).
-
-    Expanded with s = |grad u|:
-        f = -[ kappa (s^(p-2) Lap u + (p-2) s^(p-4) grad u^T H grad u) + s^(p-2) grad kappa . grad u ].
-    For p = 2 this is -(kappa Lap u + grad kappa . grad u) and hess_u may be None.
-    At s = 0 the (p-2) term is taken as 0 (its limit for p > 2).
-    """
+    """f = -div(kappa |grad u|^(p-2) grad u), shape (n,), by :func:`.operator.strong_form`
+    from the closed-form derivatives of u (hess_u may be None for p = 2)."""
     xp = array_namespace(grad_u)
     flux_dot = xp.sum(grad_kappa * grad_u, axis=1)
     if p == 2:
-        return -(kappa * lap_u + flux_dot)
+        return operator.strong_form(kappa, None, lap_u, flux_dot, None, p)
     sq = xp.sum(grad_u * grad_u, axis=1)
-    sp2 = sq ** ((p - 2) / 2)
     gHg = xp.sum(grad_u[:, :, None] * hess_u * grad_u[:, None, :], axis=(1, 2))
-    safe_sq = xp.where(sq > 0, sq, xp.ones_like(sq))
-    curvature = xp.where(sq > 0, (p - 2) * sp2 * gHg / safe_sq, xp.zeros_like(sq))
-    return -(kappa * (sp2 * lap_u + curvature) + sp2 * flux_dot)
+    return operator.strong_form(kappa, sq, lap_u, flux_dot, gHg, p)

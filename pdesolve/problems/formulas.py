@@ -5,13 +5,11 @@ with ``^`` or ``**`` for powers, implicit multiplication (``3 x2``; function cal
 need parentheses: ``sin(x1)``), the constants ``pi`` and ``E`` and the elementary
 functions listed in :data:`FUNCTIONS`.
 
-From an exact solution u (and kappa, p) the source term is derived symbolically,
-
-    f = -div( kappa |grad u|^(p-2) grad u )
-      = -( s^(p-2) div(kappa grad u) + (p-2) s^(p-4) kappa grad u^T H grad u ),   s = |grad u|,
-
-and g = u. Each simplified expression is printed as array-API code, so the functions
-evaluate NumPy arrays and torch tensors (with autograd) alike.
+From an exact solution u (and kappa, p) the source term f = -div(kappa |grad u|^(p-2) grad u)
+is derived symbolically (the derivatives of u and kappa by sympy, combined by
+:func:`pdesolve.problems.operator.strong_form`), and g = u. Each simplified expression is
+printed as array-API code, so the functions evaluate NumPy arrays and torch tensors (with
+autograd) alike.
 """
 
 from __future__ import annotations
@@ -32,6 +30,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from ..domain import Box
 from ..errors import ConfigError, ErrorCollector
+from . import operator
 from .base import Problem
 from .formula_checks import check_given, refuse_singular
 
@@ -229,28 +228,29 @@ def gradient_function(exprs, dim: int):
 
 
 @functools.lru_cache(maxsize=64)
-def plaplace_parts(u: sp.Expr, kappa: sp.Expr, dim: int) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
-    """The pieces of -div(kappa |grad u|^(p-2) grad u), simplified.
+def plaplace_parts(u: sp.Expr, kappa: sp.Expr, dim: int) -> tuple[sp.Expr, ...]:
+    """The derivatives of u and kappa that :func:`.operator.strong_form` combines, simplified.
 
-    Every first and second derivative of u and kappa is simplified on its own; the
-    two short pieces are simplified again as a whole, while the long curvature term
-    (whose full simplification costs seconds in 3-D and rarely shortens it) is
-    assembled from the simplified derivatives.
+    Every first and second derivative of u and kappa is simplified on its own; div_flux and
+    sq are simplified again as a whole, while the others (the long curvature term's full
+    simplification costs seconds in 3-D and rarely shortens it) are assembled from the
+    simplified derivatives.
 
     Returns
     -------
-    div_flux : div(kappa grad u) = kappa Lap u + grad kappa . grad u.
-    curvature : kappa grad u^T H grad u (H the Hessian of u).
+    div_flux : div(kappa grad u) = kappa Lap u + grad kappa . grad u (the p = 2 operator).
+    lap : Lap u. flux_dot : grad kappa . grad u. gHg : grad u^T H grad u (H the Hessian of u).
     sq : |grad u|^2.
     """
     X = COORDINATES[:dim]
     grad = [sp.simplify(sp.diff(u, xi)) for xi in X]
     hess = [[sp.simplify(sp.diff(gi, xj)) for xj in X] for gi in grad]
-    div_flux = kappa * sum(hess[i][i] for i in range(dim)) + sum(
-        sp.simplify(sp.diff(kappa, xi)) * gi for xi, gi in zip(X, grad))
-    curvature = kappa * sum(grad[i] * hess[i][j] * grad[j] for i in range(dim) for j in range(dim))
+    lap = sum(hess[i][i] for i in range(dim))
+    flux_dot = sum(sp.simplify(sp.diff(kappa, xi)) * gi for xi, gi in zip(X, grad))
+    div_flux = -operator.strong_form(kappa, None, lap, flux_dot, None, 2)
+    gHg = sum(grad[i] * hess[i][j] * grad[j] for i in range(dim) for j in range(dim))
     sq = sum(gi**2 for gi in grad)
-    return sp.simplify(div_flux), curvature, sp.simplify(sq)
+    return sp.simplify(div_flux), lap, flux_dot, gHg, sp.simplify(sq)
 
 
 def not_twice_differentiable(u: sp.Expr, kappa: sp.Expr, dim: int) -> bool:
@@ -263,32 +263,26 @@ def not_twice_differentiable(u: sp.Expr, kappa: sp.Expr, dim: int) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def manufactured_source(u: sp.Expr, kappa: sp.Expr, p: float, dim: int):
-    """f = -div(kappa |grad u|^(p-2) grad u) for the exact solution u.
+    """f = -div(kappa |grad u|^(p-2) grad u) for the exact solution u (:mod:`.operator`).
 
     Returns
     -------
     expr : f as one sympy expression (for the record).
-    f : x (n, d) -> (n,). For p != 2 the pieces of :func:`plaplace_parts` are combined
-        at run time so that f stays finite where grad u = 0: the curvature term
-        s^(p-4) grad u^T H grad u is bounded by |H| s^(p-2) and is taken as 0 there
-        (its limit for p > 2).
+    f : x (n, d) -> (n,). For p = 2 the simplified -div(kappa grad u); for p != 2 the pieces
+        of :func:`plaplace_parts` are combined at run time by :func:`.operator.strong_form`, so
+        that f stays finite where grad u = 0.
     """
-    parts = plaplace_parts(u, kappa, dim)
-    div_flux, curvature, sq = (point_function(e, dim) for e in parts)
+    div_flux, *pieces = plaplace_parts(u, kappa, dim)
     if p == 2:
-        return -parts[0], point_function(-parts[0], dim)
-    q = sp.nsimplify(p)
-    expr = -(parts[2] ** ((q - 2) / 2) * parts[0] + (q - 2) * parts[2] ** ((q - 4) / 2) * parts[1])
+        return -div_flux, point_function(-div_flux, dim)
+    lap, flux_dot, gHg, sq = pieces
+    expr = operator.strong_form(kappa, sq, lap, flux_dot, gHg, sp.nsimplify(p))
+    kappa_fn, sq_fn, lap_fn, flux_dot_fn, gHg_fn = (point_function(e, dim) for e in
+                                                    (kappa, sq, lap, flux_dot, gHg))
 
     def f(x):
-        xp = array_namespace(x)
-        s2 = sq(x)
-        positive = s2 > 0
-        safe = xp.where(positive, s2, xp.ones_like(s2))  # keeps autograd finite at s = 0
-        zero = xp.zeros_like(s2)
-        weight = xp.where(positive, safe ** ((p - 2) / 2), zero)
-        bend = xp.where(positive, weight * curvature(x) / safe, zero)
-        return -(weight * div_flux(x) + (p - 2) * bend)
+        return operator.strong_form(kappa_fn(x), sq_fn(x), lap_fn(x), flux_dot_fn(x), gHg_fn(x),
+                                    p)
 
     return expr, f
 

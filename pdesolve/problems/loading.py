@@ -22,6 +22,7 @@ import numpy as np
 from ..domain import Box, check_dim
 from ..errors import ConfigError, ErrorCollector
 from ..user_code import import_user_module
+from . import operator
 from .base import Problem
 from .registry import get_problem, list_problems
 
@@ -174,13 +175,11 @@ def lattice_points(box: Box, budget: int = 5000) -> np.ndarray:
 def sample_points(box: Box, n: int, rng: np.random.Generator, margin: float = 0.0):
     """n points inside the box (kept ``margin`` of each edge length away from the boundary)
     and n points on its faces, each (n, d)."""
-    lo, hi = np.asarray(box.lower), np.asarray(box.upper)
-    span = hi - lo
-    inner = lo + span * rng.uniform(margin, 1 - margin, size=(n, box.dim))
-    faces = lo + span * rng.uniform(size=(n, box.dim))
-    axis = rng.integers(box.dim, size=n)
-    faces[np.arange(n), axis] = np.where(rng.integers(2, size=n) == 1, hi[axis], lo[axis])
-    return inner, faces
+    lo = np.asarray(box.lower)
+    inner = lo + (np.asarray(box.upper) - lo) * rng.uniform(margin, 1 - margin, size=(n, box.dim))
+    unit = rng.uniform(size=(n, box.dim))
+    face = 2 * rng.integers(box.dim, size=n) + rng.integers(2, size=n)
+    return inner, box.boundary_points(unit, face)
 
 
 def _evaluate(fn, x: np.ndarray, field: str, shape: tuple) -> np.ndarray:
@@ -209,8 +208,7 @@ def fd_operator(problem: Problem, x: np.ndarray, h: float = 5e-4) -> np.ndarray:
     grad = _gradient(problem, h)
 
     def flux(y):
-        g = grad(y)
-        return (problem.kappa(y) * np.sum(g * g, axis=1) ** ((problem.p - 2) / 2))[:, None] * g
+        return operator.flux(problem.kappa(y), grad(y), problem.p)
 
     steps = h * problem.domain.lengths
     return -sum(_derivative(lambda y, i=i: flux(y)[:, i], x, i, s) for i, s in enumerate(steps))
@@ -276,9 +274,9 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
                                f"max |g - u| = {g_gap:.3g} at {n} random boundary points")
     lu = fd_operator(problem, inner)
     # the operator's own size, |div flux| and |flux| / edge length, so that f = 0 is judged fairly
-    flux = values["kappa"][:n] * np.sum(_gradient(problem)(inner) ** 2, axis=1) ** (
-        (problem.p - 1) / 2)
-    scale = max(np.abs(lu).max(), np.abs(flux).max() / problem.domain.lengths.min(),
+    flux = np.linalg.norm(operator.flux(values["kappa"][:n], _gradient(problem)(inner), problem.p),
+                          axis=1)
+    scale = max(np.abs(lu).max(), flux.max() / problem.domain.lengths.min(),
                 math.ulp(1.0))
     gap = np.abs(values["f"][:n] - lu).max()
     if gap > MISMATCH_TOLERANCE * scale:

@@ -14,10 +14,9 @@ from ..config import opt
 from ..nn.options import NeuralOptions
 from ..problems.base import Problem
 from ..result import Result
+from .neural import DOFS, FAMILY, supports  # noqa: F401 - this kind's declarations
 
 KIND = "deep_ritz"
-FAMILY = "neural"
-DOFS = "trainable parameters"
 
 
 @dataclass
@@ -28,13 +27,10 @@ class Options(NeuralOptions):
     beta: float = opt(1000.0, help="boundary penalty weight beta0", min=0)
 
 
-def supports(problem: Problem) -> str | None:
-    """Any problem of the family: the energy exists for every p >= 2 and kappa > 0."""
-    return None
-
-
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Train a network on the Ritz energy of ``problem``."""
+    from ..nn.losses import RitzLoss
     from ..nn.runner import train
 
-    return train(problem, options, KIND, progress=progress)
+    loss = RitzLoss(problem, exact_boundary=options.boundary == "exact")
+    return train(problem, options, loss, name=KIND, progress=progress)

@@ -21,7 +21,7 @@ from ..errors import SolverFailed
 from ..fem.assembly import Discretisation
 from ..fem.evaluate import FEMFunction, element_degree
 from ..fem.linear import LinearSolver
-from ..fem.newton import PLaplaceEnergy, minimise
+from ..fem.newton import PLaplaceEnergy, solve_newton
 from ..problems.base import Problem
 from ..resources import require_memory
 from ..result import Result, Status
@@ -108,8 +108,8 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
         status = Status.NOT_CONVERGED
         message = f"CG stopped at its iteration limit above tol={options.tol:g}"
     if not problem.is_linear:
-        u, report = minimise(PLaplaceEnergy(problem, disc), u, linear,
-                             tol=options.newton_tol, maxiter=options.newton_maxiter)
+        u, report = solve_newton(PLaplaceEnergy(problem, disc), u, linear,
+                                 tol=options.newton_tol, maxiter=options.newton_maxiter)
         info.update(newton_iterations=report.iterations, newton_residual=report.residual,
                     cg_iterations=info["cg_iterations"] + report.cg_iterations)
         history = report.history

@@ -24,6 +24,7 @@ from ..grid import multigrid, stencil
 from ..grid.plaplace import PLaplaceEnergy, newton
 from ..grid.function import GridFunction
 from ..grid.tensor import TensorGrid
+from ..problems import operator
 from ..problems.base import Problem
 from ..resources import require_memory
 from ..result import Result, Status
@@ -102,7 +103,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     nonlinear = problem.p != 2
     kappa, f, boundary = linear_system(problem, grid, full_edges=nonlinear)
     energy = PLaplaceEnergy(grid, problem.p, kappa, f, boundary) if nonlinear else None
-    coeffs = energy.interior_edges(kappa) if nonlinear else kappa
+    # the stencil of the p = 2 bilinear form (the start of Newton's iteration for p != 2)
+    coeffs = [operator.flux_weight(k, None, 2.0)
+              for k in (energy.interior_edges(kappa) if nonlinear else kappa)]
     rhs = stencil.right_hand_side(grid, coeffs, f, boundary)
     u, its, converged, levels = multigrid.solve(
         grid, coeffs, rhs, rtol=options.tol, maxiter=options.maxiter,
@@ -112,11 +115,11 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
             "cg_iterations": [its], "preconditioner": options.preconditioner}
     history: list[dict] = [{"step": 0, "cg_iterations": its}]
     if nonlinear:
-        u, history, newton_ok = newton(energy, u, tol=options.newton_tol,
-                                       max_iter=options.max_newton, cg_tol=options.tol,
-                                       cg_maxiter=options.maxiter,
-                                       multigrid=options.preconditioner == "multigrid")
-        info["newton_iterations"] = len(history) - 1
+        u, report = newton(energy, u, tol=options.newton_tol, max_iter=options.max_newton,
+                           cg_tol=options.tol, cg_maxiter=options.maxiter,
+                           multigrid=options.preconditioner == "multigrid")
+        history, newton_ok = report.history, report.converged
+        info["newton_iterations"] = report.iterations
         info["cg_iterations"] += [h["cg_iterations"] for h in history if "cg_iterations" in h]
         info["line_search_steps"] = [h["step_length"] for h in history if "step_length" in h]
         converged = converged and newton_ok

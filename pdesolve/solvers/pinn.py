@@ -13,10 +13,9 @@ from ..config import opt
 from ..nn.options import NeuralOptions
 from ..problems.base import Problem
 from ..result import Result
+from .neural import DOFS, FAMILY, supports  # noqa: F401 - this kind's declarations
 
 KIND = "pinn"
-FAMILY = "neural"
-DOFS = "trainable parameters"
 
 
 @dataclass
@@ -27,13 +26,10 @@ class Options(NeuralOptions):
     beta: float = opt(1.0, help="weight of the boundary mean square", min=0)
 
 
-def supports(problem: Problem) -> str | None:
-    """Any problem of the family (the residual needs f, kappa and g only)."""
-    return None
-
-
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Train a network on the strong-form residual of ``problem``."""
+    from ..nn.losses import ResidualLoss
     from ..nn.runner import train
 
-    return train(problem, options, KIND, progress=progress)
+    loss = ResidualLoss(problem, exact_boundary=options.boundary == "exact")
+    return train(problem, options, loss, name=KIND, progress=progress)

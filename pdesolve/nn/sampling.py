@@ -38,9 +38,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .domain import Box
-from .errors import ConfigError
-from .quadrature import gauss_rule
+from ..domain import Box
+from ..errors import ConfigError
+from ..quadrature import gauss_rule
 
 KINDS = ("uniform", "sobol", "grid", "gauss")
 
@@ -120,7 +120,32 @@ def face_rule(box: Box, cells: int, order: int) -> tuple[np.ndarray, np.ndarray]
     return np.concatenate(points), np.concatenate(weights)
 
 
-class InteriorSampler:
+class _Sampler:
+    """Fixed points (``fixed``) or new draws at every call (``draw``, ``_random``)."""
+
+    fixed = None
+    draw: _Draw
+
+    @property
+    def resamples(self) -> bool:
+        """True when each call returns new points."""
+        return self.fixed is None
+
+    def _random(self):
+        raise NotImplementedError
+
+    def sample(self):
+        return self._random() if self.fixed is None else self.fixed
+
+    def state_dict(self) -> dict:
+        return self.draw.state_dict() if self.resamples else {}
+
+    def load_state_dict(self, state: dict) -> None:
+        if self.resamples:
+            self.draw.load_state_dict(state)
+
+
+class InteriorSampler(_Sampler):
     """Points in Omega: ``sample() -> x`` of shape (n, d), ``weight`` (see the module doc)."""
 
     def __init__(self, box: Box, n: int, kind: str = "uniform", *, resample: bool = True,
@@ -152,23 +177,8 @@ class InteriorSampler:
         if not resample:
             self.fixed = self._random()
 
-    @property
-    def resamples(self) -> bool:
-        """True when each call returns new points."""
-        return self.fixed is None
-
     def _random(self) -> torch.Tensor:
         return (self.lower + self.lengths * self.draw(self.n, self.dtype)).to(self.device)
-
-    def sample(self) -> torch.Tensor:
-        return self._random() if self.fixed is None else self.fixed
-
-    def state_dict(self) -> dict:
-        return self.draw.state_dict() if self.resamples else {}
-
-    def load_state_dict(self, state: dict) -> None:
-        if self.resamples:
-            self.draw.load_state_dict(state)
 
 
 def face_counts(box: Box, n: int) -> np.ndarray:
@@ -187,7 +197,7 @@ def face_counts(box: Box, n: int) -> np.ndarray:
     return counts + 1
 
 
-class BoundarySampler:
+class BoundarySampler(_Sampler):
     """Points on dOmega: ``sample() -> (y, w)``, y (m, d) and weights w (m,) summing to |dOmega|."""
 
     def __init__(self, box: Box, n: int, kind: str = "uniform", *, resample: bool = True,
@@ -212,35 +222,14 @@ class BoundarySampler:
                                        device=self.device)
             return
         counts = face_counts(box, n)
-        faces = torch.repeat_interleave(torch.arange(2 * box.dim), torch.as_tensor(counts))
-        self.axis = faces // 2
-        self.rows = torch.arange(len(faces))
+        self.faces = torch.repeat_interleave(torch.arange(2 * box.dim), torch.as_tensor(counts))
         self.weights = torch.as_tensor(np.repeat(box.face_areas() / counts, counts),
                                        dtype=dtype).to(self.device)
-        lower = torch.tensor(box.lower, dtype=dtype)
-        upper = torch.tensor(box.upper, dtype=dtype)
-        self.lower, self.lengths = lower, upper - lower
-        self.face_value = torch.where((faces % 2).bool(), upper[self.axis], lower[self.axis])
         self.draw = _Draw(box.dim, kind, seed)
         if not resample:
             self.fixed = self._random()
 
     def _random(self) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.lower + self.lengths * self.draw(len(self.rows), self.dtype)
-        x[self.rows, self.axis] = self.face_value
+        x = self.box.boundary_points(self.draw(len(self.faces), self.dtype), self.faces)
         return x.to(self.device), self.weights
 
-    @property
-    def resamples(self) -> bool:
-        """True when each call returns new points."""
-        return self.fixed is None
-
-    def sample(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return self._random() if self.fixed is None else self.fixed
-
-    def state_dict(self) -> dict:
-        return self.draw.state_dict() if self.resamples else {}
-
-    def load_state_dict(self, state: dict) -> None:
-        if self.resamples:
-            self.draw.load_state_dict(state)

@@ -1,0 +1,15 @@
+"""What the neural solver kinds (deep_ritz, pinn) share: their family, what their DOFs count,
+the problems they apply to. Each kind declares its own loss and option defaults."""
+
+from __future__ import annotations
+
+from ..problems.base import Problem
+
+FAMILY = "neural"
+DOFS = "trainable parameters"
+
+
+def supports(problem: Problem) -> str | None:
+    """Any problem of the family: the Ritz energy exists for every p >= 2 and kappa > 0, and
+    the strong-form residual needs f, kappa and g only."""
+    return None
