@@ -206,6 +206,7 @@ def test_plugin_installed_by_pip_is_listed_and_runs_a_case(tmp_path):
     listing = subprocess.run([str(python), "-m", "pdesolve.cli", "list"], env=env, check=True,
                              capture_output=True, text=True).stdout
     assert "demo_paraboloid(dim=2)" in listing
+    assert "sine_series" in listing and "sine modes" in listing  # the solver plug-in
     case = tmp_path / "plugin_case.toml"
     case.write_text(textwrap.dedent("""
         [problem]
@@ -229,11 +230,40 @@ def test_plugin_installed_by_pip_is_listed_and_runs_a_case(tmp_path):
     for record in rows:
         assert record["status"] == "ok" and record["problem"] == "demo_paraboloid(dim=2)"
         assert float(record["l2_rel"]) < 1e-12  # P2 reproduces the quadratic exactly
+    beside = tmp_path / "solver_plugin_case.toml"
+    beside.write_text(textwrap.dedent("""
+        [problem]
+        name = "poisson_sine"
+        dim = 2
+        k = 2.0
+
+        [[solver]]
+        kind = "fem"
+        element = "P1"
+        n = 8
+
+        [[solver]]
+        kind = "sine_series"
+        n = [4, 8]
+
+        [evaluation]
+        cells = 8
+        order = 4
+
+        [report]
+        plots = []
+    """))
+    rows = {(r["solver"], r["dofs"]): r for r in run_case(beside, tmp_path / "res2", python)}
+    assert set(rows) == {("fem", "49"), ("sine_series", "16"), ("sine_series", "64")}
+    assert all(r["status"] == "ok" and r["family"] == "classical" for r in rows.values())
+    # sin(2 pi x) sin(2 pi y) is one of the modes: the series is exact up to round-off
+    assert float(rows["sine_series", "16"]["l2_rel"]) < 1e-12
+    assert float(rows["fem", "49"]["l2_rel"]) > 1e-2
 
 
 def test_every_example_of_the_readme_add_your_own_problem_section_runs(tmp_path):
     files = doc_files(REPO / "README.md")
-    assert len(files) == 8
+    assert len(files) == 10
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
@@ -245,6 +275,11 @@ def test_every_example_of_the_readme_add_your_own_problem_section_runs(tmp_path)
         rows = run_case(tmp_path / f"{case}.toml", tmp_path / f"out_{case}")
         assert rows and all(r["status"] == "ok" and float(r["l2_rel"]) < 0.1 for r in rows)
     assert list((tmp_path / "out_source_case" / "reference").glob("formula-*.npz"))
+    rows = {(r["solver"], int(r["dofs"])): r for r in run_case(tmp_path / "solver_case.toml",
+                                                                 tmp_path / "out_solver")}
+    assert all(r["status"] == "ok" for r in rows.values()) and len(rows) == 6
+    fd = [float(rows["five_point", n * n]["l2_rel"]) for n in (15, 31, 63)]
+    assert [fd[0] / fd[1], fd[1] / fd[2]] == pytest.approx([4, 4], rel=0.15)  # second order
     python = make_venv(tmp_path / "venv")
     pip_install(python, tmp_path / "my_plugin")
     listing = subprocess.run([str(python), "-m", "pdesolve.cli", "list"], env=env, check=True,
