@@ -1,0 +1,131 @@
+"""Axis-aligned boxes [a_1, b_1] x ... x [a_d, b_d], d = 1..10."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from array_api_compat import array_namespace
+
+from ..errors import ConfigError
+from .base import Domain, Part
+from .pieces import Face, constant_like
+from .rfunctions import conjunction
+
+
+@dataclass(frozen=True, eq=True, repr=False)
+class Box(Domain):
+    """The box [lower_1, upper_1] x ... x [lower_d, upper_d].
+
+    Boundary parts: the 2d faces ``x1min, x1max, x2min, ...`` (in 1-D the two end points).
+    Fast paths chosen because the domain is a box: tensor grids, structured FEM meshes with
+    arithmetic point location, tensor Gauss rules, exact face sampling.
+    """
+
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+
+    kind = "box"
+
+    def __post_init__(self):
+        lower = tuple(float(a) for a in self.lower)
+        upper = tuple(float(b) for b in self.upper)
+        if len(lower) != len(upper) or not lower:
+            raise ConfigError(
+                f"domain: lower and upper bounds need the same positive length, got "
+                f"{len(lower)} and {len(upper)}"
+            )
+        bad = [i for i, (a, b) in enumerate(zip(lower, upper)) if not a < b]
+        if bad:
+            raise ConfigError(
+                f"domain: lower bound must be below upper bound in every direction; "
+                f"direction {bad[0] + 1} has [{lower[bad[0]]}, {upper[bad[0]]}]"
+            )
+        object.__setattr__(self, "lower", lower)
+        object.__setattr__(self, "upper", upper)
+
+    @classmethod
+    def cube(cls, dim: int, a: float = 0.0, b: float = 1.0) -> Box:
+        """The cube [a, b]^dim."""
+        if int(dim) != dim or dim < 1:
+            raise ConfigError(f"dim must be a positive integer, got {dim!r}")
+        return cls((a,) * int(dim), (b,) * int(dim))
+
+    @property
+    def dim(self) -> int:
+        return len(self.lower)
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.lower), np.asarray(self.upper)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Edge lengths b_i - a_i, shape (d,)."""
+        return np.subtract(self.upper, self.lower)
+
+    @property
+    def volume(self) -> float:
+        """|Omega| = prod_i (b_i - a_i)."""
+        return float(np.prod(self.lengths))
+
+    def face_areas(self) -> np.ndarray:
+        """Areas of the 2d faces, ordered (lower_1, upper_1, lower_2, ...), shape (2d,).
+
+        In 1-D each 'face' is a point of measure 1 (counting measure).
+        """
+        if self.dim == 1:
+            return np.ones(2)
+        return np.repeat(self.volume / self.lengths, 2)
+
+    @cached_property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(
+            Part(f"x{k + 1}{side}", (Face(self.lower, self.upper, k, value, sign),))
+            for k in range(self.dim)
+            for side, value, sign in (("min", self.lower[k], -1.0), ("max", self.upper[k], 1.0)))
+
+    @cached_property
+    def piece_measures(self) -> np.ndarray:
+        return self.face_areas()
+
+    def contains(self, x: np.ndarray, tol: float = 1e-12) -> np.ndarray:
+        """Boolean mask of points of x (n, d) inside the closed box (within tol)."""
+        x = np.asarray(x)
+        return np.all((x >= np.subtract(self.lower, tol)) & (x <= np.add(self.upper, tol)), axis=1)
+
+    def on_boundary(self, x: np.ndarray, tol: float = 1e-12) -> np.ndarray:
+        """Boolean mask of points of x (n, d) on dOmega (within tol)."""
+        x = np.asarray(x)
+        near = (np.isclose(x, self.lower, atol=tol, rtol=0)
+                | np.isclose(x, self.upper, atol=tol, rtol=0))
+        return self.contains(x, tol) & np.any(near, axis=1)
+
+    def level(self, x):
+        """R-conjunction of the 2d half-spaces x_k - a_k >= 0, b_k - x_k >= 0."""
+        lower, upper = constant_like(self.lower, x), constant_like(self.upper, x)
+        return conjunction(*[(x - lower)[:, k] for k in range(self.dim)],
+                           *[(upper - x)[:, k] for k in range(self.dim)])
+
+    def distance(self, x):
+        """phi = prod_k 4 (x_k - a_k)(b_k - x_k) / (b_k - a_k)^2: 0 on dOmega, 1 at the centre."""
+        xp = array_namespace(x)
+        lower, upper = constant_like(self.lower, x), constant_like(self.upper, x)
+        return xp.prod(4 * (x - lower) * (upper - x) / (upper - lower) ** 2, axis=1)
+
+    def sample_interior(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return np.asarray(self.lower) + rng.random((n, self.dim)) * self.lengths
+
+    def build_occ(self, occ) -> list[tuple[int, int]]:
+        if self.dim == 2:
+            return [(2, occ.addRectangle(*self.lower, 0.0, *self.lengths))]
+        if self.dim == 3:
+            return [(3, occ.addBox(*self.lower, *self.lengths))]
+        return super().build_occ(occ)
+
+    def to_dict(self) -> dict:
+        return {"lower": list(self.lower), "upper": list(self.upper)}
+
+    def __repr__(self) -> str:
+        return f"Box(lower={self.lower}, upper={self.upper})"
