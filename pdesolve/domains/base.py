@@ -213,10 +213,11 @@ class Domain:
         total = sum(m for _, m in entries) or 1.0
         xs, ns, ws, ks = [], [], [], []
         for (k, i, piece), kept_measure in entries:
+            if kept_measure <= 1e-12 * piece.measure:  # a piece that touches the boundary only
+                continue
             part = self.parts[k]
             want = max(1, int(round(n * kept_measure / total)))
-            full = piece.measure
-            draws = int(np.ceil(want * full / max(kept_measure, 1e-300)))
+            draws = int(np.ceil(1.2 * want * piece.measure / kept_measure)) + 8
             x, normal = piece.sample(draws, rng)
             mask = part.kept(i, x)
             x, normal = x[mask][:want], normal[mask][:want]
