@@ -161,3 +161,39 @@ def test_mesh_file_errors_name_the_field(tmp_path):
     bad.write_text("not a mesh")
     with pytest.raises(ValueError, match="domain.mesh: cannot read"):
         MeshDomain(bad)
+
+
+def test_case_file_tables_build_every_kind():
+    from pdesolve.domains.loading import domain_from_table
+
+    holes = domain_from_table({
+        "kind": "difference", "base": {"kind": "box", "bounds": [[-0.5, 0.5], [-0.5, 0.5]]},
+        "remove": [{"kind": "disk", "center": [0.3, 0.3], "radius": 0.1, "name": "a"},
+                   {"kind": "disk", "center": [-0.3, -0.3], "radius": 0.1}]})
+    assert [p.name for p in holes.parts][-2:] == ["a", "hole2"]
+    assert domain_from_table({"kind": "lshape"}).volume == 3.0
+    assert domain_from_table({"kind": "box", "bounds": [0, 2]}, dim=3).volume == 8.0
+    assert domain_from_table({"mesh": "meshes/plate.msh"}, base_dir=PLATE.parents[1]).dim == 2
+    ring = domain_from_table({"kind": "annulus", "center": [0, 0], "inner": 1, "outer": 2})
+    assert ring.volume == pytest.approx(3 * math.pi)
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"kind": "circle"}, r"problem.domain.kind: 'circle' is not allowed; allowed: 'box'"),
+    ({"kind": "disk", "center": [0, 0]}, r"problem.domain: kind 'disk' needs 'radius'"),
+    ({"kind": "disk", "center": [0, 0], "radius": -1},
+     r"problem.domain.radius: must be positive"),
+    ({"kind": "difference", "base": {"kind": "lshape"},
+      "remove": [{"kind": "disk", "center": [0, "a"], "radius": 1}]},
+     r"problem.domain.remove\[0\].center\[1\]: expected a number"),
+    ({"kind": "box", "bounds": [[0, 1], [1, 0]]}, r"problem.domain: lower bound must be below"),
+    ({"kind": "polygon", "vertices": [[0, 0], [1, 1]]}, r"problem.domain.vertices: expected at"),
+    ({"kind": "disk", "center": [0, 0], "radius": 1, "size": 2},
+     r"problem.domain: unknown key 'size' for kind 'disk'"),
+    ({"mesh": "nowhere.msh"}, r"problem.domain.mesh: file .* not found"),
+])
+def test_case_file_table_errors_name_the_field(table, message):
+    from pdesolve.domains.loading import domain_from_table
+
+    with pytest.raises(ValueError, match=message):
+        domain_from_table(table)
