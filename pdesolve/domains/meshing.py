@@ -155,3 +155,35 @@ def mesh_quadrature(domain, h: float, intorder: int):
     basis = skfem.CellBasis(mesh, element, intorder=intorder)
     points = np.asarray(basis.mapping.F(basis.X))
     return points.reshape(domain.dim, -1).T, np.asarray(basis.dx).ravel()
+
+
+def refine(mesh: skfem.Mesh, domain, marked: np.ndarray | None = None) -> skfem.Mesh:
+    """``mesh`` refined (everywhere, or the ``marked`` cells and what conformity needs),
+    with the boundary parts of ``domain`` restored and new boundary vertices on the boundary."""
+    bare = replace(mesh, _boundaries=None)
+    return retag(bare.refined() if marked is None else bare.refined(marked), domain)
+
+
+def retag(mesh: skfem.Mesh, domain) -> skfem.Mesh:
+    """``mesh`` with its boundary facets assigned to the parts of ``domain`` again (after a
+    refinement that dropped them), and its boundary vertices moved onto the nearest piece
+    (new vertices on a curved boundary would otherwise lie on the old chords)."""
+    facets = mesh.boundary_facets()
+    vertices = np.unique(mesh.facets[:, facets])
+    p = mesh.p.copy()
+    x = p[:, vertices].T
+    pieces = domain.pieces()
+    gaps = np.stack([piece.distance(x) for _, _, piece in pieces])
+    nearest = np.argmin(gaps, axis=0)
+    for i, (_, _, piece) in enumerate(pieces):
+        on = nearest == i
+        if on.any():
+            p[:, vertices[on]] = piece.project(x[on]).T
+    mesh = replace(mesh, doflocs=p) if mesh.p.shape == mesh.doflocs.shape else mesh
+    midpoints = mesh.p[:, mesh.facets[:, facets]].mean(axis=1).T
+    gaps = np.full((len(domain.parts), len(facets)), np.inf)
+    for k, _, piece in pieces:
+        gaps[k] = np.minimum(gaps[k], piece.distance(midpoints))
+    owner = np.argmin(gaps, axis=0)
+    return mesh.with_boundaries({part.name: facets[owner == k]
+                                 for k, part in enumerate(domain.parts)})
