@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .domain import Box
+from .domains import Box
 from .errors import ConfigError
 
 INTERIOR_KINDS = ("uniform", "sobol", "grid")

@@ -13,6 +13,24 @@ from .base import Domain, Part
 from .pieces import Face, constant_like
 from .rfunctions import conjunction
 
+MAX_DIM = 10
+"""Boxes have 1..MAX_DIM dimensions (the PDE family of DESIGN.md)."""
+
+
+def check_dim(dim, where: str = "dim") -> int:
+    """``dim`` as an int; ConfigError ("<where>: ...") unless it is an integer in 1..MAX_DIM."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not 1 <= dim <= MAX_DIM:
+        raise ConfigError(f"{where}: must be an integer from 1 to {MAX_DIM}, got {dim!r}")
+    return int(dim)
+
+
+def box_only(domain: Domain, method: str) -> str | None:
+    """None for a box, else the one line a solver that needs a box gives (``supports``)."""
+    if isinstance(domain, Box):
+        return None
+    return (f"{method} needs a box domain; the problem's domain is a {domain.kind} "
+            f"(FEM solves on any 2-D or 3-D domain)")
+
 
 @dataclass(frozen=True, eq=True, repr=False)
 class Box(Domain):
@@ -31,11 +49,12 @@ class Box(Domain):
     def __post_init__(self):
         lower = tuple(float(a) for a in self.lower)
         upper = tuple(float(b) for b in self.upper)
-        if len(lower) != len(upper) or not lower:
+        if len(lower) != len(upper):
             raise ConfigError(
-                f"domain: lower and upper bounds need the same positive length, got "
+                f"domain: lower and upper bounds need the same length, got "
                 f"{len(lower)} and {len(upper)}"
             )
+        check_dim(len(lower), "domain: dimension")
         bad = [i for i, (a, b) in enumerate(zip(lower, upper)) if not a < b]
         if bad:
             raise ConfigError(
@@ -48,9 +67,8 @@ class Box(Domain):
     @classmethod
     def cube(cls, dim: int, a: float = 0.0, b: float = 1.0) -> Box:
         """The cube [a, b]^dim."""
-        if int(dim) != dim or dim < 1:
-            raise ConfigError(f"dim must be a positive integer, got {dim!r}")
-        return cls((a,) * int(dim), (b,) * int(dim))
+        dim = check_dim(dim)
+        return cls((a,) * dim, (b,) * dim)
 
     @property
     def dim(self) -> int:

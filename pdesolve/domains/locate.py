@@ -3,8 +3,10 @@
 For cell c with corners v_0..v_d, the barycentric coordinates of x are
 lambda_{1..d} = B_c^{-1} (x - v_0), lambda_0 = 1 - sum lambda_i, B_c = [v_1 - v_0, ...];
 x is in c when every lambda >= -eps. Candidates are the k cells with the nearest
-centroids (a KD-tree), tried in order; points not found among them are tried against
-more neighbours, and are outside the mesh (-1) when none contains them.
+centroids within the largest centroid-to-corner distance (a KD-tree), all tested at once,
+the nearest containing one kept; points not
+found among them are tried against more neighbours, and are outside the mesh (-1) when
+none contains them.
 Curved (quadratic) cells are located by their straight corners.
 """
 
@@ -15,6 +17,9 @@ from scipy.spatial import cKDTree
 
 EPS = 1e-10
 """Barycentric tolerance: points on a cell's boundary belong to it."""
+
+CHUNK = 1 << 20
+"""(point, candidate) pairs tested at once."""
 
 
 class SimplexLocator:
@@ -29,10 +34,14 @@ class SimplexLocator:
         corners = points[cells]  # (nc, d+1, d)
         self.origin = corners[:, 0]
         self.inverse = np.linalg.inv(np.swapaxes(corners[:, 1:] - corners[:, :1], 1, 2))
-        self.tree = cKDTree(corners.mean(axis=1))
+        centroids = corners.mean(axis=1)
+        self.tree = cKDTree(centroids)
+        # a cell's points lie within this distance of its centroid
+        self.reach = float(np.linalg.norm(corners - centroids[:, None], axis=2).max()) * (1 + 1e-9)
         self.dim = points.shape[1]
 
-    def _barycentric(self, x: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    def barycentric(self, x: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Barycentric coordinates (m, d + 1) of x (m, d) in the straight cells ``cells`` (m,)."""
         lam = np.einsum("mij,mj->mi", self.inverse[cells], x - self.origin[cells])
         return np.concatenate([1 - lam.sum(axis=1, keepdims=True), lam], axis=1)
 
@@ -45,14 +54,14 @@ class SimplexLocator:
             if not todo.size:
                 break
             k = min(k, self.tree.n)
-            _, candidates = self.tree.query(x[todo], k=k)
-            candidates = candidates.reshape(len(todo), k)
-            for j in range(k):  # a few passes over candidate ranks, each vectorised
-                if not todo.size:
-                    break
-                c = candidates[:, j]
-                lam = self._barycentric(x[todo], c)
-                hit = lam.min(axis=1) >= -EPS
-                cell[todo[hit]], bary[todo[hit]] = c[hit], lam[hit]
-                todo, candidates = todo[~hit], candidates[~hit]
+            for chunk in np.array_split(todo, max(1, todo.size * k // CHUNK)):
+                _, candidates = self.tree.query(x[chunk], k=k, distance_upper_bound=self.reach)
+                row, rank = np.nonzero(candidates.reshape(len(chunk), k) < self.tree.n)
+                c = candidates.reshape(len(chunk), k)[row, rank]  # candidates within reach
+                lam = self.barycentric(x[chunk][row], c)
+                hit = np.flatnonzero(lam.min(axis=1) >= -EPS)
+                # the nearest containing candidate of each point: the first hit of its row
+                first = hit[np.unique(row[hit], return_index=True)[1]]
+                cell[chunk[row[first]]], bary[chunk[row[first]]] = c[first], lam[first]
+            todo = todo[cell[todo] < 0]
         return cell, bary

@@ -92,6 +92,8 @@ def generate_mesh(domain, h: float, order: int = 1) -> skfem.Mesh:
         gmsh.option.setNumber("Mesh.MeshSizeMax", h)
         gmsh.option.setNumber("Mesh.MeshSizeMin", h / 2)
         gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
+        gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)  # h alone sets the size
+        gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
         gmsh.model.mesh.generate(d)
         if order == 2:
             gmsh.model.mesh.setOrder(2)

@@ -18,7 +18,7 @@ import numpy as np
 import skfem
 from skfem.helpers import grad
 
-from .unstructured import MeshSystem, at_quadrature
+from .unstructured import MeshSystem, at_quadrature, coordinates
 
 THETA = 0.5
 """Doerfler's bulk parameter."""
@@ -49,12 +49,11 @@ def residual_estimator(system: MeshSystem, u: np.ndarray, f, kappa=None) -> np.n
         raise ValueError("the residual estimator is implemented for P1 elements")
     basis, mesh = system.basis, system.mesh
     field = basis.interpolate(u)
-    x = np.asarray(basis.mapping.F(basis.X))
-    points = x.reshape(x.shape[0], -1).T
+    points = coordinates(basis)
     residual = at_quadrature(f, basis)
     if kappa is not None:
         gk = _kappa_gradient(kappa, points, float(np.ptp(mesh.p, axis=1).max()))
-        gk = gk.T.reshape(x.shape)
+        gk = gk.T.reshape(field.grad.shape)
         residual = residual + np.sum(gk * field.grad, axis=0)
     eta = _cell_diameters(mesh) ** 2 * np.sum(residual**2 * basis.dx, axis=1)
     sides = [skfem.InteriorFacetBasis(mesh, basis.elem, side=s, intorder=system.quadrature_order)

@@ -13,6 +13,7 @@ mapping back to the reference cell and summing the element's basis functions.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -22,6 +23,7 @@ from scipy.spatial import cKDTree
 from skfem.helpers import dot, grad
 
 from ..domains.locate import SimplexLocator
+from ..quadrature import Samples
 
 LAGRANGE = {
     (2, 1): skfem.ElementTriP1, (2, 2): skfem.ElementTriP2, (2, 3): skfem.ElementTriP3,
@@ -46,7 +48,7 @@ def weighted_load(v, w):
 
 def coordinates(basis: skfem.AbstractBasis) -> np.ndarray:
     """Global quadrature points of a basis as (n, d) rows (for the problem's functions)."""
-    x = np.asarray(basis.mapping.F(basis.X))
+    x = np.asarray(basis.mapping.F(basis.X, tind=basis.tind))
     return x.reshape(x.shape[0], -1).T
 
 
@@ -116,21 +118,73 @@ def _direct(A, b):
     return spla.spsolve(A.tocsc(), b)
 
 
+RULE_DEGREES = (2, 4)
+"""The own-cell error rules of a degree-k solution have degree 2k + 2, then 2k + 4."""
+
+
+@dataclass(frozen=True)
+class MeshCellRule:
+    """A degree-``intorder`` rule on every cell of a mesh, carrying u_h and grad u_h at its
+    points (a :class:`pdesolve.quadrature.MeasurementRule` of one stratum)."""
+
+    basis: skfem.CellBasis
+    u: np.ndarray
+    intorder: int
+    strata: int = 1
+    replicates: int = 1
+
+    def samples(self) -> Iterator[Samples]:
+        b, cells = self.basis, self.basis.mesh.t.shape[1]
+        step = max(1, CHUNK // self.points_per_cell)
+        for start in range(0, cells, step):
+            part = skfem.CellBasis(b.mesh, b.elem, intorder=self.intorder, dofs=b.dofs,
+                                   elements=np.arange(start, min(start + step, cells)))
+            field = part.interpolate(self.u)
+            x = coordinates(part)
+            yield Samples(x, np.asarray(part.dx).ravel(), np.zeros(len(x), dtype=np.int64),
+                          np.asarray(field).ravel(),
+                          np.asarray(field.grad).reshape(x.shape[1], -1).T)
+
+    @property
+    def points_per_cell(self) -> int:
+        return len(skfem.quadrature.get_quadrature(self.basis.mesh.elem.refdom,
+                                                   self.intorder)[1])
+
+    def describe(self) -> dict:
+        cells = self.basis.mesh.t.shape[1]
+        return {"kind": "cells", "rule": f"degree {self.intorder} per cell", "cells": cells,
+                "sampled_cells": None, "points": cells * self.points_per_cell}
+
+
 class MeshFunction:
     """u_h = sum_j u_j phi_j on a scikit-fem basis, at arbitrary points x (n, d): values and
-    gradients. Points outside the mesh take the nearest cell's polynomial (extrapolation)."""
+    gradients. A point outside the mesh takes the value at its projection onto the nearest
+    cell (clipped barycentric coordinates): the part of a curved domain between a straight
+    boundary facet and the boundary, for instance."""
 
-    def __init__(self, basis: skfem.CellBasis, u: np.ndarray):
-        self.basis, self.u = basis, np.asarray(u, dtype=float)
+    def __init__(self, basis: skfem.CellBasis, u: np.ndarray, degree: int):
+        self.basis, self.u, self.degree = basis, np.asarray(u, dtype=float), degree
         mesh = basis.mesh
         self.locator = SimplexLocator(mesh.p.T, mesh.t.T)
         self.nearest = cKDTree(mesh.p[:, mesh.t].mean(axis=1).T)
+
+    def error_rules(self, level: int) -> MeshCellRule | None:
+        """The rule of degree 2k + 2 (level 0) or 2k + 4 (level 1) on every cell; None after."""
+        if level >= len(RULE_DEGREES):
+            return None
+        return MeshCellRule(self.basis, self.u, 2 * self.degree + RULE_DEGREES[level])
 
     def _fields(self, x: np.ndarray, gradient: bool) -> np.ndarray:
         cell, _ = self.locator(x)
         outside = cell < 0
         if outside.any():
-            cell[outside] = self.nearest.query(x[outside])[1]
+            x = x.copy()
+            near = self.nearest.query(x[outside])[1]
+            lam = np.clip(self.locator.barycentric(x[outside], near), 0.0, None)
+            lam /= lam.sum(axis=1, keepdims=True)
+            corners = self.basis.mesh.p[:, self.basis.mesh.t[:, near]]  # (d, d + 1, m)
+            x[outside] = np.einsum("dkm,mk->md", corners, lam)
+            cell[outside] = near
         b = self.basis
         X = b.mapping.invF(x.T[:, :, None], tind=cell)
         out = 0.0

@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..domain import Box
+from ..domains import Box
 from ..problems.base import Problem
 from .laplacian import mlp_laplacian, supports_forward_laplacian
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import opt
+from ..domains import box_only
 from ..nn.options import NeuralOptions
 from ..problems.base import Problem
 from ..result import Result
@@ -29,8 +30,8 @@ class Options(NeuralOptions):
 
 
 def supports(problem: Problem) -> str | None:
-    """Any problem of the family: the energy exists for every p >= 2 and kappa > 0."""
-    return None
+    """Any problem of the family on a box: the energy exists for every p >= 2 and kappa > 0."""
+    return box_only(problem.domain, "Deep Ritz (for now)")
 
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import opt
+from ..domains import box_only
 from ..nn.options import NeuralOptions
 from ..problems.base import Problem
 from ..result import Result
@@ -28,8 +29,8 @@ class Options(NeuralOptions):
 
 
 def supports(problem: Problem) -> str | None:
-    """Any problem of the family (the residual needs f, kappa and g only)."""
-    return None
+    """Any problem of the family on a box (the residual needs f, kappa and g only)."""
+    return box_only(problem.domain, "the PINN solver (for now)")
 
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
