@@ -2,7 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .domain import Box
+from .domains import Box
 from .errors import ConfigError, PdesolveError
 from .problems import Problem, get_problem, list_problems, register_problem
 from .result import Result, Status

@@ -34,7 +34,7 @@ from typing import Callable, Iterator, Protocol
 import numpy as np
 from scipy.stats import qmc
 
-from .domain import Box
+from .domains import Box
 
 CHUNK = 1 << 16
 """Points per chunk of a measurement rule (bounds the memory of the evaluations)."""
@@ -235,6 +235,41 @@ def box_rules(domain: Box, *, seed: int = 0, n_sobol: int = 2**17, cells: int | 
         n = n_sobol * 2**level
         return SobolRule(domain, n, seed) if n <= MAX_POINTS else None
     return sobol
+
+
+DOMAIN_CELLS = 25
+"""Level 0 of :func:`domain_rules`: mesh cells of size diameter / DOMAIN_CELLS."""
+
+
+@dataclass(frozen=True)
+class DomainRule:
+    """A degree-``intorder`` rule on every cell of a quadratic gmsh mesh of size h of a
+    domain other than a box (:meth:`pdesolve.domains.Domain.quadrature`)."""
+
+    domain: object
+    h: float
+    intorder: int = 8
+    strata: int = 1
+    replicates: int = 1
+
+    def samples(self) -> Iterator[Samples]:
+        x, w = self.domain.quadrature(self.h, self.intorder)
+        for start in range(0, len(w), CHUNK):
+            chunk = slice(start, start + CHUNK)
+            yield Samples(x[chunk], w[chunk], np.zeros(len(w[chunk]), dtype=np.int64))
+
+    def describe(self) -> dict:
+        return {"kind": "domain mesh", "h": self.h, "intorder": self.intorder}
+
+
+def domain_rules(domain) -> RuleFamily:
+    """The default family for functions without cells of their own on a domain other than a
+    box: :class:`DomainRule` with h = diameter / (DOMAIN_CELLS 2^level), for levels 0-2."""
+
+    def rule(level: int) -> DomainRule | None:
+        return DomainRule(domain, domain.diameter / (DOMAIN_CELLS * 2**level)) if level < 3 \
+            else None
+    return rule
 
 
 MAX_CELLS = 2**14

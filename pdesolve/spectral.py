@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .domain import Box
+from .domains import Box
 
 FREQ_KEY = "freq_err"
 """Key of the per-frequency errors in a ``Result.history`` entry."""

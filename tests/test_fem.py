@@ -10,7 +10,7 @@ import pytest
 import skfem
 from skfem.helpers import dot, grad
 
-from pdesolve.domain import Box
+from pdesolve.domains import Box
 from pdesolve.errors import ConfigError
 from pdesolve.fem.assembly import Discretisation
 from pdesolve.fem.linear import LinearSolver

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pdesolve.config import opt
-from pdesolve.domain import Box
+from pdesolve.domains import Box
 from pdesolve.errors import SolverFailed
 from pdesolve.problems import Problem, register_problem
 from pdesolve.result import Result

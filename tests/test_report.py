@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pdesolve.domain import Box
+from pdesolve.domains import Box
 from pdesolve.harness.plots import _limits
 from pdesolve.harness.slices import pixel_count, solution_slice
 from pdesolve.harness.summary import series_descriptions

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import skfem
 
-from ..domain import Box
+from ..domains import Box
 from .mesh import BoxMesh
 
 

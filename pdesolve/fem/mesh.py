@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 import skfem
 
-from ..domain import Box
+from ..domains import Box
 
 MESH_TYPES = {
     (1, "simplex"): skfem.MeshLine, (1, "tensor"): skfem.MeshLine,

@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from ..domain import Box
+from ..domains import Box
 
 CHUNK = 1 << 17
 """Most points per call when sampling a function on a grid."""

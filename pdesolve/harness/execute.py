@@ -25,7 +25,8 @@ from .. import __version__
 from ..config import build_options
 from ..errors import SolverFailed
 from ..metrics import measure_errors
-from ..quadrature import box_rules, sobol_points, uniform_points
+from ..domains import Box
+from ..quadrature import box_rules, domain_rules, sobol_points, uniform_points
 from ..result import Result, Status
 from ..user_code import import_user_module
 from .machine import cpu_seconds, load_average
@@ -100,14 +101,13 @@ TIMING_POINTS = 2**16
 
 @functools.lru_cache(maxsize=4)
 def _timing_points(lower: tuple, upper: tuple, seed: int) -> np.ndarray:
-    from ..domain import Box
-
     return sobol_points(Box(lower, upper), TIMING_POINTS, seed + 1).points
 
 
 def _solution_seconds(result: Result, domain, seed: int) -> float:
-    """Wall time of u_h at :data:`TIMING_POINTS` fixed points (what using the solution costs)."""
-    x = _timing_points(domain.lower, domain.upper, seed)
+    """Wall time of u_h at :data:`TIMING_POINTS` fixed points of the (bounding) box (what using
+    the solution costs)."""
+    x = _timing_points(*(tuple(b.tolist()) for b in domain.bounds), seed)
     start = time.perf_counter()
     result.u(x)
     return time.perf_counter() - start
@@ -158,7 +158,7 @@ def _measure(spec: RunSpec, problem, result: Result, cache_dir) -> dict:
     domain = problem.domain
     rules = {k: v for k, v in spec.evaluation.items() if k != "probes"}
     t0 = time.perf_counter()
-    default = box_rules(domain, **rules)
+    default = box_rules(domain, **rules) if isinstance(domain, Box) else domain_rules(domain)
     try:
         measured = measure_errors(result.u, u_ref, result.grad, grad_ref, default=default)
     except FloatingPointError as exc:

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ..domain import Box
+from ..domains import Box, Domain
 
 LINE_PIXELS = 401
 PLANE_PIXELS = 81
@@ -58,14 +58,14 @@ def _axis(a: float, b: float, pixels: int, s: int) -> tuple[np.ndarray, np.ndarr
     return centres, centres[:, None] + ((np.arange(s) + 0.5) / s - 0.5) * width
 
 
-def slice_points(domain: Box, pixels: int, s: int = 1) -> tuple[np.ndarray, list[np.ndarray],
-                                                                  int]:
+def slice_points(domain: Domain, pixels: int, s: int = 1) -> tuple[np.ndarray,
+                                                                     list[np.ndarray], int]:
     """Sub-sample points (m, d), the pixel centres per slice axis, and sub-samples per pixel.
 
     Points are ordered pixel by pixel (x1 slowest), the s^k sub-samples of a pixel together.
-    Coordinates beyond the slice's axes sit at the centre of the box.
+    Coordinates beyond the slice's axes sit at the centre of the (bounding) box.
     """
-    lower, upper = np.asarray(domain.lower), np.asarray(domain.upper)
+    lower, upper = domain.bounds
     k = 1 if domain.dim == 1 else 2
     axes = [_axis(lower[i], upper[i], pixels, s) for i in range(k)]
     grids = np.meshgrid(*[sub for _, sub in axes], indexing="ij")  # (P, s[, P, s])
@@ -80,20 +80,29 @@ def _rounded(values: np.ndarray, digits: int) -> list[float]:
     return [float(f"{v:.{digits - 1}e}") for v in values]
 
 
-def solution_slice(domain: Box, u, u_ref, cells: int | None = None) -> dict:
+def solution_slice(domain: Domain, u, u_ref, cells: int | None = None) -> dict:
     """Pixel means of the reference and of u - reference on the slice, as JSON-able lists.
 
     ``cells``: the solution's equal cells per direction (None: a smooth function, one
     sample per pixel). Returns ``{"coords": [pixel centres per axis], "fixed": centre,
     "reference": [...], "error": [...], "subsamples": s}``, values pixel by pixel (x1
-    slowest); u_h is reference + error.
+    slowest); u_h is reference + error. On a domain other than a box the slice spans its
+    bounding box: a pixel averages its sub-samples inside the domain, and is NaN (null in
+    the record) when none is.
     """
-    lower, upper = np.asarray(domain.lower), np.asarray(domain.upper)
+    lower, upper = domain.bounds
     pixels = pixel_count(LINE_PIXELS if domain.dim == 1 else PLANE_PIXELS, cells)
     s = subsamples(pixels, cells)
     x, axes, per = slice_points(domain, pixels, s)
     reference = np.asarray(u_ref(x), dtype=float)
     values = {"reference": reference, "error": np.asarray(u(x), dtype=float) - reference}
-    means = {k: v.reshape(-1, per).mean(axis=1) for k, v in values.items()}
+    if isinstance(domain, Box):
+        means = {k: v.reshape(-1, per).mean(axis=1) for k, v in values.items()}
+    else:
+        inside = domain.contains(x).reshape(-1, per)
+        count = inside.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = {k: np.where(count > 0, np.where(inside, v.reshape(-1, per), 0.0).sum(axis=1)
+                                 / count, np.nan) for k, v in values.items()}
     return {"coords": [a.tolist() for a in axes], "fixed": ((lower + upper) / 2).tolist(),
             **{k: _rounded(v, DIGITS[k]) for k, v in means.items()}, "subsamples": s}

@@ -33,7 +33,7 @@ from abc import ABC, abstractmethod
 import torch
 from torch import nn
 
-from ..domain import Box
+from ..domains import Box
 from ..problems import operator
 from ..problems.base import Problem
 from .factor import factor

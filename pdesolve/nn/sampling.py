@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..domain import Box
+from ..domains import Box
 from ..errors import ConfigError
 from ..quadrature import gauss_rule
 

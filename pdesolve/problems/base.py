@@ -2,7 +2,8 @@
 
 A :class:`Problem` describes
 
-    -div( kappa(x) |grad u|^(p-2) grad u ) = f(x)   in  Omega (a box),
+    -div( kappa(x) |grad u|^(p-2) grad u ) = f(x)   in  Omega (a Domain: a box, a shape,
+                                                      a CSG combination or a mesh file),
                                           u = g(x)   on  dOmega.
 
 Every function takes points ``x`` of shape (n, d) and returns shape (n,)
@@ -18,7 +19,7 @@ from typing import Any, Callable
 
 from array_api_compat import array_namespace
 
-from ..domain import Box
+from ..domains import Domain
 from . import operator
 
 PointFunction = Callable[[Any], Any]
@@ -33,12 +34,12 @@ def unit_kappa(x):
 
 @dataclass(frozen=True)
 class Problem:
-    """One instance of the PDE family on a box.
+    """One instance of the PDE family on a domain.
 
     Attributes
     ----------
     name : registry name (or a user label).
-    domain : the box Omega.
+    domain : Omega (:class:`pdesolve.domains.Domain`; solvers that need a box say so).
     f : source term, x (n, d) -> (n,).
     g : Dirichlet data on dOmega, x (n, d) -> (n,).
     p : exponent of the p-Laplacian (2: linear), p >= 2 for the built-ins.
@@ -49,7 +50,7 @@ class Problem:
     """
 
     name: str
-    domain: Box
+    domain: Domain
     f: PointFunction
     g: PointFunction
     p: float = 2.0

@@ -6,7 +6,7 @@ import math
 
 from array_api_compat import array_namespace, device
 
-from ..domain import Box, check_dim
+from ..domains import Box, check_dim, lshape
 from ..errors import ConfigError
 from .base import Problem
 from .calculus import plaplace_source, product_rule
@@ -223,3 +223,37 @@ def poisson_multifreq_1d() -> Problem:
         exact_grad=exact_grad, params={"frequencies": [k for k, _ in _MULTIFREQ]},
         description="frequency-principle source sin x + 4 sin 4x - 8 sin 8x + 16 sin 24x",
     )
+
+
+@register_problem("lshape_corner", source="builtin")
+def lshape_corner() -> Problem:
+    """u = r^(2/3) sin(2 theta / 3) on the L-shape (-1,1)^2 minus [0,1) x (-1,0], -Lap u = 0.
+
+    theta in [0, 3 pi / 2] from the positive x1-axis; u = 0 on the two edges at the re-entrant
+    corner, where grad u = (2/3) r^(-1/3) (sin(-theta/3), cos(-theta/3)) is singular: u is in
+    H^(1 + 2/3 - eps) only, so uniform P1 converges at H1 ~ DOFs^(-1/3), adaptive at DOFs^(-1/2).
+    """
+    a = 2.0 / 3.0
+
+    def polar(x):
+        xp = array_namespace(x)
+        theta = xp.atan2(x[:, 1], x[:, 0])
+        return xp, xp.sqrt(x[:, 0] ** 2 + x[:, 1] ** 2), xp.where(theta < 0, theta + 2 * math.pi,
+                                                                  theta)
+
+    def exact(x):
+        xp, r, theta = polar(x)
+        return r**a * xp.sin(a * theta)
+
+    def exact_grad(x):
+        xp, r, theta = polar(x)
+        scale = a * r ** (a - 1)
+        return xp.stack([scale * xp.sin((a - 1) * theta), scale * xp.cos((a - 1) * theta)], axis=1)
+
+    def f(x):
+        xp = array_namespace(x)
+        return xp.zeros_like(x[:, 0])
+
+    return Problem(name="lshape_corner", domain=lshape(), f=f, g=exact, exact=exact,
+                   exact_grad=exact_grad, params={},
+                   description="u = r^(2/3) sin(2 theta/3) on the L-shape (re-entrant corner)")

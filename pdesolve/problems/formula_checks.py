@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..domain import Box
+from ..domains import Box
 from ..errors import ConfigError, ErrorCollector
 from .singular import find_failure
 

@@ -28,13 +28,12 @@ from sympy.parsing.sympy_parser import (
 )
 from sympy.printing.numpy import NumPyPrinter
 
-from ..domain import Box
+from ..domains import MAX_DIM, Box
 from ..errors import ConfigError, ErrorCollector
 from . import operator
 from .base import Problem
 from .formula_checks import check_given, refuse_singular
 
-MAX_DIM = 10
 COORDINATES = sp.symbols(f"x1:{MAX_DIM + 1}", real=True)
 """The symbols x1 .. x10; ``x, y, z`` are aliases of x1, x2, x3."""
 

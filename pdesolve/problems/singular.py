@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import minimize
 
-from ..domain import Box
+from ..domains import Box
 
 ZERO_TOLERANCE = 1e-12
 """|h| below this times the sampled size of h counts as a zero."""

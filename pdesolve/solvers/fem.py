@@ -1,10 +1,13 @@
-"""Finite elements (scikit-fem): Lagrange Pk/Qk on structured box meshes, d <= 3.
+"""Finite elements (scikit-fem): Lagrange Pk/Qk on structured box meshes, d <= 3, and
+Lagrange Pk on gmsh or file meshes of any 2-D/3-D domain (:mod:`pdesolve.fem.on_domain`).
 
     -div(kappa |grad u|^(p-2) grad u) = f in Omega, u = g on dOmega.
 
 p = 2: one linear solve of the condensed system A_II u_I = b_I - A_ID g_D.
 p > 2: Newton's method with a line search on the Ritz energy, started from the
-p = 2 solution (pdesolve.fem.newton). Parts live in :mod:`pdesolve.fem`.
+p = 2 solution (pdesolve.fem.newton). Parts live in :mod:`pdesolve.fem`. Any other domain
+(and ``refine = "adaptive"``, also on a box) takes the general path: p = 2, a mesh of cell
+size (longest edge of the bounding box) / n, uniform or adaptive refinement.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from typing import Literal
 import numpy as np
 
 from ..config import opt
-from ..errors import SolverFailed
+from ..domains import Box
+from ..errors import ConfigError, SolverFailed
 from ..fem.assembly import Discretisation
 from ..fem.evaluate import FEMFunction, element_degree
 from ..fem.linear import LinearSolver
 from ..fem.newton import PLaplaceEnergy, solve_newton
+from ..fem.on_domain import solve_on_domain
+from ..fem.unstructured import LAGRANGE
 from ..problems.base import Problem
 from ..resources import require_memory
 from ..result import Result, Status
@@ -51,15 +57,31 @@ class Options:
     newton_tol: float = opt(1e-10, min=1e-16, max=1.0,
                             help="Newton stops at ||J'(u)|| <= newton_tol ||load||")
     newton_maxiter: int = opt(50, min=1, help="Newton iteration limit (p != 2)")
+    refine: Literal["uniform", "adaptive"] = opt(
+        "uniform", help="adaptive: Doerfler marking (theta = 0.5) by the residual estimator, P1, "
+        "on a gmsh mesh of the domain (boxes too)")
+    adapt_steps: int = opt(8, min=0, max=60, help="adaptive refinements after the first mesh")
 
 
 def supports(problem: Problem) -> str | None:
-    """None if FEM applies, else why not (box meshes exist for d <= 3; Newton needs p >= 2)."""
+    """None if FEM applies, else why not (box meshes exist for d <= 3; Newton needs p >= 2;
+    meshes of other domains for d = 2, 3 and p = 2)."""
     if problem.dim > 3:
         return f"FEM needs d <= 3, the problem has d = {problem.dim}"
     if problem.p < 2:
         return f"FEM's Newton iteration needs p >= 2, the problem has p = {problem.p}"
+    if not isinstance(problem.domain, Box):
+        if problem.dim == 1:
+            return "FEM on a 1-D domain other than an interval: give a box"
+        if problem.p != 2:
+            return (f"FEM on a {problem.domain.kind} domain solves p = 2 (Newton for p > 2 "
+                    f"runs on boxes), the problem has p = {problem.p}")
     return None
+
+
+def _general(problem: Problem, options: Options) -> bool:
+    """Whether the run takes the general (gmsh or file mesh) path."""
+    return not isinstance(problem.domain, Box) or options.refine == "adaptive"
 
 
 BYTES_PER_DOF = {1: 700, 2: 1200, 3: 3100}
@@ -68,8 +90,19 @@ the sparse direct solver below 2e5 DOFs takes up to 3x more per DOF, under 1 GB 
 
 
 def check(problem: Problem, options: Options) -> None:
-    """ConfigError when the mesh would not fit in the memory available now."""
+    """ConfigError for options the general path cannot do, or a mesh that would not fit in
+    the memory available now (estimated on the bounding box)."""
     degree = int(options.element[1:])
+    if _general(problem, options):
+        if options.element.startswith("Q") or (problem.dim, degree) not in LAGRANGE:
+            allowed = ", ".join(f"P{k}" for d, k in LAGRANGE if d == problem.dim)
+            raise ConfigError(f"element: {options.element!r} is not available on a "
+                              f"{problem.dim}-D gmsh mesh; allowed: {allowed}")
+        if options.refine == "adaptive" and degree != 1:
+            raise ConfigError(f"refine: 'adaptive' uses the P1 residual estimator; element is "
+                              f"{options.element!r}")
+        if options.refine == "adaptive" and problem.p != 2:
+            raise ConfigError(f"refine: 'adaptive' solves p = 2, the problem has p = {problem.p}")
     dofs = float(degree * options.n + 1) ** problem.dim
     require_memory(BYTES_PER_DOF[problem.dim] * dofs,
                    f"n: n = {options.n} ({options.element}, d = {problem.dim}, {dofs:.3g} DOFs)")
@@ -83,6 +116,11 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     quadrature points; assemble: matrix, load, elimination; linear_solve; newton);
     ``dofs`` counts the interior (free) DOFs.
     """
+    if _general(problem, options):
+        linear = LinearSolver(options.linear_solver, options.tol, problem.dim,
+                              int(options.element[1:]), ordering="COLAMD")
+        return solve_on_domain(problem, int(options.element[1:]), options.n, options.refine,
+                               options.adapt_steps, lambda A, b: linear(A, b)[0])
     clock = [time.perf_counter()]
 
     def lap() -> float:

@@ -19,10 +19,11 @@ from typing import Literal
 import numpy as np
 
 from ..config import opt
+from ..domains import box_only
 from ..errors import ConfigError, SolverFailed
 from ..grid import multigrid, stencil
-from ..grid.plaplace import PLaplaceEnergy, newton
 from ..grid.function import GridFunction
+from ..grid.plaplace import PLaplaceEnergy, newton
 from ..grid.tensor import TensorGrid
 from ..problems import operator
 from ..problems.base import Problem
@@ -56,6 +57,8 @@ class Options:
 
 def supports(problem: Problem) -> str | None:
     """Any box (1..MAX_DIM dimensions) with p >= 2."""
+    if reason := box_only(problem.domain, "the grid solver"):
+        return reason
     if problem.p < 2:
         return f"the grid solver needs p >= 2, got p = {problem.p}"
     return None

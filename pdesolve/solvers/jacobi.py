@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import spectral
 from ..config import opt
+from ..domains import box_only
 from ..errors import ConfigError, SolverFailed
 from ..grid.jacobi import GridSystem
 from ..grid.tensor import TensorGrid
@@ -78,6 +79,8 @@ class Options:
 
 def supports(problem: Problem) -> str | None:
     """The linear problems (p = 2), on any box."""
+    if reason := box_only(problem.domain, "Jacobi (on the grid or the box's P1 system)"):
+        return reason
     if problem.p != 2:
         return f"Jacobi iterates on the linear system: needs p = 2, got p = {problem.p}"
     return None

@@ -3,6 +3,7 @@ the problems they apply to. Each kind declares its own loss and option defaults.
 
 from __future__ import annotations
 
+from ..domains import box_only
 from ..problems.base import Problem
 
 FAMILY = "neural"
@@ -10,6 +11,7 @@ DOFS = "trainable parameters"
 
 
 def supports(problem: Problem) -> str | None:
-    """Any problem of the family: the Ritz energy exists for every p >= 2 and kappa > 0, and
-    the strong-form residual needs f, kappa and g only."""
-    return None
+    """Any problem of the family on a box: the Ritz energy exists for every p >= 2 and
+    kappa > 0, and the strong-form residual needs f, kappa and g only. Other domains wait for
+    sampling and boundary ansatz through the Domain interface."""
+    return box_only(problem.domain, "the network solvers (for now)")

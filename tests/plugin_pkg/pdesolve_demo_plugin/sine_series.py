@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.fft import dstn
 
-from pdesolve import Problem, Result
+from pdesolve import Box, Problem, Result
 from pdesolve.config import opt
 
 FAMILY = "classical"
@@ -39,6 +39,8 @@ class Options:
 def supports(problem: Problem) -> str | None:
     """-Lap u = f (p = 2, kappa = 1) in d <= 3 with u = 0 on the boundary (checked at the
     boundary nodes of a 9^d grid)."""
+    if not isinstance(problem.domain, Box):
+        return "the sine series needs a box domain"
     if problem.p != 2 or not problem.constant_kappa:
         return "the sine series solves -Lap u = f: needs p = 2 and kappa = 1"
     if problem.dim > 3:

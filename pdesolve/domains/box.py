@@ -1,13 +1,17 @@
-"""Axis-aligned boxes: the domains of the PDE family."""
+"""Axis-aligned boxes [a_1, b_1] x ... x [a_d, b_d], d = 1..10."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from array_api_compat import array_namespace
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from .base import Domain, Part
+from .pieces import Face, constant_like
+from .rfunctions import conjunction
 
 MAX_DIM = 10
 """Boxes have 1..MAX_DIM dimensions (the PDE family of DESIGN.md)."""
@@ -20,17 +24,27 @@ def check_dim(dim, where: str = "dim") -> int:
     return int(dim)
 
 
-@dataclass(frozen=True)
-class Box:
-    """The box [a_1, b_1] x ... x [a_d, b_d].
+def box_only(domain: Domain, method: str) -> str | None:
+    """None for a box, else the one line a solver that needs a box gives (``supports``)."""
+    if isinstance(domain, Box):
+        return None
+    return (f"{method} needs a box domain; the problem's domain is a {domain.kind} "
+            f"(FEM solves on any 2-D or 3-D domain)")
 
-    Parameters
-    ----------
-    lower, upper : sequences of d floats with lower[i] < upper[i], 1 <= d <= MAX_DIM.
+
+@dataclass(frozen=True, eq=True, repr=False)
+class Box(Domain):
+    """The box [lower_1, upper_1] x ... x [lower_d, upper_d].
+
+    Boundary parts: the 2d faces ``x1min, x1max, x2min, ...`` (in 1-D the two end points).
+    Fast paths chosen because the domain is a box: tensor grids, structured FEM meshes with
+    arithmetic point location, tensor Gauss rules, exact face sampling.
     """
 
     lower: tuple[float, ...]
     upper: tuple[float, ...]
+
+    kind = "box"
 
     def __post_init__(self):
         lower = tuple(float(a) for a in self.lower)
@@ -51,7 +65,7 @@ class Box:
         object.__setattr__(self, "upper", upper)
 
     @classmethod
-    def cube(cls, dim: int, a: float = 0.0, b: float = 1.0) -> "Box":
+    def cube(cls, dim: int, a: float = 0.0, b: float = 1.0) -> Box:
         """The cube [a, b]^dim."""
         dim = check_dim(dim)
         return cls((a,) * dim, (b,) * dim)
@@ -59,6 +73,10 @@ class Box:
     @property
     def dim(self) -> int:
         return len(self.lower)
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.lower), np.asarray(self.upper)
 
     @property
     def lengths(self) -> np.ndarray:
@@ -77,13 +95,7 @@ class Box:
         """
         if self.dim == 1:
             return np.ones(2)
-        areas = self.volume / self.lengths
-        return np.repeat(areas, 2)
-
-    @property
-    def boundary_measure(self) -> float:
-        """|dOmega|: total face area (2 in 1-D, counting the two end points)."""
-        return float(self.face_areas().sum())
+        return np.repeat(self.volume / self.lengths, 2)
 
     def boundary_points(self, unit, face):
         """Points on dOmega from uniform draws, (n, d), NumPy or torch like ``unit``.
@@ -100,16 +112,53 @@ class Box:
         x[xp.arange(x.shape[0]), axis] = xp.where(face % 2 == 1, upper[axis], lower[axis])
         return x
 
+    @cached_property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(
+            Part(f"x{k + 1}{side}", (Face(self.lower, self.upper, k, value, sign),))
+            for k in range(self.dim)
+            for side, value, sign in (("min", self.lower[k], -1.0), ("max", self.upper[k], 1.0)))
+
+    @cached_property
+    def piece_measures(self) -> np.ndarray:
+        return self.face_areas()
+
     def contains(self, x: np.ndarray, tol: float = 1e-12) -> np.ndarray:
-        """Boolean mask of points of x (n, d) inside the closed box."""
+        """Boolean mask of points of x (n, d) inside the closed box (within tol)."""
         x = np.asarray(x)
         return np.all((x >= np.subtract(self.lower, tol)) & (x <= np.add(self.upper, tol)), axis=1)
 
     def on_boundary(self, x: np.ndarray, tol: float = 1e-12) -> np.ndarray:
         """Boolean mask of points of x (n, d) on dOmega (within tol)."""
         x = np.asarray(x)
-        near = np.isclose(x, self.lower, atol=tol, rtol=0) | np.isclose(x, self.upper, atol=tol, rtol=0)
+        near = (np.isclose(x, self.lower, atol=tol, rtol=0)
+                | np.isclose(x, self.upper, atol=tol, rtol=0))
         return self.contains(x, tol) & np.any(near, axis=1)
+
+    def level(self, x):
+        """R-conjunction of the 2d half-spaces x_k - a_k >= 0, b_k - x_k >= 0."""
+        lower, upper = constant_like(self.lower, x), constant_like(self.upper, x)
+        return conjunction(*[(x - lower)[:, k] for k in range(self.dim)],
+                           *[(upper - x)[:, k] for k in range(self.dim)])
+
+    def distance(self, x):
+        """phi = prod_k 4 (x_k - a_k)(b_k - x_k) / (b_k - a_k)^2: 0 on dOmega, 1 at the centre."""
+        xp = array_namespace(x)
+        lower, upper = constant_like(self.lower, x), constant_like(self.upper, x)
+        return xp.prod(4 * (x - lower) * (upper - x) / (upper - lower) ** 2, axis=1)
+
+    def sample_interior(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return np.asarray(self.lower) + rng.random((n, self.dim)) * self.lengths
+
+    def build_occ(self, occ) -> list[tuple[int, int]]:
+        if self.dim == 2:
+            return [(2, occ.addRectangle(*self.lower, 0.0, *self.lengths))]
+        if self.dim == 3:
+            return [(3, occ.addBox(*self.lower, *self.lengths))]
+        return super().build_occ(occ)
 
     def to_dict(self) -> dict:
         return {"lower": list(self.lower), "upper": list(self.upper)}
+
+    def __repr__(self) -> str:
+        return f"Box(lower={self.lower}, upper={self.upper})"

@@ -1,0 +1,215 @@
+"""Constructive solid geometry: union, intersection and difference of domains (2-D/3-D).
+
+The level function of a combination is the R-function combination of its members'
+(:mod:`.rfunctions`); its boundary is made of the members' boundary pieces, each kept
+where it bounds the combination (a hole's circle where it lies in the base, the base's
+sides where they are not inside a hole); gmsh builds the same combination with its
+OpenCASCADE Boolean operations (:mod:`.meshing`), whose exact area/volume is |Omega|.
+
+Boundary part names: a difference keeps its base's part names and calls the parts of the
+removed shapes ``hole1``, ``hole2``, ... (``hole1_outer`` ... when a removed shape has
+several parts), or the names given; the groups ``outer`` (the base's boundary) and
+``holes`` (all removed shapes') name them together. A union or intersection keeps its
+members' part names, prefixed by ``m1_``, ``m2_`` ... only where two members' names clash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..errors import ConfigError
+from .base import Domain, Part, both
+from .rfunctions import conjunction, disjunction
+
+
+def _check_members(members, kind: str) -> tuple[Domain, ...]:
+    members = tuple(members)
+    if not members:
+        raise ConfigError(f"domain: a {kind} needs at least one member")
+    dims = {m.dim for m in members}
+    if len(dims) > 1:
+        raise ConfigError(f"domain: the members of a {kind} have different dimensions "
+                          f"{sorted(dims)}")
+    if dims - {2, 3}:
+        raise ConfigError(f"domain: {kind} domains are 2-D or 3-D, got d = {dims.pop()}")
+    return members
+
+
+def _outside_all(others):
+    """x -> points not strictly inside any of ``others``."""
+    return lambda x: ~np.any([o.contains(x, tol=-1e-12) for o in others], axis=0)
+
+
+def _inside_all(others):
+    """x -> points in the closure of every one of ``others``."""
+    return lambda x: np.all([o.contains(x, tol=1e-12) for o in others], axis=0)
+
+
+def _prefixed(groups: list[tuple[Part, ...]]) -> list[list[Part]]:
+    """Members' parts, prefixed ``m<i>_`` where a name occurs in two members."""
+    counts: dict[str, int] = {}
+    for parts in groups:
+        for p in parts:
+            counts[p.name] = counts.get(p.name, 0) + 1
+    return [[p.renamed(f"m{i + 1}_{p.name}") if counts[p.name] > 1 else p for p in parts]
+            for i, parts in enumerate(groups)]
+
+
+class _Combination(Domain):
+    """What union, intersection and difference share: dimension, gmsh volume, serialisation."""
+
+    members: tuple[Domain, ...]
+
+    @property
+    def dim(self) -> int:
+        return self.members[0].dim
+
+    @cached_property
+    def volume(self) -> float:
+        """|Omega|, the exact area/volume of gmsh's OpenCASCADE Boolean result."""
+        from .meshing import occ_volume
+
+        return occ_volume(self)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "members": [m.to_dict() for m in self.members]}
+
+
+@dataclass(frozen=True, repr=False)
+class Union(_Combination):
+    """The union of ``members``."""
+
+    members: tuple[Domain, ...]
+    kind = "union"
+
+    def __post_init__(self):
+        object.__setattr__(self, "members", _check_members(self.members, self.kind))
+
+    @property
+    def bounds(self):
+        lows, highs = zip(*(m.bounds for m in self.members))
+        return np.min(lows, axis=0), np.max(highs, axis=0)
+
+    def contains(self, x, tol: float = 1e-12):
+        return np.any([m.contains(x, tol) for m in self.members], axis=0)
+
+    def level(self, x):
+        return disjunction(*[m.level(x) for m in self.members])
+
+    @cached_property
+    def parts(self):
+        named = _prefixed([m.parts for m in self.members])
+        return tuple(p.with_filter(_outside_all(self.members[:i] + self.members[i + 1:]))
+                     for i, parts in enumerate(named) for p in parts)
+
+    def build_occ(self, occ):
+        first, *rest = [m.build_occ(occ) for m in self.members]
+        if not rest:
+            return first
+        out, _ = occ.fuse(first, [t for tags in rest for t in tags])
+        return out
+
+
+@dataclass(frozen=True, repr=False)
+class Intersection(_Combination):
+    """The intersection of ``members``."""
+
+    members: tuple[Domain, ...]
+    kind = "intersection"
+
+    def __post_init__(self):
+        object.__setattr__(self, "members", _check_members(self.members, self.kind))
+
+    @property
+    def bounds(self):
+        lows, highs = zip(*(m.bounds for m in self.members))
+        return np.max(lows, axis=0), np.min(highs, axis=0)
+
+    def contains(self, x, tol: float = 1e-12):
+        return np.all([m.contains(x, tol) for m in self.members], axis=0)
+
+    def level(self, x):
+        return conjunction(*[m.level(x) for m in self.members])
+
+    @cached_property
+    def parts(self):
+        named = _prefixed([m.parts for m in self.members])
+        return tuple(p.with_filter(_inside_all(self.members[:i] + self.members[i + 1:]))
+                     for i, parts in enumerate(named) for p in parts)
+
+    def build_occ(self, occ):
+        first, *rest = [m.build_occ(occ) for m in self.members]
+        for tags in rest:
+            first, _ = occ.intersect(first, tags)
+        return first
+
+
+@dataclass(frozen=True, repr=False)
+class Difference(_Combination):
+    """``base`` without the (open) ``removed`` shapes; ``names`` optionally names the
+    removed shapes' boundary parts (default ``hole1``, ``hole2``, ...)."""
+
+    base: Domain
+    removed: tuple[Domain, ...]
+    names: tuple[str, ...] = ()
+    kind = "difference"
+
+    def __post_init__(self):
+        removed = tuple(self.removed)
+        members = _check_members((self.base, *removed), self.kind)
+        if not removed:
+            raise ConfigError("domain.remove: a difference needs at least one shape to remove")
+        names = tuple(self.names) or tuple(f"hole{i + 1}" for i in range(len(removed)))
+        if len(names) != len(removed) or len(set(names)) != len(names):
+            raise ConfigError(f"domain.remove: expected {len(removed)} distinct names, got "
+                              f"{list(self.names)}")
+        taken = {p.name for p in self.base.parts} | {"outer", "holes"}
+        if taken & set(names):
+            raise ConfigError(f"domain.remove: the name {sorted(taken & set(names))[0]!r} is "
+                              f"already a part of the base or a group name")
+        object.__setattr__(self, "removed", removed)
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "members", members)
+
+    @property
+    def bounds(self):
+        return self.base.bounds
+
+    def contains(self, x, tol: float = 1e-12):
+        inside = self.base.contains(x, tol)
+        for r in self.removed:
+            inside &= ~r.contains(x, -tol)
+        return inside
+
+    def level(self, x):
+        return conjunction(self.base.level(x), *[-r.level(x) for r in self.removed])
+
+    @cached_property
+    def parts(self):
+        outer = tuple(p.with_filter(_outside_all(self.removed)) for p in self.base.parts)
+        holes = []
+        for i, (r, name) in enumerate(zip(self.removed, self.names)):
+            others = self.removed[:i] + self.removed[i + 1:]
+            keep = both(_inside_all((self.base,)), _outside_all(others))
+            for p in r.parts:
+                label = name if len(r.parts) == 1 else f"{name}_{p.name}"
+                holes.append(p.renamed(label).with_filter(keep, flip=True))
+        return outer + tuple(holes)
+
+    def _groups(self):
+        outer = tuple(p.name for p in self.base.parts)
+        holes = tuple(p.name for p in self.parts if p.name not in outer)
+        return {"outer": outer, "holes": holes}
+
+    def build_occ(self, occ):
+        base = self.base.build_occ(occ)
+        tools = [t for r in self.removed for t in r.build_occ(occ)]
+        out, _ = occ.cut(base, tools)
+        return out
+
+    def to_dict(self):
+        return {"kind": "difference", "base": self.base.to_dict(),
+                "remove": [r.to_dict() for r in self.removed], "names": list(self.names)}

@@ -1,0 +1,185 @@
+"""A domain read from a mesh file (gmsh .msh, VTK, ... through meshio).
+
+The file's triangles (2-D) or tetrahedra (3-D), straight or quadratic, are the domain;
+its boundary facets (lines / triangles) carrying a physical group become the boundary
+parts named after the groups (gmsh's ``$PhysicalNames``, or ``group<tag>`` without a
+name); boundary facets in no group form the part ``unnamed``; a file without groups has
+one part, ``boundary``. The FEM mesh is the file's mesh, as it is; networks sample it
+(cells by volume, facets by area) and, in 2-D, build boundary values in through the
+R-equivalence distance to its boundary segments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError
+from .base import Domain, Part
+from .locate import SimplexLocator
+from .meshing import skfem_mesh
+from .pieces import Facets
+
+CELLS = {"triangle": (2, 3), "triangle6": (2, 6), "tetra": (3, 4), "tetra10": (3, 10)}
+FACETS = {"line": 2, "line3": 2, "triangle": 3, "triangle6": 3}
+
+
+def _read(path: Path):
+    import meshio
+
+    quiet = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
+            return meshio.read(path)
+    except (Exception, SystemExit) as exc:  # meshio exits (!) or raises for unreadable files
+        reason = " ".join(quiet.getvalue().split()) or f"{type(exc).__name__}: {exc}"
+        raise ConfigError(f"domain.mesh: cannot read {str(path)!r} ({reason}); give a mesh "
+                          f"file meshio reads (.msh, .vtk, .vtu, ...)") from None
+
+
+def _cells(mesh) -> tuple[int, np.ndarray]:
+    """(d, cells) of the highest-dimensional simplices of a meshio mesh."""
+    found = [(CELLS[b.type][0], b.data) for b in mesh.cells if b.type in CELLS]
+    if not found:
+        kinds = ", ".join(sorted({b.type for b in mesh.cells}))
+        raise ConfigError(f"domain.mesh: no triangles or tetrahedra in the file (it has: "
+                          f"{kinds}); pdesolve reads simplicial meshes")
+    d = max(dim for dim, _ in found)
+    cells = np.concatenate([c for dim, c in found if dim == d]).astype(np.int64)
+    return d, cells
+
+
+def _boundary_facets(d: int, cells: np.ndarray) -> np.ndarray:
+    """Corner indices (nf, d) of the facets that belong to one cell only."""
+    corners = cells[:, : d + 1]
+    faces = np.concatenate([np.delete(corners, k, axis=1) for k in range(d + 1)])
+    faces = np.sort(faces, axis=1)
+    unique, count = np.unique(faces, axis=0, return_counts=True)
+    return unique[count == 1]
+
+
+def _groups(mesh, d: int) -> dict[str, np.ndarray]:
+    """Physical group name -> sorted facet corner indices (nf, d) of tagged boundary facets."""
+    tags = mesh.cell_data.get("gmsh:physical")
+    if tags is None:
+        return {}
+    names = {int(v[0]): k for k, v in (mesh.field_data or {}).items() if int(v[1]) == d - 1}
+    out: dict[str, list[np.ndarray]] = {}
+    for block, tag in zip(mesh.cells, tags):
+        if block.type in FACETS and FACETS[block.type] == d:
+            facets = np.sort(block.data[:, :d].astype(np.int64), axis=1)
+            for t in np.unique(tag):
+                out.setdefault(names.get(int(t), f"group{int(t)}"), []).append(facets[tag == t])
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _keys(facets: np.ndarray, n: int) -> np.ndarray:
+    """One integer per facet (rows of sorted node indices < n)."""
+    return facets.astype(np.int64) @ (n ** np.arange(facets.shape[1] - 1, -1, -1, dtype=np.int64))
+
+
+class MeshDomain(Domain):
+    """The domain of the mesh in the file ``path``; ``scale`` multiplies its coordinates."""
+
+    kind = "mesh"
+
+    def __init__(self, path: str | Path, scale: float = 1.0):
+        self.path, self.scale = Path(path), float(scale)
+        if not self.path.is_file():
+            raise ConfigError(f"domain.mesh: file {str(path)!r} not found")
+        raw = _read(self.path)
+        d, cells = _cells(raw)
+        points = np.asarray(raw.points, dtype=float)[:, :d] * self.scale
+        boundary = _boundary_facets(d, cells)
+        n = len(points)
+        on_boundary = _keys(boundary, n)
+        parts = {name: f[np.isin(_keys(f, n), on_boundary)] for name, f in _groups(raw, d).items()}
+        parts = {k: v for k, v in parts.items() if len(v)}
+        tagged = np.concatenate([_keys(f, n) for f in parts.values()]) if parts else np.zeros(0)
+        rest = boundary[~np.isin(on_boundary, tagged)]
+        if not parts:
+            parts = {"boundary": boundary}
+        elif len(rest):
+            parts["unnamed"] = rest
+        self.dim, self.points, self.cells, self.facets = d, points, cells, parts
+
+    @cached_property
+    def fem_mesh(self):
+        """The file's mesh as a scikit-fem mesh with the parts as boundaries."""
+        return skfem_mesh(self.points, self.cells, self.facets)
+
+    def mesh(self, h: float | None = None, order: int = 1):
+        """The file's mesh (``h`` and ``order`` are ignored: the mesh is what the file gives)."""
+        return self.fem_mesh
+
+    @cached_property
+    def locator(self) -> SimplexLocator:
+        return SimplexLocator(self.points, self.cells[:, : self.dim + 1])
+
+    @property
+    def bounds(self):
+        return self.points.min(axis=0), self.points.max(axis=0)
+
+    @cached_property
+    def volume(self) -> float:
+        return float(self._cell_sizes().sum())
+
+    def _cell_sizes(self) -> np.ndarray:
+        """Area/volume of each (straight) cell."""
+        corners = self.points[self.cells[:, : self.dim + 1]]
+        return np.abs(np.linalg.det(corners[:, 1:] - corners[:, :1])) / (2 if self.dim == 2 else 6)
+
+    def contains(self, x, tol: float = 1e-12):
+        return self.locator(np.asarray(x, dtype=float))[0] >= 0
+
+    @cached_property
+    def parts(self):
+        cells = self.cells[:, : self.dim + 1]
+        centroid = self.points[cells].mean(axis=1)
+        return tuple(Part(name, (Facets(self.points[f], _outward_normals(
+            self.points[f], cells, centroid, f)),)) for name, f in self.facets.items())
+
+    def level(self, x):
+        """The R-equivalence distance to the boundary (2-D), positive on the whole plane:
+        it is used inside the domain only (mesh domains are not combined by CSG)."""
+        return 1.0 / sum(1.0 / part.pieces[0].distance(x) for part in self.parts)
+
+    def sample_interior(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        d = self.dim
+        corners = self.points[self.cells[:, : d + 1]]
+        sizes = self._cell_sizes()
+        which = rng.choice(len(sizes), size=n, p=sizes / sizes.sum())
+        lam = -np.log(rng.random((n, d + 1)))  # uniform on the simplex: normalised exponentials
+        lam /= lam.sum(axis=1, keepdims=True)
+        return np.einsum("nk,nkd->nd", lam, corners[which])
+
+    def to_dict(self) -> dict:
+        return {"kind": "mesh", "mesh": self.path.name, "scale": self.scale}
+
+
+def _outward_normals(corners, cells, centroid, facets) -> np.ndarray:
+    """Unit normals of boundary facets (nf, d), oriented away from their cell's centroid."""
+    d = corners.shape[2]
+    edges = corners[:, 1:] - corners[:, :1]
+    if d == 2:
+        normal = np.stack([edges[:, 0, 1], -edges[:, 0, 0]], axis=1)
+    else:
+        normal = np.cross(edges[:, 0], edges[:, 1])
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    inward = centroid[_owner(cells, facets)] - corners[:, 0]
+    return np.where((np.sum(normal * inward, axis=1) > 0)[:, None], -normal, normal)
+
+
+def _owner(cells: np.ndarray, facets: np.ndarray) -> np.ndarray:
+    """The cell each boundary facet (nf, d; sorted corners) belongs to."""
+    d = facets.shape[1]
+    faces = np.concatenate([np.sort(np.delete(cells, k, axis=1), axis=1) for k in range(d + 1)])
+    owner = np.tile(np.arange(len(cells)), d + 1)
+    n = int(cells.max()) + 1
+    keys = _keys(faces, n)
+    order = np.argsort(keys)
+    return owner[order[np.searchsorted(keys, _keys(facets, n), sorter=order)]]

@@ -1,0 +1,191 @@
+"""Meshes of 2-D/3-D domains by gmsh, as scikit-fem meshes whose boundaries are the parts.
+
+gmsh's OpenCASCADE kernel builds the shape (each domain's ``build_occ``: rectangles,
+disks, polygons, boxes, balls and their Boolean combinations), meshes it at a target size
+h (``Mesh.MeshSizeMax``) with straight (order 1) or curved quadratic (order 2) cells, and
+the cells become a ``MeshTri1/MeshTri2/MeshTet1/MeshTet2``. Each boundary curve/surface
+of the model is assigned to the part whose pieces it lies on (the smallest piece distance
+at its mesh nodes), and its facets become ``mesh.boundaries[part name]``.
+
+Quadratic cells place their edge nodes on the curved geometry, so P2 elements on them are
+isoparametric and keep their optimal rates on disks and holes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+
+import numpy as np
+import skfem
+from scipy.spatial import cKDTree
+
+from ..errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+CELL_TYPES = {(2, 1): (2, 3), (2, 2): (9, 6), (3, 1): (4, 4), (3, 2): (11, 10)}
+"""(dimension, order) -> (gmsh element type, nodes per cell): 3/6-node triangles,
+4/10-node tetrahedra."""
+
+FACET_TYPES = {(2, 1): (1, 2), (2, 2): (8, 3), (3, 1): (2, 3), (3, 2): (9, 6)}
+"""(dimension, order) -> (gmsh element type, nodes) of the boundary facets: 2/3-node lines,
+3/6-node triangles."""
+
+
+@contextlib.contextmanager
+def gmsh_model(domain) -> Iterator:
+    """A fresh gmsh model holding ``domain`` (synchronised); yields (gmsh, its (dim, tag)s)."""
+    if domain.dim not in (2, 3):
+        raise ConfigError(f"domain: gmsh meshes 2-D and 3-D domains, this one has d = {domain.dim}")
+    import gmsh
+
+    gmsh.initialize(readConfigFiles=False, interruptible=False)
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        gmsh.model.add("pdesolve")
+        tags = domain.build_occ(gmsh.model.occ)
+        gmsh.model.occ.synchronize()
+        yield gmsh, tags
+    finally:
+        gmsh.finalize()
+
+
+def occ_volume(domain) -> float:
+    """|Omega| as OpenCASCADE computes it for the shape gmsh builds (exact for CSG of
+    boxes, balls and polygons)."""
+    with gmsh_model(domain) as (gmsh, tags):
+        return float(sum(gmsh.model.occ.getMass(dim, tag) for dim, tag in tags))
+
+
+def _classify(gmsh, domain, entity: tuple[int, int]) -> int:
+    """Index of the part of ``domain`` the boundary entity lies on."""
+    _, coords, _ = gmsh.model.mesh.getNodes(*entity, includeBoundary=True)
+    x = coords.reshape(-1, 3)[:, :domain.dim]
+    gaps = np.full(len(domain.parts), np.inf)
+    for k, _, piece in domain.pieces():
+        gaps[k] = min(gaps[k], float(np.median(piece.distance(x))))
+    return int(np.argmin(gaps))
+
+
+def _facet_index(facets: np.ndarray, wanted: np.ndarray, n_vertices: int) -> np.ndarray:
+    """Columns of ``facets`` (k, nf; sorted vertex indices) equal to those of ``wanted``."""
+    weights = n_vertices ** np.arange(facets.shape[0] - 1, -1, -1, dtype=np.int64)
+    keys = weights @ facets.astype(np.int64)
+    wanted_keys = weights @ np.sort(wanted, axis=0).astype(np.int64)
+    order = np.argsort(keys)
+    found = order[np.searchsorted(keys, wanted_keys, sorter=order)]
+    if not np.array_equal(keys[found], wanted_keys):
+        raise RuntimeError("gmsh boundary facets do not match the mesh's facets")
+    return found
+
+
+def generate_mesh(domain, h: float, order: int = 1) -> skfem.Mesh:
+    """A scikit-fem mesh of ``domain`` with cells of size about h, straight (order 1) or
+    quadratic (order 2), with ``mesh.boundaries`` = {part name: facet indices}."""
+    if not h > 0:
+        raise ConfigError(f"mesh size h: must be positive, got {h!r}")
+    d = domain.dim
+    with gmsh_model(domain) as (gmsh, tags):
+        gmsh.option.setNumber("Mesh.MeshSizeMax", h)
+        gmsh.option.setNumber("Mesh.MeshSizeMin", h / 2)
+        gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
+        gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)  # h alone sets the size
+        gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+        gmsh.model.mesh.generate(d)
+        if order == 2:
+            gmsh.model.mesh.setOrder(2)
+        node_tags, coords, _ = gmsh.model.mesh.getNodes()
+        position = np.empty(int(node_tags.max()) + 1, dtype=np.int64)
+        position[node_tags.astype(np.int64)] = np.arange(len(node_tags))
+        cell_type, per_cell = CELL_TYPES[d, order]
+        cells = np.concatenate([gmsh.model.mesh.getElementsByType(cell_type, tag)[1]
+                                for dim, tag in tags if dim == d]).astype(np.int64)
+        facet_type, per_facet = FACET_TYPES[d, order]
+        facets: dict[str, list[np.ndarray]] = {p.name: [] for p in domain.parts}
+        for dim, tag in gmsh.model.getBoundary(tags, combined=True, oriented=False):
+            part = domain.parts[_classify(gmsh, domain, (dim, abs(tag)))].name
+            nodes = gmsh.model.mesh.getElementsByType(facet_type, abs(tag))[1]
+            facets[part].append(position[nodes.astype(np.int64)].reshape(-1, per_facet)[:, :d])
+    return skfem_mesh(coords.reshape(-1, 3)[:, :d], position[cells].reshape(-1, per_cell),
+                      {name: np.concatenate(f) if f else np.zeros((0, d), dtype=np.int64)
+                       for name, f in facets.items()})
+
+
+def skfem_mesh(points: np.ndarray, cells: np.ndarray,
+               facets: dict[str, np.ndarray]) -> skfem.Mesh:
+    """The scikit-fem mesh of simplicial ``cells`` (nc, k) over the nodes ``points`` (N, d):
+    k = d + 1 corners (straight cells), or the corners followed by the edge nodes (k = 6
+    in 2-D, 10 in 3-D: quadratic cells). ``facets[name]`` (nf, d) are node indices of the
+    corners of boundary facets, which become ``mesh.boundaries[name]``."""
+    d = points.shape[1]
+    corners = cells[:, : d + 1]
+    vertices, t = np.unique(corners, return_inverse=True)
+    straight = (skfem.MeshTri1 if d == 2 else skfem.MeshTet1)(
+        np.ascontiguousarray(points[vertices].T), np.ascontiguousarray(t.reshape(corners.shape).T))
+    compact = np.full(len(points), -1, dtype=np.int64)
+    compact[vertices] = np.arange(len(vertices))
+    mesh = straight.with_boundaries({
+        name: _facet_index(straight.facets, compact[f].T, len(vertices))
+        for name, f in facets.items()})
+    if cells.shape[1] > d + 1:
+        mesh = _curved(mesh, points[np.unique(cells[:, d + 1:])])
+    return mesh
+
+
+def _curved(mesh: skfem.Mesh, edge_nodes: np.ndarray) -> skfem.Mesh:
+    """The quadratic mesh of ``mesh`` with its edge nodes moved to gmsh's (on the geometry):
+    each edge takes the gmsh edge node nearest to its straight midpoint."""
+    quadratic = (skfem.MeshTri2 if mesh.dim() == 2 else skfem.MeshTet2).from_mesh(mesh)
+    edges = mesh.facets if mesh.dim() == 2 else mesh.edges
+    midpoints = mesh.p[:, edges].mean(axis=1).T
+    _, nearest = cKDTree(edge_nodes).query(midpoints)
+    if len(np.unique(nearest)) != len(nearest):
+        raise RuntimeError("could not match gmsh's edge nodes to the mesh's edges")
+    doflocs = quadratic.doflocs.copy()
+    doflocs[:, mesh.p.shape[1]:] = edge_nodes[nearest].T
+    return replace(quadratic, doflocs=doflocs, _boundaries=mesh.boundaries)
+
+
+def mesh_quadrature(domain, h: float, intorder: int):
+    """(points (n, d), weights (n,)) of a degree-``intorder`` rule on each cell of a
+    quadratic gmsh mesh of size h: integrals over the curved domain to O(h^3) geometry."""
+    mesh = generate_mesh(domain, h, order=2)
+    element = skfem.ElementTriP1() if domain.dim == 2 else skfem.ElementTetP1()
+    basis = skfem.CellBasis(mesh, element, intorder=intorder)
+    points = np.asarray(basis.mapping.F(basis.X))
+    return points.reshape(domain.dim, -1).T, np.asarray(basis.dx).ravel()
+
+
+def refine(mesh: skfem.Mesh, domain, marked: np.ndarray | None = None) -> skfem.Mesh:
+    """``mesh`` refined (everywhere, or the ``marked`` cells and what conformity needs),
+    with the boundary parts of ``domain`` restored and new boundary vertices on the boundary."""
+    bare = replace(mesh, _boundaries=None)
+    return retag(bare.refined() if marked is None else bare.refined(marked), domain)
+
+
+def retag(mesh: skfem.Mesh, domain) -> skfem.Mesh:
+    """``mesh`` with its boundary facets assigned to the parts of ``domain`` again (after a
+    refinement that dropped them), and its boundary vertices moved onto the nearest piece
+    (new vertices on a curved boundary would otherwise lie on the old chords)."""
+    facets = mesh.boundary_facets()
+    vertices = np.unique(mesh.facets[:, facets])
+    p = mesh.p.copy()
+    x = p[:, vertices].T
+    pieces = domain.pieces()
+    gaps = np.stack([piece.distance(x) for _, _, piece in pieces])
+    nearest = np.argmin(gaps, axis=0)
+    for i, (_, _, piece) in enumerate(pieces):
+        on = nearest == i
+        if on.any():
+            p[:, vertices[on]] = piece.project(x[on]).T
+    mesh = replace(mesh, doflocs=p) if mesh.p.shape == mesh.doflocs.shape else mesh
+    midpoints = mesh.p[:, mesh.facets[:, facets]].mean(axis=1).T
+    gaps = np.full((len(domain.parts), len(facets)), np.inf)
+    for k, _, piece in pieces:
+        gaps[k] = np.minimum(gaps[k], piece.distance(midpoints))
+    owner = np.argmin(gaps, axis=0)
+    return mesh.with_boundaries({part.name: facets[owner == k]
+                                 for k, part in enumerate(domain.parts)})

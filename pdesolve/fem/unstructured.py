@@ -1,0 +1,208 @@
+"""Finite elements on any simplicial mesh of a Domain (scikit-fem's general basis path).
+
+The box keeps its structured fast path (:mod:`.assembly`); every other domain is meshed by
+gmsh or read from a file (:mod:`pdesolve.domains.meshing`) and assembled here with
+scikit-fem forms on the whole mesh:
+
+    a(u, v) = int kappa grad u . grad v,     l(v) = int f v,
+
+Dirichlet values g interpolated at the boundary DOFs of each part. The solution is
+evaluated anywhere by locating the cell (:class:`~pdesolve.domains.locate.SimplexLocator`),
+mapping back to the reference cell and summing the element's basis functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import skfem
+from scipy.spatial import cKDTree
+from skfem.helpers import dot, grad
+
+from ..domains.locate import SimplexLocator
+from ..quadrature import Samples
+
+LAGRANGE = {
+    (2, 1): skfem.ElementTriP1, (2, 2): skfem.ElementTriP2, (2, 3): skfem.ElementTriP3,
+    (2, 4): skfem.ElementTriP4, (3, 1): skfem.ElementTetP1, (3, 2): skfem.ElementTetP2,
+}
+"""(dimension, degree) -> Lagrange element on triangles / tetrahedra."""
+
+CHUNK = 1 << 15
+
+
+@skfem.BilinearForm
+def weighted_laplace(u, v, w):
+    """kappa grad u . grad v."""
+    return w.kappa * dot(grad(u), grad(v))
+
+
+@skfem.LinearForm
+def weighted_load(v, w):
+    """f v."""
+    return w.f * v
+
+
+def coordinates(basis: skfem.AbstractBasis) -> np.ndarray:
+    """Global quadrature points of a basis as (n, d) rows (for the problem's functions)."""
+    x = np.asarray(basis.mapping.F(basis.X, tind=basis.tind))
+    return x.reshape(x.shape[0], -1).T
+
+
+def at_quadrature(fn, basis: skfem.AbstractBasis) -> np.ndarray:
+    """fn evaluated at the quadrature points of ``basis``, shape (nelems, nqp)."""
+    return np.asarray(fn(coordinates(basis)), dtype=float).reshape(basis.dx.shape)
+
+
+@dataclass
+class MeshSystem:
+    """The linear system of one problem on one mesh: ``basis`` and Dirichlet DOFs by part.
+
+    ``dirichlet`` maps the boundary part names where u = g to the function g of each.
+    """
+
+    mesh: skfem.Mesh
+    degree: int
+    dirichlet: dict
+    intorder: int | None = None
+
+    @property
+    def quadrature_order(self) -> int:
+        """Degree of the cell rules (default 2 k + 2 for degree k)."""
+        return self.intorder or 2 * self.degree + 2
+
+    @cached_property
+    def basis(self) -> skfem.CellBasis:
+        element = LAGRANGE[self.mesh.dim(), self.degree]()
+        return skfem.CellBasis(self.mesh, element, intorder=self.quadrature_order)
+
+    @cached_property
+    def boundary_dofs(self) -> dict[str, np.ndarray]:
+        """DOF indices of each Dirichlet part."""
+        return {name: self.basis.get_dofs(name).all() for name in self.dirichlet}
+
+    @cached_property
+    def fixed(self) -> np.ndarray:
+        return np.unique(np.concatenate([*self.boundary_dofs.values(), np.zeros(0, int)]))
+
+    @property
+    def interior(self) -> np.ndarray:
+        return np.setdiff1d(np.arange(self.basis.N), self.fixed)
+
+    def boundary_values(self) -> np.ndarray:
+        """u with g interpolated at the DOFs of each Dirichlet part (0 elsewhere), (N,)."""
+        u = np.zeros(self.basis.N)
+        for name, dofs in self.boundary_dofs.items():
+            u[dofs] = self.dirichlet[name](self.basis.doflocs[:, dofs].T)
+        return u
+
+    def solve(self, f, kappa=None, linear_solver=None) -> np.ndarray:
+        """The discrete solution (N,) of -div(kappa grad u) = f with u = g on the parts."""
+        b = self.basis
+        kq = np.ones(b.dx.shape) if kappa is None else at_quadrature(kappa, b)
+        A = weighted_laplace.assemble(b, kappa=kq)
+        rhs = weighted_load.assemble(b, f=at_quadrature(f, b))
+        u = self.boundary_values()
+        I = self.interior
+        A_II, b_I = A[I][:, I], rhs[I] - A[I] @ u
+        u[I] = (linear_solver or _direct)(A_II, b_I)
+        return u
+
+
+def _direct(A, b):
+    import scipy.sparse.linalg as spla
+
+    return spla.spsolve(A.tocsc(), b)
+
+
+RULE_DEGREES = (2, 4)
+"""The own-cell error rules of a degree-k solution have degree 2k + 2, then 2k + 4."""
+
+
+@dataclass(frozen=True)
+class MeshCellRule:
+    """A degree-``intorder`` rule on every cell of a mesh, carrying u_h and grad u_h at its
+    points (a :class:`pdesolve.quadrature.MeasurementRule` of one stratum)."""
+
+    basis: skfem.CellBasis
+    u: np.ndarray
+    intorder: int
+    strata: int = 1
+    replicates: int = 1
+
+    def samples(self) -> Iterator[Samples]:
+        b, cells = self.basis, self.basis.mesh.t.shape[1]
+        step = max(1, CHUNK // self.points_per_cell)
+        for start in range(0, cells, step):
+            part = skfem.CellBasis(b.mesh, b.elem, intorder=self.intorder, dofs=b.dofs,
+                                   elements=np.arange(start, min(start + step, cells)))
+            field = part.interpolate(self.u)
+            x = coordinates(part)
+            yield Samples(x, np.asarray(part.dx).ravel(), np.zeros(len(x), dtype=np.int64),
+                          np.asarray(field).ravel(),
+                          np.asarray(field.grad).reshape(x.shape[1], -1).T)
+
+    @property
+    def points_per_cell(self) -> int:
+        return len(skfem.quadrature.get_quadrature(self.basis.mesh.elem.refdom,
+                                                   self.intorder)[1])
+
+    def describe(self) -> dict:
+        cells = self.basis.mesh.t.shape[1]
+        return {"kind": "cells", "rule": f"degree {self.intorder} per cell", "cells": cells,
+                "sampled_cells": None, "points": cells * self.points_per_cell}
+
+
+class MeshFunction:
+    """u_h = sum_j u_j phi_j on a scikit-fem basis, at arbitrary points x (n, d): values and
+    gradients. A point outside the mesh takes the value at its projection onto the nearest
+    cell (clipped barycentric coordinates): the part of a curved domain between a straight
+    boundary facet and the boundary, for instance."""
+
+    def __init__(self, basis: skfem.CellBasis, u: np.ndarray, degree: int):
+        self.basis, self.u, self.degree = basis, np.asarray(u, dtype=float), degree
+        mesh = basis.mesh
+        self.locator = SimplexLocator(mesh.p.T, mesh.t.T)
+        self.nearest = cKDTree(mesh.p[:, mesh.t].mean(axis=1).T)
+
+    def error_rules(self, level: int) -> MeshCellRule | None:
+        """The rule of degree 2k + 2 (level 0) or 2k + 4 (level 1) on every cell; None after."""
+        if level >= len(RULE_DEGREES):
+            return None
+        return MeshCellRule(self.basis, self.u, 2 * self.degree + RULE_DEGREES[level])
+
+    def _fields(self, x: np.ndarray, gradient: bool) -> np.ndarray:
+        cell, _ = self.locator(x)
+        outside = cell < 0
+        if outside.any():
+            x = x.copy()
+            near = self.nearest.query(x[outside])[1]
+            lam = np.clip(self.locator.barycentric(x[outside], near), 0.0, None)
+            lam /= lam.sum(axis=1, keepdims=True)
+            corners = self.basis.mesh.p[:, self.basis.mesh.t[:, near]]  # (d, d + 1, m)
+            x[outside] = np.einsum("dkm,mk->md", corners, lam)
+            cell[outside] = near
+        b = self.basis
+        X = b.mapping.invF(x.T[:, :, None], tind=cell)
+        out = 0.0
+        for j in range(b.Nbfun):
+            phi = b.elem.gbasis(b.mapping, X, j, tind=cell)[0]
+            coefficient = self.u[b.element_dofs[j, cell]]
+            out = out + coefficient * (phi.grad[..., 0] if gradient else phi.value[:, 0])
+        return out.T if gradient else out
+
+    def _chunked(self, x, gradient):
+        x = np.asarray(x, dtype=float)
+        parts = [self._fields(x[i:i + CHUNK], gradient) for i in range(0, len(x), CHUNK)]
+        return np.concatenate(parts) if parts else np.zeros((0, x.shape[1]) if gradient else 0)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """u_h(x), shape (n,)."""
+        return self._chunked(x, False)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """grad u_h(x), shape (n, d)."""
+        return self._chunked(x, True)
