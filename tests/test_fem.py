@@ -8,13 +8,13 @@ import math
 import numpy as np
 import pytest
 import skfem
-from skfem.helpers import dot, grad
 
 from pdesolve.domains import Box
 from pdesolve.errors import ConfigError
 from pdesolve.fem.assembly import Discretisation
 from pdesolve.fem.linear import LinearSolver
 from pdesolve.fem.newton import PLaplaceEnergy
+from pdesolve.fem.unstructured import weighted_laplace, weighted_load  # generic assembly
 from pdesolve.metrics import error_metrics
 from pdesolve.problems import get_problem
 from pdesolve.problems.base import Problem
@@ -25,16 +25,6 @@ from pdesolve.solvers import solve
 from .helpers import fitted_slope
 
 
-@skfem.BilinearForm
-def weighted_laplace(u, v, w):
-    """kappa grad u . grad v (scikit-fem's generic assembly, the reference)."""
-    return w.kappa * dot(grad(u), grad(v))
-
-
-@skfem.LinearForm
-def weighted_load(v, w):
-    """f v."""
-    return w.f * v
 
 
 def errors_over_levels(problem, ns, **options):

@@ -78,32 +78,40 @@ class _Combination(Domain):
         return {"kind": self.kind, "members": [m.to_dict() for m in self.members]}
 
 
+class _Members(_Combination):
+    """Union and intersection: ``contains`` and ``level`` reduce the members' by ``_any`` and
+    ``_rfunction``; a member's boundary piece is kept where ``_keep`` of the others says."""
+
+    def __post_init__(self):
+        object.__setattr__(self, "members", _check_members(self.members, self.kind))
+
+    def contains(self, x, tol: float = 1e-12):
+        masks = [m.contains(x, tol) for m in self.members]
+        return np.any(masks, axis=0) if self._any else np.all(masks, axis=0)
+
+    def level(self, x):
+        return type(self)._rfunction(*[m.level(x) for m in self.members])
+
+    @cached_property
+    def parts(self):
+        named = _prefixed([m.parts for m in self.members])
+        keep = type(self)._keep
+        return tuple(p.with_filter(keep(self.members[:i] + self.members[i + 1:]))
+                     for i, parts in enumerate(named) for p in parts)
+
+
 @dataclass(frozen=True, repr=False)
-class Union(_Combination):
+class Union(_Members):
     """The union of ``members``."""
 
     members: tuple[Domain, ...]
     kind = "union"
-
-    def __post_init__(self):
-        object.__setattr__(self, "members", _check_members(self.members, self.kind))
+    _any, _rfunction, _keep = True, disjunction, _outside_all
 
     @property
     def bounds(self):
         lows, highs = zip(*(m.bounds for m in self.members))
         return np.min(lows, axis=0), np.max(highs, axis=0)
-
-    def contains(self, x, tol: float = 1e-12):
-        return np.any([m.contains(x, tol) for m in self.members], axis=0)
-
-    def level(self, x):
-        return disjunction(*[m.level(x) for m in self.members])
-
-    @cached_property
-    def parts(self):
-        named = _prefixed([m.parts for m in self.members])
-        return tuple(p.with_filter(_outside_all(self.members[:i] + self.members[i + 1:]))
-                     for i, parts in enumerate(named) for p in parts)
 
     def build_occ(self, occ):
         first, *rest = [m.build_occ(occ) for m in self.members]
@@ -114,31 +122,17 @@ class Union(_Combination):
 
 
 @dataclass(frozen=True, repr=False)
-class Intersection(_Combination):
+class Intersection(_Members):
     """The intersection of ``members``."""
 
     members: tuple[Domain, ...]
     kind = "intersection"
-
-    def __post_init__(self):
-        object.__setattr__(self, "members", _check_members(self.members, self.kind))
+    _any, _rfunction, _keep = False, conjunction, _inside_all
 
     @property
     def bounds(self):
         lows, highs = zip(*(m.bounds for m in self.members))
         return np.max(lows, axis=0), np.min(highs, axis=0)
-
-    def contains(self, x, tol: float = 1e-12):
-        return np.all([m.contains(x, tol) for m in self.members], axis=0)
-
-    def level(self, x):
-        return conjunction(*[m.level(x) for m in self.members])
-
-    @cached_property
-    def parts(self):
-        named = _prefixed([m.parts for m in self.members])
-        return tuple(p.with_filter(_inside_all(self.members[:i] + self.members[i + 1:]))
-                     for i, parts in enumerate(named) for p in parts)
 
     def build_occ(self, occ):
         first, *rest = [m.build_occ(occ) for m in self.members]

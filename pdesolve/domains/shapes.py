@@ -24,8 +24,26 @@ def _check_centre(centre, radius: float, kind: str) -> tuple[tuple[float, ...], 
     return centre, float(radius)
 
 
+def _ball_volume(d: int, r: float) -> float:
+    """|B_r| in d dimensions: pi^(d/2) / Gamma(d/2 + 1) r^d."""
+    return math.pi ** (d / 2) / math.gamma(d / 2 + 1) * r**d
+
+
+class _Centred(Domain):
+    """A shape around ``center`` within distance ``reach`` of it (ball, annulus)."""
+
+    @property
+    def dim(self) -> int:
+        return len(self.center)
+
+    @property
+    def bounds(self):
+        c = np.asarray(self.center)
+        return c - self.reach, c + self.reach
+
+
 @dataclass(frozen=True, repr=False)
-class Ball(Domain):
+class Ball(_Centred):
     """The disk (d = 2) or ball (d = 3) |x - center| <= radius; one part, ``circle``/``sphere``."""
 
     center: tuple[float, ...]
@@ -39,18 +57,12 @@ class Ball(Domain):
         object.__setattr__(self, "radius", radius)
 
     @property
-    def dim(self) -> int:
-        return len(self.center)
-
-    @property
-    def bounds(self):
-        c = np.asarray(self.center)
-        return c - self.radius, c + self.radius
+    def reach(self) -> float:
+        return self.radius
 
     @property
     def volume(self) -> float:
-        d = self.dim
-        return math.pi ** (d / 2) / math.gamma(d / 2 + 1) * self.radius**d
+        return _ball_volume(self.dim, self.radius)
 
     def contains(self, x, tol: float = 1e-12):
         return np.linalg.norm(np.asarray(x) - self.center, axis=1) <= self.radius + tol
@@ -76,7 +88,7 @@ class Ball(Domain):
 
 
 @dataclass(frozen=True, repr=False)
-class Annulus(Domain):
+class Annulus(_Centred):
     """inner <= |x - center| <= outer in 2-D (a ring) or 3-D (a shell); parts ``outer``,
     ``inner``."""
 
@@ -96,18 +108,12 @@ class Annulus(Domain):
         object.__setattr__(self, "outer", outer)
 
     @property
-    def dim(self) -> int:
-        return len(self.center)
-
-    @property
-    def bounds(self):
-        c = np.asarray(self.center)
-        return c - self.outer, c + self.outer
+    def reach(self) -> float:
+        return self.outer
 
     @property
     def volume(self) -> float:
-        d = self.dim
-        return math.pi ** (d / 2) / math.gamma(d / 2 + 1) * (self.outer**d - self.inner**d)
+        return _ball_volume(self.dim, self.outer) - _ball_volume(self.dim, self.inner)
 
     def contains(self, x, tol: float = 1e-12):
         r = np.linalg.norm(np.asarray(x) - self.center, axis=1)
