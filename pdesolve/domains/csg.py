@@ -85,12 +85,28 @@ class _Members(_Combination):
     def __post_init__(self):
         object.__setattr__(self, "members", _check_members(self.members, self.kind))
 
+    @property
+    def bounds(self):
+        """Union: the smallest lower and largest upper bounds; intersection: the reverse."""
+        lows, highs = (np.asarray(b) for b in zip(*(m.bounds for m in self.members)))
+        low, high = (lows.min(axis=0), highs.max(axis=0)) if self._any else \
+            (lows.max(axis=0), highs.min(axis=0))
+        return low, high
+
     def contains(self, x, tol: float = 1e-12):
         masks = [m.contains(x, tol) for m in self.members]
         return np.any(masks, axis=0) if self._any else np.all(masks, axis=0)
 
     def level(self, x):
         return type(self)._rfunction(*[m.level(x) for m in self.members])
+
+    def build_occ(self, occ):
+        """gmsh's OpenCASCADE fuse (union) or intersect of the members, one after another."""
+        first, *rest = [m.build_occ(occ) for m in self.members]
+        combine = occ.fuse if self._any else occ.intersect
+        for tags in rest:
+            first, _ = combine(first, tags)
+        return first
 
     @cached_property
     def parts(self):
@@ -108,18 +124,6 @@ class Union(_Members):
     kind = "union"
     _any, _rfunction, _keep = True, disjunction, _outside_all
 
-    @property
-    def bounds(self):
-        lows, highs = zip(*(m.bounds for m in self.members))
-        return np.min(lows, axis=0), np.max(highs, axis=0)
-
-    def build_occ(self, occ):
-        first, *rest = [m.build_occ(occ) for m in self.members]
-        if not rest:
-            return first
-        out, _ = occ.fuse(first, [t for tags in rest for t in tags])
-        return out
-
 
 @dataclass(frozen=True, repr=False)
 class Intersection(_Members):
@@ -129,16 +133,6 @@ class Intersection(_Members):
     kind = "intersection"
     _any, _rfunction, _keep = False, conjunction, _inside_all
 
-    @property
-    def bounds(self):
-        lows, highs = zip(*(m.bounds for m in self.members))
-        return np.max(lows, axis=0), np.min(highs, axis=0)
-
-    def build_occ(self, occ):
-        first, *rest = [m.build_occ(occ) for m in self.members]
-        for tags in rest:
-            first, _ = occ.intersect(first, tags)
-        return first
 
 
 @dataclass(frozen=True, repr=False)

@@ -30,7 +30,7 @@ def _ball_volume(d: int, r: float) -> float:
 
 
 class _Centred(Domain):
-    """A shape around ``center`` within distance ``reach`` of it (ball, annulus)."""
+    """The points at distance ``radii[0]`` to ``radii[1]`` from ``center`` (ball, annulus)."""
 
     @property
     def dim(self) -> int:
@@ -39,7 +39,12 @@ class _Centred(Domain):
     @property
     def bounds(self):
         c = np.asarray(self.center)
-        return c - self.reach, c + self.reach
+        return c - self.radii[1], c + self.radii[1]
+
+    @property
+    def volume(self) -> float:
+        inner, outer = self.radii
+        return _ball_volume(self.dim, outer) - (_ball_volume(self.dim, inner) if inner else 0.0)
 
 
 @dataclass(frozen=True, repr=False)
@@ -57,12 +62,8 @@ class Ball(_Centred):
         object.__setattr__(self, "radius", radius)
 
     @property
-    def reach(self) -> float:
-        return self.radius
-
-    @property
-    def volume(self) -> float:
-        return _ball_volume(self.dim, self.radius)
+    def radii(self) -> tuple[float, float]:
+        return 0.0, self.radius
 
     def contains(self, x, tol: float = 1e-12):
         return np.linalg.norm(np.asarray(x) - self.center, axis=1) <= self.radius + tol
@@ -108,12 +109,8 @@ class Annulus(_Centred):
         object.__setattr__(self, "outer", outer)
 
     @property
-    def reach(self) -> float:
-        return self.outer
-
-    @property
-    def volume(self) -> float:
-        return _ball_volume(self.dim, self.outer) - _ball_volume(self.dim, self.inner)
+    def radii(self) -> tuple[float, float]:
+        return self.inner, self.outer
 
     def contains(self, x, tol: float = 1e-12):
         r = np.linalg.norm(np.asarray(x) - self.center, axis=1)
