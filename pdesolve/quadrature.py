@@ -80,10 +80,18 @@ def _sobol_unit(dim: int, m: int, seed) -> np.ndarray:
     return qmc.Sobol(dim, scramble=True, seed=np.random.default_rng(seed)).random_base2(m)
 
 
-def sobol_points(domain: Box, n: int, seed: int) -> PointSet:
-    """n scrambled Sobol points (n rounded up to a power of 2), equal weights |Omega|/n."""
-    unit = _sobol_unit(domain.dim, int(np.ceil(np.log2(max(n, 2)))), seed)
-    points = np.asarray(domain.lower) + unit * domain.lengths
+def sobol_points(domain, n: int, seed: int) -> PointSet:
+    """n scrambled Sobol points (n rounded up to a power of 2), equal weights |Omega|/n.
+
+    On a domain other than a box: the points of a longer sequence on its bounding box that
+    lie inside (at least n of them, fewer where the domain fills little of its box)."""
+    lower, upper = domain.bounds
+    box = isinstance(domain, Box)
+    fill = 1.0 if box else min(max(domain.volume / float(np.prod(upper - lower)), 1e-3), 1.0)
+    m = int(np.ceil(np.log2(max(n / fill, 2))))
+    points = lower + _sobol_unit(domain.dim, m, seed) * (upper - lower)
+    if not box:
+        points = points[domain.contains(points, tol=0.0)]
     return PointSet(points, np.full(len(points), domain.volume / len(points)), "sobol")
 
 

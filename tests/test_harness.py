@@ -237,3 +237,21 @@ def test_two_executions_of_a_run_differ_only_in_what_measures_them():
     kept = without_measurements(first)
     assert kept["options"]["max_seconds"] == 60 and "cpu_seconds" not in kept["environment"]
     assert kept["metrics"] == first["metrics"] and kept["history"][1]["l2_rel"] > 0
+
+
+def test_published_results_are_quoted_with_each_methods_time_to_reach_them(tmp_path):
+    from pdesolve.harness.report import save_settings
+
+    case = case_of({"kind": "toy", "label": "A", "n": [2, 4, 8]}, dim=2, report={"published": [
+        {"label": "paper X", "value": 0.1, "source": "Table 1"}, {"label": "paper Y", "value": 1e-9}]})
+    run_sweep(expand_case(case), Store(tmp_path), progress=False)
+    save_settings(tmp_path, {**case.report, "description": ""})
+    write_report(tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "### Published results (relative L2 error)" in text
+    # error 1/n^2: 0.1 is reached at n = 4 and 8 (the faster of the two is quoted); 1e-9 never
+    assert re.search(r"\| paper X \| 0\.1 \| Table 1 \| [0-9.e+-]+ s \((16|64)\) \|", text)
+    assert "| paper Y | 1e-09 |  | not reached |" in text
+    assert "| best error here | | | 1.56e-02 |" in text
+    with pytest.raises(ConfigError, match=r"report.published\[0\].value: must be positive"):
+        case_of({"kind": "toy"}, report={"published": [{"label": "x", "value": -1}]})

@@ -239,7 +239,7 @@ class Domain:
         (transfinite interpolation, Rvachev): G = g_i on piece i, smooth in between, using
         boundary values only. ``values_by_part[k]`` is g on part k, x (m, d) -> (m,)."""
         xp = array_namespace(x)
-        tiny = 1e-12 * self.diameter
+        tiny = 1e-14 * self.diameter
         numerator = denominator = 0.0
         for k, _, piece in self.pieces():
             inverse = 1.0 / xp.clip(piece.distance(x), tiny, None)

@@ -159,6 +159,24 @@ def mesh_quadrature(domain, h: float, intorder: int):
     return points.reshape(domain.dim, -1).T, np.asarray(basis.dx).ravel()
 
 
+def positive_degree(dim: int, degree: int) -> int:
+    """The lowest degree >= ``degree`` whose triangle (d = 2) or tetrahedron rule in scikit-fem
+    has only positive weights (degree 7 on triangles, 3, 4, 8 on tetrahedra have a negative
+    one); ConfigError when none up to scikit-fem's highest exists."""
+    from skfem.quadrature import get_quadrature
+    from skfem.refdom import RefTet, RefTri
+
+    ref = RefTri if dim == 2 else RefTet
+    for k in range(degree, degree + 4):
+        try:
+            if get_quadrature(ref, k)[1].min() > 0:
+                return k
+        except NotImplementedError:
+            break
+    raise ConfigError(f"quadrature_order: no positive simplex rule of degree >= {degree} in "
+                      f"d = {dim}; use a lower order")
+
+
 def refine(mesh: skfem.Mesh, domain, marked: np.ndarray | None = None) -> skfem.Mesh:
     """``mesh`` refined (everywhere, or the ``marked`` cells and what conformity needs),
     with the boundary parts of ``domain`` restored and new boundary vertices on the boundary."""

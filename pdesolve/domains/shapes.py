@@ -73,6 +73,14 @@ class Ball(_Centred):
         v = x - constant_like(self.center, x)
         return (self.radius**2 - array_namespace(x).sum(v * v, axis=1)) / (2 * self.radius)
 
+    def extension(self, x, values_by_part):
+        """G(x) = rho^3 g(P x), rho = |x - c| / r, P x = c + r (x - c) / |x - c|: g on the
+        sphere, twice continuously differentiable at the centre, where g(P x) alone has a
+        gradient ~ 1 / |x - c| (a Laplacian that the strong form cannot integrate)."""
+        v = x - constant_like(self.center, x)
+        rho3 = array_namespace(x).sum(v * v, axis=1) ** 1.5 / self.radius**3
+        return rho3 * values_by_part[0](self.parts[0].pieces[0].project(x))
+
     @cached_property
     def parts(self):
         name = "circle" if self.dim == 2 else "sphere"

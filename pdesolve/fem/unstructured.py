@@ -33,6 +33,9 @@ LAGRANGE = {
 
 CHUNK = 1 << 15
 
+NEWTON_STEPS = 20
+"""Newton iterations of the isoparametric inverse map (quadratic cells converge in 3-4)."""
+
 
 @skfem.BilinearForm
 def weighted_laplace(u, v, w):
@@ -175,24 +178,41 @@ class MeshFunction:
         return MeshCellRule(self.basis, self.u, 2 * self.degree + RULE_DEGREES[level])
 
     def _fields(self, x: np.ndarray, gradient: bool) -> np.ndarray:
-        cell, _ = self.locator(x)
+        cell, lam = self.locator(x)
         outside = cell < 0
         if outside.any():
             x = x.copy()
             near = self.nearest.query(x[outside])[1]
-            lam = np.clip(self.locator.barycentric(x[outside], near), 0.0, None)
-            lam /= lam.sum(axis=1, keepdims=True)
+            moved = np.clip(self.locator.barycentric(x[outside], near), 0.0, None)
+            moved /= moved.sum(axis=1, keepdims=True)
             corners = self.basis.mesh.p[:, self.basis.mesh.t[:, near]]  # (d, d + 1, m)
-            x[outside] = np.einsum("dkm,mk->md", corners, lam)
-            cell[outside] = near
+            x[outside] = np.einsum("dkm,mk->md", corners, moved)
+            cell[outside], lam[outside] = near, moved
         b = self.basis
-        X = b.mapping.invF(x.T[:, :, None], tind=cell)
+        X = self._reference_points(x, cell, lam)
         out = 0.0
         for j in range(b.Nbfun):
             phi = b.elem.gbasis(b.mapping, X, j, tind=cell)[0]
             coefficient = self.u[b.element_dofs[j, cell]]
             out = out + coefficient * (phi.grad[..., 0] if gradient else phi.value[:, 0])
         return out.T if gradient else out
+
+    def _reference_points(self, x: np.ndarray, cell: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """Reference coordinates (d, m, 1) of x (m, d) in ``cell``: the affine inverse, or on
+        curved (isoparametric) cells Newton's method from the straight cell's barycentric
+        coordinates ``lam`` (m, d + 1), unclipped, so that a point a little outside its curved
+        cell (a coarser mesh's point near a curved boundary) converges too."""
+        mapping = self.basis.mapping
+        if isinstance(mapping, skfem.MappingAffine):
+            return mapping.invF(x.T[:, :, None], tind=cell)
+        X, target = lam[:, 1:].T[:, :, None].copy(), x.T[:, :, None]
+        for _ in range(NEWTON_STEPS):
+            step = np.einsum("ijkl,jkl->ikl", mapping.invDF(X, cell), target - mapping.F(X, cell))
+            X += step
+            if np.abs(step).max() < 1e-13:
+                break
+        mapping.__dict__.pop("_cache", None)  # scikit-fem caches Jacobians per X: drop them
+        return X
 
     def _chunked(self, x, gradient):
         x = np.asarray(x, dtype=float)

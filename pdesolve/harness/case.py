@@ -26,7 +26,8 @@ METRICS = ("l2_rel", "h1_rel", "max_err", "l2re")
 TOP_LEVEL = ("name", "description", "seed", "problem", "evaluation", "solver", "report", "quick")
 SOLVER_RESERVED = ("kind", "label", "module", "zip", "seeds", "repeats", "quick")
 EVALUATION_KEYS = ("n_sobol", "cells", "order", "probes")
-REPORT_KEYS = ("plots", "metric")
+REPORT_KEYS = ("plots", "metric", "published")
+PUBLISHED_KEYS = ("label", "value", "metric", "source")
 QUICK_KEYS = ("evaluation",)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -145,7 +146,27 @@ def _report(data: dict) -> dict:
     metric = report.get("metric", "l2_rel")
     if metric not in METRICS:
         raise ConfigError(f"report.metric: {metric!r} is not allowed; allowed: {', '.join(METRICS)}")
-    return {"plots": plots, "metric": metric}
+    published = _expect(report.get("published", []), list, "report.published",
+                        "a list of tables {label, value, metric, source}")
+    return {"plots": plots, "metric": metric,
+            "published": [_published(e, metric, f"report.published[{i}]")
+                          for i, e in enumerate(published)]}
+
+
+def _published(entry, metric: str, where: str) -> dict:
+    """A published result quoted beside the runs: label, value > 0, metric, source."""
+    entry = dict(_table(entry, where))
+    _check_keys(entry, PUBLISHED_KEYS, where)
+    label = _expect(entry.get("label"), str, f"{where}.label", "a string")
+    value = _expect(entry.get("value"), (int, float), f"{where}.value", "a positive number")
+    if not value > 0:
+        raise ConfigError(f"{where}.value: must be positive, got {value!r}")
+    entry.setdefault("metric", metric)
+    if entry["metric"] not in METRICS:
+        raise ConfigError(f"{where}.metric: {entry['metric']!r} is not allowed; allowed: "
+                          f"{', '.join(METRICS)}")
+    source = _expect(entry.get("source", ""), str, f"{where}.source", "a string")
+    return {"label": label, "value": float(value), "metric": entry["metric"], "source": source}
 
 
 def parse_case(data: dict, name: str, path: Path | None = None,
@@ -186,7 +207,7 @@ def parse_case(data: dict, name: str, path: Path | None = None,
         for i, t in enumerate(tables):
             with errors.check():
                 solvers.append((i, _solver_table(t, f"solver[{i}]")))
-    report = {"plots": list(PLOTS), "metric": METRICS[0]}
+    report = {"plots": list(PLOTS), "metric": METRICS[0], "published": []}
     with errors.check():
         report = _report(data)
     evaluation, quick_evaluation, description = {}, {}, ""

@@ -146,6 +146,34 @@ def _tolerance_tables(records: list[dict], metric: str) -> list[str]:
     return lines
 
 
+def _published_table(records: list[dict], published: list[dict]) -> list[str]:
+    """Published results beside ours: per quoted value, each method's wall time to reach it
+    (its DOFs) and its best error in the same metric."""
+    lines = []
+    for metric in dict.fromkeys(e["metric"] for e in published):
+        entries = [e for e in published if e["metric"] == metric]
+        found = methods(records, metric)
+        if not found:
+            continue
+        speed = speed_table(found, [e["value"] for e in entries])
+        best = {m.name: min(float(tr.errors.min()) for trs in m.configs.values() for tr in trs)
+                for m in found}
+        lines += ["", f"### Published results ({METRIC_NAMES[metric]})", "",
+                  "Each quoted value, and the wall time at which each method here first reaches "
+                  "it (its DOFs), as in the time-to-tolerance table; the last row is each "
+                  "method's best error.", "",
+                  "| quoted | value | source | " + " | ".join(m.name for m in found) + " |",
+                  "| --- | ---: | --- |" + " ---: |" * len(found)]
+        for e in entries:
+            cells = [f"{_seconds(c[0])} ({c[1]:,})" if c else "not reached"
+                     for c in (speed[e["value"]][m.name] for m in found)]
+            lines.append(f"| {e['label']} | {e['value']:.3g} | {e['source']} | "
+                         + " | ".join(cells) + " |")
+        lines.append("| best error here | | | " + " | ".join(f"{best[m.name]:.2e}" for m in found)
+                     + " |")
+    return lines
+
+
 RULE_NAMES = {"gauss": "composite Gauss on the box", "sobol": "randomised Sobol on the box"}
 
 
@@ -231,9 +259,10 @@ def write_markdown(records: list[dict], points: list[Point], figures: list[Path]
     lines += _measurement(records)
     for problem in dict.fromkeys(p.problem for p in points):
         these = [p for p in points if p.problem == problem]
+        own = [r for r in records if problem_name(r) == problem]
         lines += ["", f"## {problem}", "", *_point_table(these), *_rate_table(these),
-                  *_tolerance_tables([r for r in records if problem_name(r) == problem],
-                                     settings["metric"])]
+                  *_tolerance_tables(own, settings["metric"]),
+                  *_published_table(own, settings.get("published", []))]
     lines += _failures(records)
     if figures:
         lines += ["", "## Figures", ""] + [f"![{f.stem}]({f.name})" for f in figures]

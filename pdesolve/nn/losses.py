@@ -33,7 +33,7 @@ from abc import ABC, abstractmethod
 import torch
 from torch import nn
 
-from ..domains import Box
+from ..domains import Domain
 from ..problems import operator
 from ..problems.base import Problem
 from .factor import factor
@@ -44,40 +44,32 @@ from .laplacian import mlp_laplacian, supports_forward_laplacian
 class DirichletAnsatz(nn.Module):
     """u(x) = G(x) + phi(x) N(x): the Dirichlet data built in (an output transform).
 
-    phi(x) = prod_i 4 (x_i - a_i)(b_i - x_i) / (b_i - a_i)^2 vanishes on dOmega and is 1 at
-    the centre. G extends g from the boundary using boundary values only (never g inside
-    the box, which for manufactured problems is the exact solution): with P_f x the
-    projection of x on face f and d_f its distance,
+    phi is the domain's approximate distance function (:meth:`Domain.distance`: on a box
+    prod_i 4 (x_i - a_i)(b_i - x_i) / (b_i - a_i)^2, 1 at the centre; elsewhere the
+    R-function composition of its pieces' distances), zero exactly on dOmega. G extends g
+    from the boundary using boundary values only (never g inside the domain, which for
+    manufactured problems is the exact solution): with P_i x the closest point of boundary
+    piece i and phi_i its distance,
 
-        G(x) = sum_f w_f(x) g(P_f x),   w_f = (1/d_f) / sum_f' (1/d_f'),
+        G(x) = sum_i w_i(x) g(P_i x),   w_i = (1/phi_i) / sum_i' (1/phi_i'),
 
-    so G = g on every face (d_f is clamped at 1e-12 times the box size to stay finite).
+    so G = g on every piece (:meth:`Domain.extension`; phi_i is clamped at 1e-14 times the
+    domain's diameter to stay finite).
     """
 
-    def __init__(self, net: nn.Module, box: Box, g):
+    def __init__(self, net: nn.Module, domain: Domain, g):
         super().__init__()
         self.net = net
-        self.g = g
-        self.register_buffer("lower", torch.tensor(box.lower))
-        self.register_buffer("upper", torch.tensor(box.upper))
-        self.tiny = 1e-12 * float(max(box.lengths))
+        self.domain = domain
+        self.values = [g] * len(domain.parts)
 
     def distance(self, x: torch.Tensor) -> torch.Tensor:
         """phi(x), shape (n,)."""
-        span = self.upper - self.lower
-        return torch.prod(4 * (x - self.lower) * (self.upper - x) / span**2, dim=1)
+        return self.domain.distance(x)
 
     def extension(self, x: torch.Tensor) -> torch.Tensor:
-        """G(x), shape (n,), from g at the projections of x on the 2d faces."""
-        n, d = x.shape
-        faces = torch.cat([self.lower, self.upper])  # face f fixes coordinate f % d
-        axis = torch.arange(2 * d, device=x.device) % d
-        dist = torch.clamp(torch.abs(x[:, axis] - faces), min=self.tiny)  # (n, 2d)
-        projected = x.unsqueeze(1).repeat(1, 2 * d, 1)
-        projected[:, torch.arange(2 * d), axis] = faces
-        values = self.g(projected.reshape(n * 2 * d, d)).reshape(n, 2 * d)
-        inverse = 1.0 / dist
-        return torch.sum(inverse * values, dim=1) / torch.sum(inverse, dim=1)
+        """G(x), shape (n,), from g at the closest points of the boundary pieces."""
+        return self.domain.extension(x, self.values)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.extension(x) + self.distance(x) * self.net(x)

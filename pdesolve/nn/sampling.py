@@ -1,4 +1,4 @@
-"""Training points for neural solvers: interior and boundary samplers on a box.
+"""Training points for neural solvers: interior and boundary samplers on any domain.
 
 Each sampler returns points with integration weights, so that for a function v
 
@@ -28,6 +28,15 @@ Interior random points have weight |Omega| / n. Random boundary points are sprea
 faces in proportion to their areas (at least one per face), weight area_f / n_f; in 1-D the
 boundary is the two end points, weight 1 each (counting measure, |dOmega| = 2).
 
+On a domain other than a box (:mod:`pdesolve.domains`): uniform and Sobol interior points are
+the draws of the bounding box that fall inside Omega (rejection, so Sobol points stay
+low-discrepancy), weight |Omega| / n; ``grid`` keeps the bounding box's grid nodes strictly
+inside Omega, weight |Omega| / count; ``gauss`` is a rule of degree 2 order - 1 (or the next with positive weights) on every cell of
+a quadratic gmsh mesh of size (longest bounding-box edge) / n (:meth:`Domain.quadrature`).
+Boundary points are the domain's uniform draws (:meth:`Domain.sample_boundary`: spread over
+its pieces by measure, weights kept measure / count), redrawn at every call for ``uniform`` and
+``sobol`` with ``resample``, else fixed.
+
 Randomness comes only from explicit generators seeded by the caller; samplers draw on the
 CPU (the same points on every device) and move the points to the target device.
 Their state (``state_dict``/``load_state_dict``) makes a resumed run draw the same points.
@@ -38,7 +47,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..domains import Box
+from ..domains import Box, Domain
 from ..errors import ConfigError
 from ..quadrature import gauss_rule
 
@@ -148,37 +157,64 @@ class _Sampler:
 class InteriorSampler(_Sampler):
     """Points in Omega: ``sample() -> x`` of shape (n, d), ``weight`` (see the module doc)."""
 
-    def __init__(self, box: Box, n: int, kind: str = "uniform", *, resample: bool = True,
+    def __init__(self, domain: Domain, n: int, kind: str = "uniform", *, resample: bool = True,
                  order: int = 4, seed: int = 0, dtype: torch.dtype = torch.float32,
                  device: str | torch.device = "cpu"):
         _check_kind(kind)
-        self.box, self.n, self.kind = box, int(n), kind
+        self.domain, self.n, self.kind = domain, int(n), kind
         self.dtype, self.device = dtype, torch.device(device)
-        self.lower = torch.tensor(box.lower, dtype=dtype)
-        self.lengths = torch.tensor(box.lengths, dtype=dtype)
+        lower, upper = domain.bounds
+        self.lower = torch.tensor(lower, dtype=dtype)
+        self.lengths = torch.tensor(upper - lower, dtype=dtype)
         self.fixed = None
-        if kind == "gauss":
-            _check_gauss(box.dim, self.n, order, "batch_interior")
-            rule = gauss_rule(box, self.n, order)
-            self.fixed = torch.as_tensor(rule.points, dtype=dtype).to(self.device)
-            self.weight = torch.as_tensor(rule.weights, dtype=dtype).to(self.device)
+        if kind in ("gauss", "grid"):
+            points, weight = _fixed_interior(domain, self.n, kind, order)
+            self.fixed = torch.as_tensor(points, dtype=dtype).to(self.device)
+            self.weight = (torch.as_tensor(weight, dtype=dtype).to(self.device)
+                           if isinstance(weight, np.ndarray) else weight)
             return
-        if kind == "grid":
-            if box.dim == 1:
-                nodes = np.linspace(box.lower[0], box.upper[0], self.n + 1)[:, None]
-            else:
-                nodes, on_boundary = grid_nodes(box, self.n, "batch_interior")
-                nodes = nodes[~on_boundary]
-            self.fixed = torch.as_tensor(nodes, dtype=dtype).to(self.device)
-            self.weight = box.volume / (self.n if box.dim == 1 else len(nodes))
-            return
-        self.weight = box.volume / self.n
-        self.draw = _Draw(box.dim, kind, seed)
+        self.weight = domain.volume / self.n
+        self.draw = _Draw(domain.dim, kind, seed)
         if not resample:
             self.fixed = self._random()
 
     def _random(self) -> torch.Tensor:
-        return (self.lower + self.lengths * self.draw(self.n, self.dtype)).to(self.device)
+        if isinstance(self.domain, Box):
+            return (self.lower + self.lengths * self.draw(self.n, self.dtype)).to(self.device)
+        inside, count = [], 0
+        fraction = max(self.domain.volume / float(torch.prod(self.lengths)), 1e-3)
+        while count < self.n:
+            x = self.lower + self.lengths * self.draw(int((self.n - count) / fraction) + 16,
+                                                      self.dtype)
+            x = x[torch.as_tensor(self.domain.contains(x.numpy(), tol=0.0))]
+            inside.append(x)
+            count += len(x)
+        return torch.cat(inside)[: self.n].to(self.device)
+
+
+def _fixed_interior(domain: Domain, n: int, kind: str, order: int):
+    """(points, weights) of the fixed interior kinds: weights one number or (m,)."""
+    if kind == "gauss":
+        _check_gauss(domain.dim, n, order, "batch_interior")
+        if isinstance(domain, Box):
+            rule = gauss_rule(domain, n, order)
+            return rule.points, rule.weights
+        from ..domains.meshing import positive_degree  # gmsh only for such domains
+
+        # positive weights: the Ritz Gauss-Newton factor takes their square roots
+        degree = positive_degree(domain.dim, 2 * order - 1)
+        return domain.quadrature(float(max(domain.lengths)) / n, degree)
+    if domain.dim == 1 and isinstance(domain, Box):
+        return np.linspace(domain.lower[0], domain.upper[0], n + 1)[:, None], domain.volume / n
+    box = domain if isinstance(domain, Box) else Box(*domain.bounds)
+    nodes, on_boundary = grid_nodes(box, n, "batch_interior")
+    inside = ~on_boundary
+    if not isinstance(domain, Box):
+        inside &= np.asarray(domain.level(nodes)) > 1e-9 * domain.diameter
+    if not inside.any():
+        raise ConfigError(f"batch_interior: a grid with {n} intervals per direction has no "
+                          f"node inside the {domain.kind}; use more intervals")
+    return nodes[inside], domain.volume / int(inside.sum())
 
 
 def face_counts(box: Box, n: int) -> np.ndarray:
@@ -197,15 +233,34 @@ def face_counts(box: Box, n: int) -> np.ndarray:
     return counts + 1
 
 
+class _BoundaryDraw:
+    """The seeded NumPy generator of a domain's boundary draws, with its state."""
+
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+
+    def state_dict(self) -> dict:
+        return {"bit_generator": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.rng.bit_generator.state = state["bit_generator"]
+
+
 class BoundarySampler(_Sampler):
     """Points on dOmega: ``sample() -> (y, w)``, y (m, d) and weights w (m,) summing to |dOmega|."""
 
-    def __init__(self, box: Box, n: int, kind: str = "uniform", *, resample: bool = True,
+    def __init__(self, domain: Domain, n: int, kind: str = "uniform", *, resample: bool = True,
                  order: int = 4, seed: int = 1, dtype: torch.dtype = torch.float32,
                  device: str | torch.device = "cpu"):
         _check_kind(kind)
-        self.box, self.dtype, self.device = box, dtype, torch.device(device)
+        self.domain, self.n, self.dtype, self.device = domain, int(n), dtype, torch.device(device)
         self.draw = self.fixed = None
+        if not isinstance(domain, Box):
+            self.draw = _BoundaryDraw(seed)
+            if not (resample and kind in ("uniform", "sobol")):
+                self.fixed = self._random()
+            return
+        box = domain
         if box.dim == 1:
             ends = torch.tensor([[box.lower[0]], [box.upper[0]]], dtype=dtype)
             self.fixed = ends.to(self.device), torch.ones(2, dtype=dtype, device=self.device)
@@ -230,6 +285,9 @@ class BoundarySampler(_Sampler):
             self.fixed = self._random()
 
     def _random(self) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.box.boundary_points(self.draw(len(self.faces), self.dtype), self.faces)
+        if not isinstance(self.domain, Box):
+            sample = self.domain.sample_boundary(self.n, self.draw.rng)
+            return (torch.as_tensor(sample.points, dtype=self.dtype).to(self.device),
+                    torch.as_tensor(sample.weights, dtype=self.dtype).to(self.device))
+        x = self.domain.boundary_points(self.draw(len(self.faces), self.dtype), self.faces)
         return x.to(self.device), self.weights
-

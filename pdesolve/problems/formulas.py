@@ -28,7 +28,7 @@ from sympy.parsing.sympy_parser import (
 )
 from sympy.printing.numpy import NumPyPrinter
 
-from ..domains import MAX_DIM, Box
+from ..domains import MAX_DIM, Box, Domain, boundary_data
 from ..errors import ConfigError, ErrorCollector
 from . import operator
 from .base import Problem
@@ -294,7 +294,8 @@ def check_p(p, field: str) -> float:
 
 
 def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
-                    name: str = "formula", where: str = "problem") -> Problem:
+                    name: str = "formula", where: str = "problem",
+                    domain: Domain | None = None) -> Problem:
     """A :class:`Problem` on ``box`` given by formulas (strings, see :func:`parse_formula`).
 
     Parameters
@@ -304,9 +305,11 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
         are derived unless given (a given f or g must match them to round-off), and
         exact_grad is differentiated symbolically.
     f, g : source term and boundary data; both are needed when ``exact`` is absent
-        (errors are then measured against a reference solution).
+        (errors are then measured against a reference solution). ``g`` may be a table of
+        formulas by boundary part or group of ``domain`` (:func:`pdesolve.domains.boundary_data`).
     kappa : the coefficient (default 1), p : the exponent (>= 2).
     name : the problem's label; where : the prefix of error messages.
+    domain : the domain the problem is posed on (default ``box``, its bounding box here).
 
     Raises one ConfigError listing every mistake, each naming its field: a malformed
     formula, one that is singular or not real somewhere on the closed box (found from its
@@ -315,6 +318,9 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
     """
     dim = box.dim
     given = {"exact": exact, "f": f, "g": g, "kappa": kappa}
+    by_part = g if isinstance(g, dict) else None
+    if by_part is not None:
+        given = {**given, "g": None} | {f"g.{k}": v for k, v in by_part.items()}
     errors = ErrorCollector()
     parsed = {}
     for k, v in given.items():
@@ -354,13 +360,16 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
         functions["exact_grad"] = gradient_function(grad, dim)
         f_expr, functions["f"] = manufactured_source(u, kappa_expr, p, dim)
         given_parts = {f"given_{k}": point_function(parsed[k], dim) for k in ("f", "g")
-                       if k in parsed}
+                       if k in parsed}  # data by part: checked on the domain's boundary
         check_given({**functions, **given_parts, "p": p}, box, where)
         if "f" not in parsed:
             notes.append(f"f = {f_expr} (derived)")
     if "f" in parsed:
         functions["f"] = point_function(parsed["f"], dim)
-    functions["g"] = point_function(parsed["g"], dim) if "g" in parsed else functions["exact"]
+    functions["g"] = point_function(parsed["g"], dim) if "g" in parsed else functions.get("exact")
+    if by_part is not None:
+        functions["g"] = boundary_data(domain or box, {
+            k: point_function(parsed[f"g.{k}"], dim) for k in by_part}, f"{where}.g")
     params = {"box": [list(ab) for ab in zip(box.lower, box.upper)], "p": p,
               **{k: str(v) for k, v in parsed.items()}}
     return Problem(name=name, domain=box, p=p, params=params, description="; ".join(notes),

@@ -58,7 +58,7 @@ def problem_from_table(table: dict, *, base_dir: Path | str = ".", seed: int = 0
     elif "exact" in table or "f" in table:
         if domain is not None and "box" not in table:
             table["box"] = [list(r) for r in zip(*(b.tolist() for b in domain.bounds))]
-        problem = _from_formulas(table)
+        problem = _from_formulas(table, domain)
     elif "name" in table:
         problem = _build(_string(table.pop("name"), "problem.name"), table)
     else:
@@ -114,7 +114,7 @@ def _build(name: str, params: dict) -> Problem:
                           f"{type(exc).__name__}: {exc}") from None
 
 
-def _from_formulas(table: dict) -> Problem:
+def _from_formulas(table: dict, domain: Domain | None) -> Problem:
     from . import formulas  # sympy is imported only by cases that use formulas
 
     errors = ErrorCollector()
@@ -131,7 +131,8 @@ def _from_formulas(table: dict) -> Problem:
     errors.raise_any()
     fields = {k: table[k] for k in ("exact", "f", "g", "kappa") if k in table}
     try:
-        return formulas.formula_problem(box, p=table.get("p", 2.0), name=name, **fields)
+        return formulas.formula_problem(box, p=table.get("p", 2.0), name=name, domain=domain,
+                                        **fields)
     except ConfigError:
         raise
     except Exception as exc:  # sympy failing on an unusual formula: say so without its internals
@@ -205,16 +206,19 @@ def sample_points(box: Box, n: int, rng: np.random.Generator, margin: float = 0.
     return inner, box.boundary_points(unit, face)
 
 
-def _check_points(domain: Domain, n: int, rng: np.random.Generator):
+def _check_points(domain: Domain, n: int, rng: np.random.Generator, rounds: int = 2):
     """n interior points (away from the boundary by 5 % of the smallest edge of the bounding
-    box, so that the finite-difference stencils stay inside) and n boundary points."""
+    box, so that the finite-difference stencils stay inside; on a domain too thin for that,
+    or whose ``level`` is not a normalised distance (a mesh file's), the deepest of
+    ``rounds`` draws) and n boundary points."""
     if isinstance(domain, Box):
         return sample_points(domain, n, rng, margin=0.05)
     margin = 0.05 * float(np.min(domain.lengths))
-    inner = np.zeros((0, domain.dim))
-    while len(inner) < n:
-        x = domain.sample_interior(4 * n, rng)
-        inner = np.concatenate([inner, x[np.asarray(domain.level(x)) >= margin]])
+    x = np.concatenate([domain.sample_interior(4 * n, rng) for _ in range(rounds)])
+    depth = np.asarray(domain.level(x))
+    inner = x[depth >= margin]
+    if len(inner) < n:
+        inner = x[np.argsort(-depth, kind="stable")]
     return inner[:n], domain.sample_boundary(n, rng).points
 
 

@@ -14,7 +14,7 @@ from ..config import opt
 from ..nn.options import NeuralOptions
 from ..problems.base import Problem
 from ..result import Result
-from .neural import DOFS, FAMILY, supports  # noqa: F401 - this kind's declarations
+from .neural import DOFS, FAMILY, check, supports  # noqa: F401 - this kind's declarations
 
 KIND = "deep_ritz"
 

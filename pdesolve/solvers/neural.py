@@ -1,9 +1,11 @@
 """What the neural solver kinds (deep_ritz, pinn) share: their family, what their DOFs count,
-the problems they apply to. Each kind declares its own loss and option defaults."""
+the problems they apply to, the option checks that need the problem. Each kind declares its
+own loss and option defaults."""
 
 from __future__ import annotations
 
-from ..domains import box_only
+from ..domains import Box
+from ..errors import ConfigError
 from ..problems.base import Problem
 
 FAMILY = "neural"
@@ -11,7 +13,20 @@ DOFS = "trainable parameters"
 
 
 def supports(problem: Problem) -> str | None:
-    """Any problem of the family on a box: the Ritz energy exists for every p >= 2 and
-    kappa > 0, and the strong-form residual needs f, kappa and g only. Other domains wait for
-    sampling and boundary ansatz through the Domain interface."""
-    return box_only(problem.domain, "the network solvers (for now)")
+    """Any problem of the family on any domain: the Ritz energy exists for every p >= 2 and
+    kappa > 0, the strong-form residual needs f, kappa and g only, and the samplers and the
+    boundary ansatz work through the Domain interface."""
+    return None
+
+
+def check(problem: Problem, options) -> None:
+    """Refuse options that need a box on a domain that is not one: the parity ansatz mirrors
+    about the box's centre, the per-frequency errors are DFTs on its tensor grid."""
+    if isinstance(problem.domain, Box):
+        return
+    if options.parity != "none":
+        raise ConfigError(f"parity: {options.parity!r} mirrors about a box's centre; the "
+                          f"problem is posed on a {problem.domain.kind}; use parity = 'none'")
+    if options.freq_history:
+        raise ConfigError(f"freq_history: per-frequency errors are measured on a box's tensor "
+                          f"grid; the problem is posed on a {problem.domain.kind}")
