@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import numpy as np
 from ..errors import ConfigError
 from .base import Domain, Part
 from .locate import SimplexLocator
-from .meshing import skfem_mesh
+from .meshing import cell_rule, mesh_size, skfem_mesh
 from .pieces import Facets
 
 CELLS = {"triangle": (2, 3), "triangle6": (2, 6), "tetra": (3, 4), "tetra10": (3, 10)}
@@ -115,6 +116,14 @@ class MeshDomain(Domain):
     def mesh(self, h: float | None = None, order: int = 1):
         """The file's mesh (``h`` and ``order`` are ignored: the mesh is what the file gives)."""
         return self.fem_mesh
+
+    def quadrature(self, h: float | None = None, intorder: int = 8):
+        """A degree-``intorder`` rule on the cells of the file's mesh, refined uniformly until
+        its longest edge is at most h (the domain is the mesh: no geometry error)."""
+        mesh = replace(self.fem_mesh, _boundaries=None)
+        while h is not None and mesh_size(mesh) > h:
+            mesh = mesh.refined()
+        return cell_rule(mesh, intorder)
 
     @cached_property
     def locator(self) -> SimplexLocator:

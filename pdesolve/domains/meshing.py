@@ -152,11 +152,21 @@ def _curved(mesh: skfem.Mesh, edge_nodes: np.ndarray) -> skfem.Mesh:
 def mesh_quadrature(domain, h: float, intorder: int):
     """(points (n, d), weights (n,)) of a degree-``intorder`` rule on each cell of a
     quadratic gmsh mesh of size h: integrals over the curved domain to O(h^3) geometry."""
-    mesh = generate_mesh(domain, h, order=2)
-    element = skfem.ElementTriP1() if domain.dim == 2 else skfem.ElementTetP1()
+    return cell_rule(generate_mesh(domain, h, order=2), intorder)
+
+
+def mesh_size(mesh: skfem.Mesh) -> float:
+    """The longest edge of the mesh."""
+    edges = mesh.p[:, mesh.facets if mesh.dim() == 2 else mesh.edges]
+    return float(np.linalg.norm(edges[:, 0] - edges[:, 1], axis=0).max())
+
+
+def cell_rule(mesh: skfem.Mesh, intorder: int) -> tuple[np.ndarray, np.ndarray]:
+    """(points (n, d), weights (n,)) of a degree-``intorder`` rule on every cell of ``mesh``."""
+    element = skfem.ElementTriP1() if mesh.dim() == 2 else skfem.ElementTetP1()
     basis = skfem.CellBasis(mesh, element, intorder=intorder)
     points = np.asarray(basis.mapping.F(basis.X))
-    return points.reshape(domain.dim, -1).T, np.asarray(basis.dx).ravel()
+    return points.reshape(mesh.dim(), -1).T, np.asarray(basis.dx).ravel()
 
 
 def positive_degree(dim: int, degree: int) -> int:

@@ -14,17 +14,11 @@ import time
 
 import numpy as np
 
-from ..domains.meshing import refine
+from ..domains.meshing import mesh_size, refine
 from ..problems.base import Problem
 from ..result import Result
 from .adaptive import dorfler_mark, residual_estimator
 from .unstructured import MeshFunction, MeshSystem
-
-
-def mesh_size(mesh) -> float:
-    """The longest edge of the mesh."""
-    edges = mesh.p[:, mesh.facets if mesh.dim() == 2 else mesh.edges]
-    return float(np.linalg.norm(edges[:, 0] - edges[:, 1], axis=0).max())
 
 
 def solve_on_domain(problem: Problem, degree: int, n: int, refine_mode: str,
