@@ -55,12 +55,15 @@ def _cells(mesh) -> tuple[int, np.ndarray]:
 
 
 def _boundary_facets(d: int, cells: np.ndarray) -> np.ndarray:
-    """Corner indices (nf, d) of the facets that belong to one cell only."""
+    """Corner indices (nf, d), sorted per row and by row, of the facets of one cell only."""
     corners = cells[:, : d + 1]
-    faces = np.concatenate([np.delete(corners, k, axis=1) for k in range(d + 1)])
-    faces = np.sort(faces, axis=1)
-    unique, count = np.unique(faces, axis=0, return_counts=True)
-    return unique[count == 1]
+    faces = np.sort(np.concatenate([np.delete(corners, k, axis=1) for k in range(d + 1)]), axis=1)
+    n = int(corners.max()) + 1
+    if float(n) ** d >= 2.0**63:  # integer keys would overflow: compare rows
+        unique, count = np.unique(faces, axis=0, return_counts=True)
+        return unique[count == 1]
+    _, first, count = np.unique(_keys(faces, n), return_index=True, return_counts=True)
+    return faces[first[count == 1]]
 
 
 def _groups(mesh, d: int) -> dict[str, np.ndarray]:

@@ -70,16 +70,22 @@ def _classify(gmsh, domain, entity: tuple[int, int]) -> int:
     return int(np.argmin(gaps))
 
 
-def _facet_index(facets: np.ndarray, wanted: np.ndarray, n_vertices: int) -> np.ndarray:
-    """Columns of ``facets`` (k, nf; sorted vertex indices) equal to those of ``wanted``."""
+def _facet_lookup(facets: np.ndarray, n_vertices: int):
+    """wanted (k, m) -> the columns of ``facets`` (k, nf; sorted vertex indices) equal to the
+    columns of ``wanted``, by integer keys sorted once."""
     weights = n_vertices ** np.arange(facets.shape[0] - 1, -1, -1, dtype=np.int64)
     keys = weights @ facets.astype(np.int64)
-    wanted_keys = weights @ np.sort(wanted, axis=0).astype(np.int64)
     order = np.argsort(keys)
-    found = order[np.searchsorted(keys, wanted_keys, sorter=order)]
-    if not np.array_equal(keys[found], wanted_keys):
-        raise RuntimeError("gmsh boundary facets do not match the mesh's facets")
-    return found
+    ordered = keys[order]
+
+    def find(wanted: np.ndarray) -> np.ndarray:
+        wanted_keys = weights @ np.sort(wanted, axis=0).astype(np.int64)
+        found = order[np.minimum(np.searchsorted(ordered, wanted_keys), len(order) - 1)]
+        if not np.array_equal(keys[found], wanted_keys):
+            raise RuntimeError("gmsh boundary facets do not match the mesh's facets")
+        return found
+
+    return find
 
 
 def generate_mesh(domain, h: float, order: int = 1) -> skfem.Mesh:
@@ -127,9 +133,8 @@ def skfem_mesh(points: np.ndarray, cells: np.ndarray,
         np.ascontiguousarray(points[vertices].T), np.ascontiguousarray(t.reshape(corners.shape).T))
     compact = np.full(len(points), -1, dtype=np.int64)
     compact[vertices] = np.arange(len(vertices))
-    mesh = straight.with_boundaries({
-        name: _facet_index(straight.facets, compact[f].T, len(vertices))
-        for name, f in facets.items()})
+    find = _facet_lookup(straight.facets, len(vertices))
+    mesh = straight.with_boundaries({name: find(compact[f].T) for name, f in facets.items()})
     if cells.shape[1] > d + 1:
         mesh = _curved(mesh, points[np.unique(cells[:, d + 1:])])
     return mesh
