@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,6 +35,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+
+from alternate import child, fastest  # noqa: E402 - the benchmarks' own helper, next to this file
 
 SIZES = {False: {2: 1000, 3: 100}, True: {2: 200, 3: 30}}
 """Cells per direction: (n - 1)^d interior DOFs (P1), i.e. about 1e6 in full runs."""
@@ -131,9 +132,7 @@ def worker(variant: str, dim: int, n: int, element: str, linear_solver: str) -> 
 
 
 def _child(variant: str, dim: int, n: int, element: str, linear_solver: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--worker", variant, str(dim), str(n),
-                           element, linear_solver], capture_output=True, text=True, check=True)
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = child(__file__, variant, str(dim), str(n), element, linear_solver)
     print(f"{dim}-D {element} n={n} {variant:>8}: " + ", ".join(
         f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in out.items()),
         flush=True)
@@ -143,8 +142,9 @@ def _child(variant: str, dim: int, n: int, element: str, linear_solver: str) -> 
 def high_order(repeat: int) -> None:
     for element, n, solver in HIGH_ORDER:
         variants = ("bare", "pdesolve") if solver == "auto" else ("pdesolve",)
-        best = {v: min((_child(v, 2, n, element, "direct" if v == "bare" else solver)
-                        for _ in range(repeat)), key=lambda r: r["total_s"]) for v in variants}
+        runs = fastest(lambda v: _child(v, 2, n, element, "direct" if v == "bare" else solver),
+                       repeat, variants)
+        best = dict(zip(variants, runs))
         line = (f"2-D {element} n={n} ({best['pdesolve']['dofs']} DOFs), {solver}: pdesolve "
                 f"{best['pdesolve']['total_s']:.3f} s end to end, l2_rel "
                 f"{best['pdesolve']['l2_rel']:.2e}")
@@ -174,11 +174,7 @@ def main() -> None:
         return
     for dim in args.dims:
         n = SIZES[args.small][dim]
-        runs: dict[str, list[dict]] = {"bare": [], "pdesolve": []}
-        for _ in range(args.repeat):
-            for variant, done in runs.items():
-                done.append(_child(variant, dim, n, "P1", "amg"))
-        bare, ours = (min(done, key=lambda r: r["total_s"]) for done in runs.values())
+        bare, ours = fastest(lambda variant: _child(variant, dim, n, "P1", "amg"), args.repeat)
         print(f"{dim}-D P1 n={n}: speed-up bare/pdesolve = "
               f"{bare['total_s'] / ours['total_s']:.2f}x, peak memory pdesolve/bare = "
               f"{ours['peak_gb'] / bare['peak_gb']:.2f} ({ours['peak_gb']:.2f} GB vs "

@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +30,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
+
+from alternate import child, fastest  # noqa: E402 - the benchmarks' own helper, next to this file
 
 HOLES = {"kind": "difference", "base": {"kind": "box", "bounds": [[0, 1], [0, 1]]},
          "remove": [{"kind": "disk", "center": [0.3, 0.3], "radius": 0.1},
@@ -111,9 +112,7 @@ def run_bare(path: str) -> dict:
 
 
 def _child(variant: str, path: Path) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--worker", variant, str(path)],
-                          capture_output=True, text=True, check=True)
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = child(__file__, variant, str(path))
     print(f"{variant:>8}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                         for k, v in out.items()), flush=True)
     return out
@@ -139,11 +138,7 @@ def main() -> None:
         start = time.perf_counter()
         write_mesh(n, path)
         print(f"gmsh mesh h = 1/{n} written in {time.perf_counter() - start:.1f} s", flush=True)
-        runs: dict[str, list[dict]] = {"bare": [], "pdesolve": []}
-        for _ in range(args.repeat):
-            for variant, done in runs.items():
-                done.append(_child(variant, path))
-    bare, ours = (min(done, key=lambda r: r["total_s"]) for done in runs.values())
+        bare, ours = fastest(lambda variant: _child(variant, path), args.repeat)
     print(f"P1 on the holes mesh, {ours['dofs']:,} DOFs: speed-up bare/pdesolve = "
           f"{bare['total_s'] / ours['total_s']:.2f}x (solve {bare['solve_s'] / ours['solve_s']:.2f}x, "
           f"error {bare['error_s'] / ours['error_s']:.2f}x), peak memory pdesolve/bare = "
