@@ -62,11 +62,15 @@ def test_mesh_file_domain_p2_is_far_more_accurate_than_p1_on_the_same_mesh():
     assert m1["l2_rel"] < 0.05
 
 
-@pytest.mark.parametrize("kind", ["grid", "jacobi"])
-def test_solvers_that_need_a_box_refuse_in_one_line(kind):
+def test_solvers_that_need_a_box_refuse_in_one_line():
+    from pdesolve.errors import ConfigError
+
     problem = problem_from_table({"name": "poisson_sine", "dim": 2, "domain": DISK})
-    reason = solver_module(kind).supports(problem)
+    reason = solver_module("grid").supports(problem)
     assert reason and "needs a box domain" in reason and "ball" in reason and "\n" not in reason
+    assert solver_module("jacobi").supports(problem) is None
+    with pytest.raises(ConfigError, match="system: 'grid' needs a box; .* use system = \"fem\""):
+        configure(problem, "jacobi", {"n": 7})
 
 
 def test_fem_on_a_domain_refuses_what_it_cannot_do():

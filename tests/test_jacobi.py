@@ -160,3 +160,26 @@ def test_bad_initial_tables_name_the_field(initial, message):
     with pytest.raises(ConfigError) as err:
         solve(get_problem("poisson_multifreq_1d"), "jacobi", n=31, initial=initial)
     assert message in str(err.value)
+
+
+def test_jacobi_on_a_disk_converges_to_the_p1_solution_of_the_same_mesh():
+    """system = "fem" on a disk iterates on the mesh's P1 system: with tol 1e-10 its iterate
+    is the FEM P1 solution on that mesh (h = 1 / (n + 1) there, 1 / n for FEM), and the
+    discrete residual falls at every record; no spectra off a box."""
+    from pdesolve.problems.loading import problem_from_table
+    from pdesolve.solvers import configure
+
+    disk = {"kind": "disk", "center": [0.5, 0.5], "radius": 0.5}
+    problem = problem_from_table({"name": "poisson_sine", "dim": 2, "domain": disk})
+    module, options = configure(problem, "jacobi", {
+        "n": 7, "system": "fem", "sweeps": 2000, "record_every": 50, "tol": 1e-10})
+    result = module.solve(problem, options)
+    fem_module, fem_options = configure(problem, "fem", {"n": 8, "element": "P1"})
+    fem = fem_module.solve(problem, fem_options)
+    assert result.status == Status.OK and result.dofs == fem.dofs
+    residuals = [entry["residual"] for entry in result.history]
+    assert residuals[-1] <= 1e-10 and all(np.diff(residuals) < 0)
+    assert "freq_err" not in result.history[-1]
+    x = np.random.default_rng(0).uniform(0.25, 0.75, (40, 2))
+    np.testing.assert_allclose(result.u(x), fem.u(x), atol=1e-8)
+    assert result.history[-1]["l2_rel"] < 0.05

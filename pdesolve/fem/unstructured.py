@@ -102,16 +102,21 @@ class MeshSystem:
             u[dofs] = self.dirichlet[name](self.basis.doflocs[:, dofs].T)
         return u
 
-    def solve(self, f, kappa=None, linear_solver=None) -> np.ndarray:
-        """The discrete solution (N,) of -div(kappa grad u) = f with u = g on the parts."""
+    def condensed(self, f, kappa=None):
+        """(A_II, b_I, u): the system for the interior DOFs, b_I = l_I - A_IB g_B, and u with
+        g at the Dirichlet DOFs (the interior values to be filled in)."""
         b = self.basis
         kq = np.ones(b.dx.shape) if kappa is None else at_quadrature(kappa, b)
         A = weighted_laplace.assemble(b, kappa=kq)
         rhs = weighted_load.assemble(b, f=at_quadrature(f, b))
         u = self.boundary_values()
         I = self.interior
-        A_II, b_I = A[I][:, I], rhs[I] - A[I] @ u
-        u[I] = (linear_solver or _direct)(A_II, b_I)
+        return A[I][:, I].tocsr(), rhs[I] - A[I] @ u, u
+
+    def solve(self, f, kappa=None, linear_solver=None) -> np.ndarray:
+        """The discrete solution (N,) of -div(kappa grad u) = f with u = g on the parts."""
+        A_II, b_I, u = self.condensed(f, kappa)
+        u[self.interior] = (linear_solver or _direct)(A_II, b_I)
         return u
 
 

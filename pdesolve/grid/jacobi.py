@@ -84,12 +84,18 @@ class GridSystem:
         self.rhs = stencil.right_hand_side(grid, coeffs, f, boundary)
         self.values = boundary.copy()
         self.sweep = JacobiSweeps(grid, coeffs, f, self.values, omega, constant).sweep
+        self.interior, self.unknowns = grid.interior, grid.unknowns
+
+    def sample(self, fn) -> np.ndarray:
+        """fn at the grid nodes, as a padded array."""
+        return self.grid.sample(fn, [self.grid.axis(j) for j in range(self.grid.dim)])
 
     def start(self, padded: np.ndarray) -> None:
         """Start from the interior of the padded array ``padded`` (the boundary stays g)."""
         self.values[self.grid.interior] = padded[self.grid.interior]
 
-    def padded(self) -> np.ndarray:
+    def nodal(self) -> np.ndarray:
+        """The iterate, a padded array (g on the boundary)."""
         return self.values
 
     def residual(self) -> float:

@@ -2,7 +2,8 @@
 
 The system is the grid solver's, A u = f - A g (:mod:`pdesolve.grid.jacobi`, n interior
 points per direction), or with ``system = "fem"`` (d <= 3) the P1 finite-element system on
-Kuhn simplices whose vertices are the same grid nodes. One sweep is
+Kuhn simplices whose vertices are the same grid nodes; on any other 2-D/3-D domain the P1
+system of its mesh (:mod:`.jacobi_fem`, ``system = "fem"`` only). One sweep is
 
     u <- (1 - omega) u + omega D^{-1} (f + (D - A) u).
 
@@ -18,8 +19,8 @@ at the nodes, or the discrete solution A^{-1} b): ``seconds`` (solve time so far
 excluded), ``l2_rel`` (relative l2 error over the nodes), ``max_err`` (largest error at a
 node), ``residual`` (||b - A u|| / ||b||) and ``freq_err``: in 1-D Delta_F(k) at the peak
 frequencies of the reference's DFT (:func:`pdesolve.spectral.dft_errors`), plus ``mode_err``
-and ``mode_amp`` for the sine modes in ``modes``; for d > 1 the error by radial band of the
-d-D sine transform.
+and ``mode_amp`` for the sine modes in ``modes``; for d > 1 on a box the error by radial band of
+the d-D sine transform. On a mesh the errors are over its vertices, without spectra.
 """
 
 from __future__ import annotations
@@ -33,18 +34,18 @@ import numpy as np
 
 from .. import spectral
 from ..config import opt
-from ..domains import box_only
+from ..domains import Box
 from ..errors import ConfigError, SolverFailed
 from ..grid.jacobi import GridSystem
-from ..grid.tensor import TensorGrid
 from ..problems.base import Problem
 from ..result import Result, Status
 from .grid import check_size, linear_system, make_grid
+from .jacobi_fem import BoxFemSystem, MeshFemSystem
 
 log = logging.getLogger(__name__)
 
 FAMILY = "classical"
-DOFS = "unknowns (interior grid nodes)"
+DOFS = "unknowns (interior grid nodes, or interior mesh vertices)"
 
 
 @dataclass
@@ -70,7 +71,7 @@ class Options:
     max_seconds: float | None = opt(None, help="wall-clock limit", min=0.0)
     system: Literal["grid", "fem"] = opt(
         "grid", help="the finite-difference system, or P1 FEM on n + 1 cells per direction "
-                     "(d <= 3)")
+                     "(d <= 3; the only system on domains other than boxes)")
     initial: Literal["zero"] | dict = opt(
         "zero", help="the start: zero (u = 0 inside, g on the boundary), or a solver table "
                      "(kind and options) whose solution at the grid nodes is the start; its "
@@ -78,9 +79,10 @@ class Options:
 
 
 def supports(problem: Problem) -> str | None:
-    """The linear problems (p = 2), on any box."""
-    if reason := box_only(problem.domain, "Jacobi (on the grid or the box's P1 system)"):
-        return reason
+    """The linear problems (p = 2), on any box or any 2-D/3-D domain."""
+    if not isinstance(problem.domain, Box) and problem.dim not in (2, 3):
+        return (f"Jacobi on a {problem.domain.kind} iterates on its P1 mesh system, meshed in "
+                f"2-D and 3-D; the problem has d = {problem.dim}")
     if problem.p != 2:
         return f"Jacobi iterates on the linear system: needs p = 2, got p = {problem.p}"
     return None
@@ -93,6 +95,9 @@ BYTES_PER_UNKNOWN = 100
 def check(problem: Problem, options: Options) -> None:
     """ConfigError for options the problem rules out, or a grid too large for this machine."""
     check_size(problem.dim, options.n, BYTES_PER_UNKNOWN)
+    if not isinstance(problem.domain, Box) and options.system == "grid":
+        raise ConfigError(f"system: 'grid' needs a box; the problem's domain is a "
+                          f"{problem.domain.kind}; use system = \"fem\" (its mesh's P1 system)")
     if options.system == "fem" and problem.dim > 3:
         raise ConfigError(f"system: 'fem' needs d <= 3, the problem has d = {problem.dim}; "
                           f"use system = \"grid\"")
@@ -119,80 +124,24 @@ def _initial_solver(problem: Problem, table: dict):
     return configure(problem, kind, table, where="initial")
 
 
-class FemSystem:
-    """The P1 FEM system (Kuhn simplices, n + 1 cells per direction, d <= 3): its vertices
-    are the grid nodes, so the iterate maps onto the padded grid array for the spectra."""
-
-    def __init__(self, problem: Problem, grid: TensorGrid, omega: float):
-        from ..fem.assembly import Discretisation
-
-        self.grid, self.dim = grid, problem.dim
-        self.disc = Discretisation.build(problem, "P1", grid.n[0] + 1, "simplex")
-        self.matrix, self.rhs = self.disc.condense(self.disc.stiffness(), self.disc.load())
-        self.matrix = self.matrix.tocsr()
-        self.scaled = omega / self.matrix.diagonal()
-        self.x = np.zeros(len(self.rhs))
-        nodes = self.disc.dof_locations(self.disc.interior)
-        index = np.rint((nodes - np.asarray(grid.domain.lower)) / grid.h).astype(int)
-        self.order = np.ravel_multi_index(index.T, grid.shape)
-        self.boundary = grid.boundary_values(problem.g)
-
-    def start(self, padded: np.ndarray) -> None:
-        """Start from the values of the padded grid array at the interior vertices."""
-        self.x[:] = padded.flat[self.order]
-
-    def sweep(self, count: int = 1) -> None:
-        """``count`` sweeps x <- x + omega D^{-1} (b - A x)."""
-        for _ in range(count):
-            self.x += self.scaled * (self.rhs - self.matrix @ self.x)
-
-    def padded(self) -> np.ndarray:
-        return self._padded(self.x)
-
-    def _padded(self, x: np.ndarray) -> np.ndarray:
-        values = self.boundary.copy()
-        values.flat[self.order] = x
-        return values
-
-    def residual(self) -> float:
-        r = self.rhs - self.matrix @ self.x
-        return float(np.linalg.norm(r) / max(np.linalg.norm(self.rhs), np.finfo(float).tiny))
-
-    def discrete_solution(self) -> np.ndarray:
-        from ..fem.linear import LinearSolver
-
-        x, _ = LinearSolver("auto", 1e-13, self.dim)(self.matrix, self.rhs)
-        return self._padded(x)
-
-    def functions(self):
-        from ..fem.evaluate import FEMFunction
-
-        disc = self.disc
-        fn = FEMFunction(disc.boxmesh, disc.tables, disc.element_dofs, disc.expand(self.x.copy()))
-        return fn, fn.grad
-
-
-def _nodes(grid: TensorGrid) -> list[np.ndarray]:
-    return [grid.axis(j) for j in range(grid.dim)]
-
-
 class _Recorder:
-    """Errors of an iterate against the reference, as one history entry."""
+    """Errors of an iterate against the reference (arrays in the system's layout), as one
+    history entry; DFT spectra when the nodes are a box's grid."""
 
-    def __init__(self, grid: TensorGrid, reference: np.ndarray, options: Options):
-        self.grid, self.ref, self.options = grid, reference, options
-        self.ref_norm = float(np.linalg.norm(reference[grid.interior]))
-        self.peaks = (spectral.peak_frequencies(reference, options.peaks) if grid.dim == 1
+    def __init__(self, system, reference: np.ndarray, options: Options, spectra: bool):
+        self.inside, self.ref, self.options = system.interior, reference, options
+        self.dim = reference.ndim if spectra else 0
+        self.ref_norm = float(np.linalg.norm(reference[self.inside]))
+        self.peaks = (spectral.peak_frequencies(reference, options.peaks) if self.dim == 1
                       else np.array([], dtype=int))
         self.seconds = 0.0
 
     def __call__(self, sweep: int, seconds: float, values: np.ndarray, residual: float) -> dict:
         start = time.perf_counter()
-        inner = values[self.grid.interior]
-        error = float(np.linalg.norm(inner - self.ref[self.grid.interior]))
+        error = float(np.linalg.norm(values[self.inside] - self.ref[self.inside]))
         entry = {"step": sweep, "seconds": seconds, "l2_rel": error / self.ref_norm,
                  "max_err": float(np.max(np.abs(values - self.ref))), "residual": residual}
-        if self.grid.dim == 1:
+        if self.dim == 1:
             errs = spectral.dft_errors(values, self.ref, self.peaks)
             entry["freq_err"] = dict(zip(spectral.mode_labels(self.peaks), errs.tolist()))
             if self.options.modes:
@@ -201,20 +150,20 @@ class _Recorder:
                 amps = spectral.sine_mode_amplitudes(values, self.ref, self.options.modes)
                 entry["mode_err"] = dict(zip(labels, errs.tolist()))
                 entry["mode_amp"] = dict(zip(labels, amps.tolist()))
-        else:
+        elif self.dim > 1:
             edges, errs = spectral.radial_band_errors(values, self.ref, self.options.bands)
             entry["freq_err"] = dict(zip(spectral.band_labels(edges), errs.tolist()))
         self.seconds += time.perf_counter() - start
         return entry
 
 
-def _start(problem: Problem, grid: TensorGrid, table: dict) -> tuple[np.ndarray, dict]:
-    """The padded nodal values of the ``initial`` solver's solution, and what to record of
-    it: kind, DOFs, seconds (its solve and the evaluation at the nodes), status, history."""
+def _start(problem: Problem, system, table: dict) -> tuple[np.ndarray, dict]:
+    """The ``initial`` solver's solution at the system's nodes, and what to record of it:
+    kind, DOFs, seconds (its solve and the evaluation at the nodes), status, history."""
     module, opts = _initial_solver(problem, table)
     result = module.solve(problem, opts, progress=False)
     tic = time.perf_counter()
-    values = grid.sample(result.u, _nodes(grid))
+    values = system.sample(result.u)
     seconds = result.seconds + time.perf_counter() - tic
     return values, {"kind": table["kind"], "dofs": int(result.dofs), "seconds": seconds,
                     "status": Status(result.status).value, "history": result.history}
@@ -225,11 +174,22 @@ def _converged(entry: dict, options: Options) -> bool:
             or (options.max_err_tol is not None and entry["max_err"] <= options.max_err_tol))
 
 
+def _system(problem: Problem, options: Options):
+    """The system to iterate on: the grid's, the box's P1 one, or the domain mesh's P1 one."""
+    if not isinstance(problem.domain, Box):
+        return MeshFemSystem(problem, options.n, options.omega)
+    grid = make_grid(problem, options.n)
+    if options.system == "fem":
+        return BoxFemSystem(problem, grid, options.omega)
+    return GridSystem(grid, *linear_system(problem, grid), options.omega,
+                      problem.constant_kappa)
+
+
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Run weighted Jacobi from ``options.initial``, recording as it goes.
 
-    ``seconds`` is the solve time: the initial solver's (with its evaluation at the nodes),
-    the system's set-up and the sweeps; the reference and the recording are not counted.
+    ``seconds`` is the solve time: the system's set-up, the initial solver's (with its
+    evaluation at the nodes) and the sweeps; the reference and the recording are not counted.
     """
     start = time.perf_counter()
     try:
@@ -237,25 +197,17 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     except ConfigError as exc:
         raise exc.prefixed("solver 'jacobi'.") from None
     tic = time.perf_counter()
-    grid = make_grid(problem, options.n)
+    system = _system(problem, options)
     elapsed = time.perf_counter() - tic
     initial, info = None, {}
     if isinstance(options.initial, dict):
-        initial, info["initial"] = _start(problem, grid, options.initial)
+        initial, info["initial"] = _start(problem, system, options.initial)
         elapsed += info["initial"]["seconds"]
-    tic = time.perf_counter()
-    if options.system == "fem":
-        system = FemSystem(problem, grid, options.omega)
-    else:
-        system = GridSystem(grid, *linear_system(problem, grid), options.omega,
-                            problem.constant_kappa)
-    if initial is not None:
         system.start(initial)
-    elapsed += time.perf_counter() - tic
-    reference = (grid.sample(problem.exact, _nodes(grid)) if options.reference == "exact"
+    reference = (system.sample(problem.exact) if options.reference == "exact"
                  else system.discrete_solution())
-    record = _Recorder(grid, reference, options)
-    history = [record(0, elapsed, system.padded(), system.residual())]
+    record = _Recorder(system, reference, options, spectra=isinstance(problem.domain, Box))
+    history = [record(0, elapsed, system.nodal(), system.residual())]
     if initial is not None:
         info["initial"]["max_err"] = float(np.max(np.abs(initial - reference)))
     done = 0
@@ -268,10 +220,11 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
         system.sweep(batch)
         elapsed += time.perf_counter() - tic
         done += batch
-        history.append(record(done, elapsed, system.padded(), system.residual()))
+        history.append(record(done, elapsed, system.nodal(), system.residual()))
         if not np.isfinite(history[-1]["residual"]):
             raise SolverFailed(f"Jacobi diverged after {done} sweeps", status="diverged",
-                               info={"sweeps": done, "dofs": grid.unknowns, "history": history})
+                               info={"sweeps": done, "dofs": system.unknowns,
+                                     "history": history})
         stopped = _converged(history[-1], options)
         if not stopped and options.max_seconds is not None \
                 and time.perf_counter() - start > options.max_seconds:
@@ -280,13 +233,16 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     if stopped:
         status = Status.OK
     log.info("jacobi (%s) n=%d d=%d omega=%g: %d sweeps in %.3f s, residual %.3e",
-             options.system, options.n, grid.dim, options.omega, done, elapsed,
+             options.system, options.n, problem.dim, options.omega, done, elapsed,
              history[-1]["residual"])
-    info.update(sweeps=done, omega=options.omega, n=options.n, unknowns=grid.unknowns,
-                system=options.system, peaks=record.peaks.tolist(),
-                reference=options.reference, record_seconds=record.seconds)
+    info.update(sweeps=done, omega=options.omega, n=options.n, unknowns=system.unknowns,
+                system=options.system if isinstance(problem.domain, Box) else "fem (mesh)",
+                peaks=record.peaks.tolist(), reference=options.reference,
+                record_seconds=record.seconds)
+    if isinstance(system, MeshFemSystem):
+        info["cells"] = system.cells
     message = {Status.OK: "", Status.NOT_CONVERGED: f"tolerance not reached in {done} sweeps",
                Status.TIME_LIMIT: f"max_seconds reached after {done} sweeps"}[status]
     u, grad = system.functions()
-    return Result(solver="jacobi", u=u, grad=grad, dofs=grid.unknowns, seconds=elapsed,
+    return Result(solver="jacobi", u=u, grad=grad, dofs=system.unknowns, seconds=elapsed,
                   history=history, info=info, status=status, message=message)
