@@ -40,9 +40,10 @@ class BoundaryData:
 
 
 def boundary_data(domain: Domain, values: dict[str, PointFunction],
-                  where: str = "problem.g") -> BoundaryData:
+                  where: str = "problem.g", optional: tuple[str, ...] = ()) -> BoundaryData:
     """The data ``values`` (part or group name -> function) as one function; every part must be
-    named exactly once (ConfigError naming the parts left out or given twice)."""
+    named exactly once (ConfigError naming the parts left out or given twice), except the
+    ``optional`` parts (Neumann/Robin parts, where g is not used: 0 there if not given)."""
     assigned: dict[int, str] = {}
     for name in values:
         for k in domain.part_indices(name, where):
@@ -50,8 +51,16 @@ def boundary_data(domain: Domain, values: dict[str, PointFunction],
                 raise ConfigError(f"{where}: part {domain.parts[k].name!r} is given twice (by "
                                   f"{assigned[k]!r} and {name!r})")
             assigned[k] = name
-    missing = [p.name for k, p in enumerate(domain.parts) if k not in assigned]
+    missing = [p.name for k, p in enumerate(domain.parts)
+               if k not in assigned and p.name not in optional]
     if missing:
         raise ConfigError(f"{where}: no data for the boundary part(s) {', '.join(missing)}; give "
                           f"every part or a group (parts and groups: {', '.join(domain.groups)})")
-    return BoundaryData(domain, tuple(values[assigned[k]] for k in range(len(domain.parts))))
+    return BoundaryData(domain, tuple(values[assigned[k]] if k in assigned else _zero
+                                      for k in range(len(domain.parts))))
+
+
+def _zero(x):
+    """0 (the data of a part where u is not prescribed)."""
+    xp = array_namespace(x)
+    return xp.zeros_like(x[:, 0])

@@ -138,11 +138,17 @@ class MeshDomain(Domain):
 
     @cached_property
     def volume(self) -> float:
-        return float(self._cell_sizes().sum())
+        return float(self._cell_sizes.sum())
 
+    @cached_property
+    def _corners(self) -> np.ndarray:
+        """Corner coordinates of the (straight) cells, (nc, d + 1, d)."""
+        return self.points[self.cells[:, : self.dim + 1]]
+
+    @cached_property
     def _cell_sizes(self) -> np.ndarray:
         """Area/volume of each (straight) cell."""
-        corners = self.points[self.cells[:, : self.dim + 1]]
+        corners = self._corners
         return np.abs(np.linalg.det(corners[:, 1:] - corners[:, :1])) / (2 if self.dim == 2 else 6)
 
     def contains(self, x, tol: float = 1e-12):
@@ -162,8 +168,7 @@ class MeshDomain(Domain):
 
     def sample_interior(self, n: int, rng: np.random.Generator) -> np.ndarray:
         d = self.dim
-        corners = self.points[self.cells[:, : d + 1]]
-        sizes = self._cell_sizes()
+        corners, sizes = self._corners, self._cell_sizes
         which = rng.choice(len(sizes), size=n, p=sizes / sizes.sum())
         lam = -np.log(rng.random((n, d + 1)))  # uniform on the simplex: normalised exponentials
         lam /= lam.sum(axis=1, keepdims=True)

@@ -135,9 +135,18 @@ def skfem_mesh(points: np.ndarray, cells: np.ndarray,
     compact[vertices] = np.arange(len(vertices))
     find = _facet_lookup(straight.facets, len(vertices))
     mesh = straight.with_boundaries({name: find(compact[f].T) for name, f in facets.items()})
+    _keep_facets(straight, mesh)
     if cells.shape[1] > d + 1:
         mesh = _curved(mesh, points[np.unique(cells[:, d + 1:])])
     return mesh
+
+
+def _keep_facets(source: skfem.Mesh, copy: skfem.Mesh) -> None:
+    """Hand ``source``'s facets (built above) to its copy with boundaries, which would
+    rebuild them (scikit-fem caches them per object; the copy has the same cells)."""
+    for name in ("_facets", "_t2f"):
+        if hasattr(source, name):
+            setattr(copy, name, getattr(source, name))
 
 
 def _curved(mesh: skfem.Mesh, edge_nodes: np.ndarray) -> skfem.Mesh:

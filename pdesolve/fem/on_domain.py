@@ -1,6 +1,7 @@
 """FEM on any 2-D or 3-D Domain: gmsh (or file) meshes, uniform or adaptive refinement.
 
-    -div(kappa grad u) = f in Omega,  u = g on every part of dOmega  (p = 2).
+    -div(kappa grad u) + c u = f in Omega,  u = g on the Dirichlet parts of dOmega,
+    kappa du/dn + alpha u = h on the Neumann/Robin parts  (p = 2).
 
 The mesh has cells of size h = (longest edge of the bounding box) / n, straight for P1 and
 quadratic (curved boundary) for degree >= 2. ``refine = "adaptive"`` starts from that mesh
@@ -28,10 +29,9 @@ def solve_on_domain(problem: Problem, degree: int, n: int, refine_mode: str,
     domain = problem.domain
     mesh = domain.mesh(float(np.max(domain.lengths)) / n, order=1 if degree == 1 else 2)
     kappa = None if problem.constant_kappa else problem.kappa
-    dirichlet = {part.name: problem.g for part in domain.parts}
     history = []
     for step in range(adapt_steps + 1 if refine_mode == "adaptive" else 1):
-        system = MeshSystem(mesh, degree, dirichlet)
+        system = MeshSystem.of(problem, mesh, degree)
         u = system.solve(problem.f, kappa, linear_solver)
         if refine_mode == "adaptive":
             eta = residual_estimator(system, u, problem.f, kappa)

@@ -4,9 +4,13 @@ The box keeps its structured fast path (:mod:`.assembly`); every other domain is
 gmsh or read from a file (:mod:`pdesolve.domains.meshing`) and assembled here with
 scikit-fem forms on the whole mesh:
 
-    a(u, v) = int kappa grad u . grad v,     l(v) = int f v,
+    a(u, v) = int kappa grad u . grad v + c u v + sum_Robin int_part alpha u v,
+    l(v) = int f v + sum_flux parts int_part h v,
 
-Dirichlet values g interpolated at the boundary DOFs of each part. The solution is
+the facet terms by a FacetBasis on each Neumann/Robin part, Dirichlet values g interpolated
+at the DOFs of the other parts. Coefficients are evaluated at each cell's own quadrature
+points, so a coefficient that jumps across cell boundaries (a mesh that follows the
+interface) is integrated exactly cell by cell. The solution is
 evaluated anywhere by locating the cell (:class:`~pdesolve.domains.locate.SimplexLocator`),
 mapping back to the reference cell and summing the element's basis functions.
 """
@@ -14,7 +18,7 @@ mapping back to the reference cell and summing the element's basis functions.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -49,9 +53,16 @@ def weighted_load(v, w):
     return w.f * v
 
 
+@skfem.BilinearForm
+def weighted_mass(u, v, w):
+    """c u v (the reaction term in cells, alpha u v on Robin facets)."""
+    return w.c * u * v
+
+
 def coordinates(basis: skfem.AbstractBasis) -> np.ndarray:
-    """Global quadrature points of a basis as (n, d) rows (for the problem's functions)."""
-    x = np.asarray(basis.mapping.F(basis.X, tind=basis.tind))
+    """Global quadrature points of a basis (cells or facets) as (n, d) rows (for the problem's
+    functions), in the order of ``basis.dx``."""
+    x = np.asarray(basis.global_coordinates().value)
     return x.reshape(x.shape[0], -1).T
 
 
@@ -64,18 +75,30 @@ def at_quadrature(fn, basis: skfem.AbstractBasis) -> np.ndarray:
 class MeshSystem:
     """The linear system of one problem on one mesh: ``basis`` and Dirichlet DOFs by part.
 
-    ``dirichlet`` maps the boundary part names where u = g to the function g of each.
+    ``dirichlet`` maps the boundary part names where u = g to the function g of each;
+    ``reaction`` is c(x) or None; ``fluxes`` maps part names to their
+    :class:`pdesolve.problems.base.FluxCondition`.
     """
 
     mesh: skfem.Mesh
     degree: int
     dirichlet: dict
     intorder: int | None = None
+    reaction: object = None
+    fluxes: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, problem, mesh: skfem.Mesh, degree: int) -> MeshSystem:
+        """The system of ``problem`` (its Dirichlet parts, reaction and flux parts) on ``mesh``."""
+        return cls(mesh, degree, {name: problem.g for name in problem.dirichlet_parts},
+                   reaction=problem.reaction, fluxes=dict(problem.fluxes))
 
     @property
     def quadrature_order(self) -> int:
-        """Degree of the cell rules (default 2 k + 2 for degree k)."""
-        return self.intorder or 2 * self.degree + 2
+        """Degree of the cell rules (default 2 k for degree k: exact for the stiffness with
+        constant kappa on straight cells and for the mass of degree-k functions; the L2 rate
+        k + 1 needs 2 k - 1, Ciarlet's quadrature condition)."""
+        return self.intorder or 2 * self.degree
 
     @cached_property
     def basis(self) -> skfem.CellBasis:
@@ -109,6 +132,17 @@ class MeshSystem:
         kq = np.ones(b.dx.shape) if kappa is None else at_quadrature(kappa, b)
         A = weighted_laplace.assemble(b, kappa=kq)
         rhs = weighted_load.assemble(b, f=at_quadrature(f, b))
+        if self.reaction is not None:
+            A = A + weighted_mass.assemble(b, c=at_quadrature(self.reaction, b))
+        for name, condition in self.fluxes.items():
+            facet = skfem.FacetBasis(self.mesh, b.elem, facets=self.mesh.boundaries[name],
+                                     intorder=self.quadrature_order)
+            x = coordinates(facet)
+            normal = np.asarray(facet.normals).reshape(x.shape[1], -1).T
+            h = np.asarray(condition.h(x, normal), dtype=float).reshape(facet.dx.shape)
+            rhs = rhs + weighted_load.assemble(facet, f=h)
+            if condition.alpha is not None:
+                A = A + weighted_mass.assemble(facet, c=at_quadrature(condition.alpha, facet))
         u = self.boundary_values()
         I = self.interior
         return A[I][:, I].tocsr(), rhs[I] - A[I] @ u, u
@@ -182,9 +216,17 @@ class MeshFunction:
 
     def __init__(self, basis: skfem.CellBasis, u: np.ndarray, degree: int):
         self.basis, self.u, self.degree = basis, np.asarray(u, dtype=float), degree
-        mesh = basis.mesh
-        self.locator = SimplexLocator(mesh.p.T, mesh.t.T)
-        self.nearest = cKDTree(mesh.p[:, mesh.t].mean(axis=1).T)
+
+    @cached_property
+    def locator(self) -> SimplexLocator:
+        """Point location in the straight cells (built when u_h is first evaluated)."""
+        return SimplexLocator(self.basis.mesh.p.T, self.basis.mesh.t.T)
+
+    @cached_property
+    def nearest(self) -> cKDTree:
+        """The cell centroids, for points outside every cell."""
+        mesh = self.basis.mesh
+        return cKDTree(mesh.p[:, mesh.t].mean(axis=1).T)
 
     def error_rules(self, level: int) -> MeshCellRule | None:
         """The rule of degree 2k + 2 (level 0) or 2k + 4 (level 1) on every cell; None after."""

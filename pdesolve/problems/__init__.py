@@ -1,6 +1,6 @@
 """Problem interface, registry, built-in problems, and problems from case files."""
 
-from .base import Problem, unit_kappa
+from .base import FluxCondition, Problem, unit_kappa
 from .loading import check_problem, problem_from_table
 from .registry import (
     ENTRY_POINT_GROUP,
@@ -12,6 +12,7 @@ from .registry import (
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "FluxCondition",
     "Problem",
     "check_problem",
     "get_problem",

@@ -3,7 +3,8 @@
 A formula is a string in the coordinates ``x1 .. xd`` (or ``x, y, z`` for d <= 3),
 with ``^`` or ``**`` for powers, implicit multiplication (``3 x2``; function calls
 need parentheses: ``sin(x1)``), the constants ``pi`` and ``E`` and the elementary
-functions listed in :data:`FUNCTIONS`.
+functions listed in :data:`FUNCTIONS`; ``where(z < 0.5, 64, 100)`` is piecewise (conditions
+combine with ``&`` and ``|``).
 
 From an exact solution u (and kappa, p) the source term f = -div(kappa |grad u|^(p-2) grad u)
 is derived symbolically (the derivatives of u and kappa by sympy, combined by
@@ -32,6 +33,7 @@ from ..domains import MAX_DIM, Box, Domain, boundary_data
 from ..errors import ConfigError, ErrorCollector
 from . import operator
 from .base import Problem
+from .conditions import flux_conditions, reaction_source
 from .formula_checks import check_given, refuse_singular
 
 COORDINATES = sp.symbols(f"x1:{MAX_DIM + 1}", real=True)
@@ -46,6 +48,14 @@ FUNCTIONS = {
               sp.Max)
 }
 FUNCTIONS["abs"] = sp.Abs
+
+
+def _where(condition, then, otherwise):
+    """where(condition, a, b): a where the condition holds, else b (a sympy Piecewise)."""
+    return sp.Piecewise((then, condition), (otherwise, True))
+
+
+FUNCTIONS["where"] = _where
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
 
 _TRANSFORMATIONS = standard_transformations + (implicit_multiplication, convert_xor)
@@ -178,6 +188,16 @@ class _ArrayAPIPrinter(NumPyPrinter):
     def _print_Min(self, expr):
         return self._fold("xp.minimum", expr.args)
 
+    def _print_Piecewise(self, expr):
+        zero = f"xp.zeros_like({COORDINATES[0]})"  # x1 is always an argument: dtype and device
+        pieces = list(expr.args)
+        value, cond = pieces.pop()
+        code = (f"({self._print(value)} + {zero})" if cond == sp.true
+                else f"xp.where({self._print(cond)}, {self._print(value)} + {zero}, xp.nan + {zero})")
+        for value, cond in reversed(pieces):
+            code = f"xp.where({self._print(cond)}, {self._print(value)} + {zero}, {code})"
+        return code
+
     def _fold(self, fn, args):
         code = self._print(args[0])
         for a in args[1:]:
@@ -295,7 +315,7 @@ def check_p(p, field: str) -> float:
 
 def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
                     name: str = "formula", where: str = "problem",
-                    domain: Domain | None = None) -> Problem:
+                    domain: Domain | None = None, reaction=None, boundary=None) -> Problem:
     """A :class:`Problem` on ``box`` given by formulas (strings, see :func:`parse_formula`).
 
     Parameters
@@ -310,6 +330,9 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
     kappa : the coefficient (default 1), p : the exponent (>= 2).
     name : the problem's label; where : the prefix of error messages.
     domain : the domain the problem is posed on (default ``box``, its bounding box here).
+    reaction : c >= 0 of -div(...) + c u = f (f derived with it).
+    boundary : the ``[problem.boundary]`` table of Neumann/Robin parts
+        (:mod:`.conditions`); g is then needed on the Dirichlet parts only.
 
     Raises one ConfigError listing every mistake, each naming its field: a malformed
     formula, one that is singular or not real somewhere on the closed box (found from its
@@ -317,7 +340,8 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
     a given f or g that does not match the exact solution.
     """
     dim = box.dim
-    given = {"exact": exact, "f": f, "g": g, "kappa": kappa}
+    domain = domain or box
+    given = {"exact": exact, "f": f, "g": g, "kappa": kappa, "reaction": reaction}
     by_part = g if isinstance(g, dict) else None
     if by_part is not None:
         given = {**given, "g": None} | {f"g.{k}": v for k, v in by_part.items()}
@@ -331,7 +355,7 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
         if exact is None and f is None:
             raise ConfigError(f'{where}: give exact = "..." (f and g are derived from it) or '
                               f'f = "..." with g = "..."')
-        if exact is None and g is None:
+        if exact is None and g is None and not _all_flux(boundary, domain):
             raise ConfigError(f"{where}.g: needed when no exact solution is given "
                               f"(the boundary data u = g)")
     with errors.check():
@@ -359,6 +383,10 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
         functions["exact"] = point_function(u, dim)
         functions["exact_grad"] = gradient_function(grad, dim)
         f_expr, functions["f"] = manufactured_source(u, kappa_expr, p, dim)
+        if "reaction" in parsed:
+            f_expr = f_expr + parsed["reaction"] * u
+            functions["f"] = reaction_source(functions["f"], point_function(parsed["reaction"],
+                                                                             dim), functions["exact"])
         given_parts = {f"given_{k}": point_function(parsed[k], dim) for k in ("f", "g")
                        if k in parsed}  # data by part: checked on the domain's boundary
         check_given({**functions, **given_parts, "p": p}, box, where)
@@ -366,11 +394,34 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
             notes.append(f"f = {f_expr} (derived)")
     if "f" in parsed:
         functions["f"] = point_function(parsed["f"], dim)
-    functions["g"] = point_function(parsed["g"], dim) if "g" in parsed else functions.get("exact")
+    functions["g"] = (point_function(parsed["g"], dim) if "g" in parsed
+                      else functions.get("exact", point_function(sp.Integer(0), dim)))
+    extra = {}
+    if "reaction" in parsed:
+        extra["reaction"] = point_function(parsed["reaction"], dim)
+    if boundary is not None:
+        extra["fluxes"] = flux_conditions(
+            boundary, domain, parse=lambda text, field: parse_formula(text, field=field, dim=dim),
+            point_function=lambda e: point_function(e, dim), kappa=functions.get(
+                "kappa", point_function(sp.Integer(1), dim)), p=p, where=f"{where}.boundary",
+            exact=(functions["exact"], functions["exact_grad"]) if u is not None else None)
     if by_part is not None:
-        functions["g"] = boundary_data(domain or box, {
-            k: point_function(parsed[f"g.{k}"], dim) for k in by_part}, f"{where}.g")
+        functions["g"] = boundary_data(domain, {
+            k: point_function(parsed[f"g.{k}"], dim) for k in by_part}, f"{where}.g",
+            optional=tuple(extra.get("fluxes", ())))
     params = {"box": [list(ab) for ab in zip(box.lower, box.upper)], "p": p,
               **{k: str(v) for k, v in parsed.items()}}
     return Problem(name=name, domain=box, p=p, params=params, description="; ".join(notes),
-                   **functions)
+                   **functions, **extra)
+
+
+def _all_flux(boundary, domain: Domain) -> bool:
+    """Whether a boundary table makes every part Neumann or Robin (then no g is needed)."""
+    if not isinstance(boundary, dict):
+        return False
+    named = set()
+    for name, value in boundary.items():
+        kind = value.get("kind") if isinstance(value, dict) else value
+        if kind in ("neumann", "robin") and name in domain.groups:
+            named.update(domain.groups[name])
+    return len(named) == len(domain.parts)

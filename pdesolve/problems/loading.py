@@ -30,7 +30,7 @@ from . import operator
 from .base import Problem
 from .registry import get_problem, list_problems
 
-FORMULA_KEYS = ("exact", "f", "g", "kappa", "p", "box", "dim", "name")
+FORMULA_KEYS = ("exact", "f", "g", "kappa", "reaction", "boundary", "p", "box", "dim", "name")
 """Keys of a ``[problem]`` table written as formulas."""
 
 MISMATCH_TOLERANCE = 1e-5
@@ -129,7 +129,8 @@ def _from_formulas(table: dict, domain: Domain | None) -> Problem:
     with errors.check():
         name = _string(table.get("name", "formula"), "problem.name")
     errors.raise_any()
-    fields = {k: table[k] for k in ("exact", "f", "g", "kappa") if k in table}
+    fields = {k: table[k] for k in ("exact", "f", "g", "kappa", "reaction", "boundary")
+              if k in table}
     try:
         return formulas.formula_problem(box, p=table.get("p", 2.0), name=name, domain=domain,
                                         **fields)
@@ -157,7 +158,10 @@ def _dimension(table: dict) -> int:
                           f"{dims['dim']}")
     if dims:
         return next(iter(dims.values()))
-    used = [formulas.coordinates_used(table[k]) for k in ("exact", "f", "g", "kappa") if k in table]
+    from .conditions import uses_coordinates
+
+    texts = [table[k] for k in ("exact", "f", "g", "kappa", "reaction") if k in table]
+    used = [formulas.coordinates_used(t) for t in texts + uses_coordinates(table.get("boundary"))]
     if max(used) == 0:
         raise ConfigError("problem.dim: cannot tell the dimension from constant formulas; "
                           "give dim or box")
@@ -278,12 +282,16 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
 
     Raises one ConfigError listing every mistake, each naming ``<where>.f``, ``.g``,
     ``.kappa``, ``.exact`` or ``.exact_grad``: a value that is not finite, a wrong shape, a
-    non-positive kappa, and, when an exact solution is given, an f that differs from
-    -div(kappa |grad u|^(p-2) grad u) (by :func:`fd_operator`) or a g that differs from u
-    on the boundary by more than :data:`MISMATCH_TOLERANCE`.
+    non-positive kappa, a negative reaction, and, when an exact solution is given, an f that
+    differs from -div(kappa |grad u|^(p-2) grad u) + c u (by :func:`fd_operator`) or a g that
+    differs from u on the Dirichlet parts by more than :data:`MISMATCH_TOLERANCE`.
     """
     rng = np.random.default_rng(seed)
     inner, faces = _check_points(problem.domain, n, rng)
+    if problem.fluxes:  # g is prescribed (and checked) on the Dirichlet parts only
+        parts = problem.dirichlet_parts
+        faces = (problem.domain.sample_boundary(n, rng, parts=parts).points if parts
+                 else np.zeros((0, problem.dim)))
     box = problem.domain if isinstance(problem.domain, Box) else Box(*problem.domain.bounds)
     lattice = lattice_points(box)
     closed = np.concatenate([inner, faces, lattice[problem.domain.contains(lattice)]])
@@ -294,6 +302,7 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
               # inside only: a gradient may be singular at a corner of the boundary
               ("exact_grad", problem.exact_grad, inner, (n, problem.dim)),
               ("f", problem.f, closed, (m,)), ("kappa", problem.kappa, closed, (m,)),
+              ("reaction", problem.reaction, closed, (m,)),
               ("g", problem.g, faces, (len(faces),))]
     for name, fn, x, shape in checks:
         if fn is not None:
@@ -307,15 +316,21 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
             at = ", ".join(f"{v:.6g}" for v in closed[bad[0]])
             errors.messages.append(f"{where}.kappa: must be positive inside the domain; it is "
                                    f"{kappa[bad[0]]:.3g} at x = ({at})")
+    if "reaction" in values and (bad := np.flatnonzero(values["reaction"] < 0)).size:
+        at = ", ".join(f"{v:.6g}" for v in closed[bad[0]])
+        errors.messages.append(f"{where}.reaction: must be >= 0; it is "
+                               f"{values['reaction'][bad[0]]:.3g} at x = ({at})")
     if errors or problem.exact is None:
         errors.raise_any()
         return
     u, g = values["exact"], values["g"]
-    g_gap = np.abs(g - u[n:n + len(faces)]).max()
+    g_gap = np.abs(g - u[n:n + len(faces)]).max(initial=0.0)
     if g_gap > MISMATCH_TOLERANCE * max(np.abs(u).max(), 1.0):
         errors.messages.append(f"{where}.g: does not match the exact solution on the boundary: "
                                f"max |g - u| = {g_gap:.3g} at {len(faces)} random boundary points")
     lu = fd_operator(problem, inner)
+    if problem.reaction is not None:
+        lu = lu + values["reaction"][:n] * u[:n]
     # the operator's own size, |div flux| and |flux| / edge length, so that f = 0 is judged fairly
     flux = np.linalg.norm(operator.flux(values["kappa"][:n], _gradient(problem)(inner), problem.p),
                           axis=1)

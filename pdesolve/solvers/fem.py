@@ -59,7 +59,7 @@ class Options:
     newton_maxiter: int = opt(50, min=1, help="Newton iteration limit (p != 2)")
     refine: Literal["uniform", "adaptive"] = opt(
         "uniform", help="adaptive: Doerfler marking (theta = 0.5) by the residual estimator, P1, "
-        "on a gmsh mesh of the domain (boxes too)")
+        "on a mesh of the domain (boxes: a structured simplex mesh)")
     adapt_steps: int = opt(8, min=0, max=60, help="adaptive refinements after the first mesh")
 
 
@@ -76,12 +76,22 @@ def supports(problem: Problem) -> str | None:
         if problem.p != 2:
             return (f"FEM on a {problem.domain.kind} domain solves p = 2 (Newton for p > 2 "
                     f"runs on boxes), the problem has p = {problem.p}")
+    if extra := problem.beyond_dirichlet:
+        if problem.dim == 1 or problem.p != 2:
+            return (f"FEM with {extra} solves p = 2 in 2-D and 3-D; the problem has "
+                    f"d = {problem.dim}, p = {problem.p}")
+        if not problem.dirichlet_parts and problem.reaction is None and all(
+                c.alpha is None for c in problem.fluxes.values()):
+            return ("FEM: Neumann conditions on the whole boundary without a reaction term "
+                    "determine u only up to a constant; make a part Dirichlet or Robin")
     return None
 
 
 def _general(problem: Problem, options: Options) -> bool:
-    """Whether the run takes the general (gmsh or file mesh) path."""
-    return not isinstance(problem.domain, Box) or options.refine == "adaptive"
+    """Whether the run takes the general (gmsh, file or structured simplex mesh) path: other
+    domains, adaptive refinement, a reaction term or Neumann/Robin parts."""
+    return (not isinstance(problem.domain, Box) or options.refine == "adaptive"
+            or problem.beyond_dirichlet is not None)
 
 
 BYTES_PER_DOF = {1: 700, 2: 1200, 3: 3100}
@@ -103,6 +113,10 @@ def check(problem: Problem, options: Options) -> None:
                               f"{options.element!r}")
         if options.refine == "adaptive" and problem.p != 2:
             raise ConfigError(f"refine: 'adaptive' solves p = 2, the problem has p = {problem.p}")
+        if options.refine == "adaptive" and problem.beyond_dirichlet:
+            raise ConfigError(f"refine: 'adaptive' estimates -div(kappa grad u) = f with u = g; "
+                              f"the problem has {problem.beyond_dirichlet}; use refine = "
+                              f"\"uniform\"")
     dofs = float(degree * options.n + 1) ** problem.dim
     require_memory(BYTES_PER_DOF[problem.dim] * dofs,
                    f"n: n = {options.n} ({options.element}, d = {problem.dim}, {dofs:.3g} DOFs)")

@@ -61,6 +61,8 @@ def supports(problem: Problem) -> str | None:
         return reason
     if problem.p < 2:
         return f"the grid solver needs p >= 2, got p = {problem.p}"
+    if extra := problem.beyond_dirichlet:
+        return f"the grid solver poses u = g on the whole boundary; the problem has {extra} (FEM solves it)"
     return None
 
 

@@ -85,6 +85,9 @@ def supports(problem: Problem) -> str | None:
                 f"2-D and 3-D; the problem has d = {problem.dim}")
     if problem.p != 2:
         return f"Jacobi iterates on the linear system: needs p = 2, got p = {problem.p}"
+    if problem.beyond_dirichlet and problem.dim not in (2, 3):
+        return (f"Jacobi with {problem.beyond_dirichlet} iterates on a P1 mesh system, meshed in "
+                f"2-D and 3-D; the problem has d = {problem.dim}")
     return None
 
 
@@ -98,6 +101,9 @@ def check(problem: Problem, options: Options) -> None:
     if not isinstance(problem.domain, Box) and options.system == "grid":
         raise ConfigError(f"system: 'grid' needs a box; the problem's domain is a "
                           f"{problem.domain.kind}; use system = \"fem\" (its mesh's P1 system)")
+    if problem.beyond_dirichlet and options.system == "grid":
+        raise ConfigError(f"system: 'grid' poses u = g on the whole boundary; the problem has "
+                          f"{problem.beyond_dirichlet}; use system = \"fem\" (a mesh's P1 system)")
     if options.system == "fem" and problem.dim > 3:
         raise ConfigError(f"system: 'fem' needs d <= 3, the problem has d = {problem.dim}; "
                           f"use system = \"grid\"")
@@ -176,7 +182,7 @@ def _converged(entry: dict, options: Options) -> bool:
 
 def _system(problem: Problem, options: Options):
     """The system to iterate on: the grid's, the box's P1 one, or the domain mesh's P1 one."""
-    if not isinstance(problem.domain, Box):
+    if not isinstance(problem.domain, Box) or problem.beyond_dirichlet:
         return MeshFemSystem(problem, options.n, options.omega)
     grid = make_grid(problem, options.n)
     if options.system == "fem":
@@ -206,7 +212,7 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
         system.start(initial)
     reference = (system.sample(problem.exact) if options.reference == "exact"
                  else system.discrete_solution())
-    record = _Recorder(system, reference, options, spectra=isinstance(problem.domain, Box))
+    record = _Recorder(system, reference, options, spectra=not isinstance(system, MeshFemSystem))
     history = [record(0, elapsed, system.nodal(), system.residual())]
     if initial is not None:
         info["initial"]["max_err"] = float(np.max(np.abs(initial - reference)))
@@ -236,7 +242,7 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
              options.system, options.n, problem.dim, options.omega, done, elapsed,
              history[-1]["residual"])
     info.update(sweeps=done, omega=options.omega, n=options.n, unknowns=system.unknowns,
-                system=options.system if isinstance(problem.domain, Box) else "fem (mesh)",
+                system="fem (mesh)" if isinstance(system, MeshFemSystem) else options.system,
                 peaks=record.peaks.tolist(), reference=options.reference,
                 record_seconds=record.seconds)
     if isinstance(system, MeshFemSystem):

@@ -92,7 +92,7 @@ class MeshFemSystem(_Sweeps):
         domain = problem.domain
         self.dim = problem.dim
         mesh = domain.mesh(float(np.max(domain.lengths)) / (n + 1), order=1)
-        self.system = MeshSystem(mesh, 1, {part.name: problem.g for part in domain.parts})
+        self.system = MeshSystem.of(problem, mesh, 1)
         kappa = None if problem.constant_kappa else problem.kappa
         matrix, rhs, self.boundary = self.system.condensed(problem.f, kappa)
         super().__init__(matrix, rhs, omega)
