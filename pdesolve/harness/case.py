@@ -25,7 +25,7 @@ METRICS = ("l2_rel", "h1_rel", "max_err", "l2re")
 
 TOP_LEVEL = ("name", "description", "seed", "problem", "evaluation", "solver", "report", "quick")
 SOLVER_RESERVED = ("kind", "label", "module", "zip", "seeds", "repeats", "quick")
-EVALUATION_KEYS = ("n_sobol", "cells", "order", "probes")
+EVALUATION_KEYS = ("n_sobol", "cells", "order", "probes", "reference_n")
 REPORT_KEYS = ("plots", "metric", "published")
 PUBLISHED_KEYS = ("label", "value", "metric", "source")
 QUICK_KEYS = ("evaluation",)

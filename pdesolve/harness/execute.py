@@ -30,7 +30,7 @@ from ..quadrature import box_rules, domain_rules, sobol_points, uniform_points
 from ..result import Result, Status
 from ..user_code import import_user_module
 from .machine import cpu_seconds, load_average
-from .reference import reference_solution
+from .reference import reference_settings, reference_solution
 from .sweep import RunSpec, build_problem
 from .slices import solution_slice
 
@@ -128,11 +128,14 @@ def clean(value):
     return str(value)
 
 
-def _reference(problem, cache_dir):
-    """(u, grad, source) of the problem's exact solution, or of a fine reference solution."""
+def _reference(problem, cache_dir, n: int | None = None):
+    """(u, grad, source) of the problem's exact solution, or of a fine reference solution
+    (with ``n`` cells or points per direction instead of the default's, if given)."""
     if problem.has_exact:
         return problem.exact, problem.exact_grad, "exact"
-    u, grad = reference_solution(problem, cache_dir)
+    kind, options = reference_settings(problem)
+    u, grad = reference_solution(problem, cache_dir, kind=kind,
+                                 options=options | ({"n": n} if n else {}))
     return u, grad, "reference"
 
 
@@ -154,9 +157,9 @@ def _solve(module, problem, options, progress: bool) -> tuple[Result | None, dic
 
 def _measure(spec: RunSpec, problem, result: Result, cache_dir) -> dict:
     """Errors with their measurement uncertainty, evaluation times and a solution slice."""
-    u_ref, grad_ref, source = _reference(problem, cache_dir)
+    u_ref, grad_ref, source = _reference(problem, cache_dir, spec.evaluation.get("reference_n"))
     domain = problem.domain
-    rules = {k: v for k, v in spec.evaluation.items() if k != "probes"}
+    rules = {k: v for k, v in spec.evaluation.items() if k not in ("probes", "reference_n")}
     t0 = time.perf_counter()
     default = box_rules(domain, **rules) if isinstance(domain, Box) else domain_rules(domain)
     try:

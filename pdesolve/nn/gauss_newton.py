@@ -5,8 +5,10 @@ points y_j (weights w_j, M of them), as in :mod:`pdesolve.nn.losses`:
 
 Residual loss. The loss is a sum of squares, L(theta) = |rho(theta)|^2 with
 
-    rho = [ sqrt(w_i / |Omega|) r(x_i) ;  sqrt(beta w_j / |dOmega|) (u(y_j) - g(y_j)) ],
-    r = -div(kappa |grad u|^(p-2) grad u) - f,
+    rho = [ sqrt(w_i / |Omega|) r(x_i) ;  sqrt(beta w_j / |dOmega|) (u(y_j) - g(y_j)) ;
+            sqrt(beta w_k / |dOmega|) q(z_k) ],
+    r = -div(kappa |grad u|^(p-2) grad u) + c u - f,  q = kappa |grad u|^(p-2) du/dn + alpha u - h
+    at the points z_k of the Neumann/Robin parts (:mod:`.flux_points`),
 
 and :func:`residual_system` returns rho (N + M,) and its Jacobian J = d rho / d theta (N + M, P).
 Gauss-Newton linearises rho: L(theta + d) ~ |rho + J d|^2; J^T J is the Gram matrix of the
@@ -127,15 +129,22 @@ class PointFunctions:
         v = torch.cat([_value(self.model, params, x)[None], self.grad(params, x)])
         return v, v
 
-    def residual(self, params: dict, x: torch.Tensor, f: torch.Tensor):
-        """r = -div(kappa |grad u|^(p-2) grad u) - f at one point."""
+    def residual(self, params: dict, x: torch.Tensor, f: torch.Tensor, c: torch.Tensor):
+        """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at one point (c = 0: no reaction)."""
         if self.laplacian is not None:
             prefixed = {f"model.{k}": v for k, v in params.items()}
             div = operator.flux_weight(1.0, None, 2) * _value(self.laplacian, prefixed, x)
         else:
             div = torch.trace(jacfwd(lambda y: self._flux(params, y))(x))
         r = -div - f
+        if self.problem.reaction is not None:
+            r = r + c * _value(self.model, params, x)
         return r, r
+
+    def flux(self, params: dict, y: torch.Tensor, normal: torch.Tensor, alpha: torch.Tensor):
+        """kappa |grad u|^(p-2) grad u . n + alpha u at one boundary point."""
+        q = torch.dot(self._flux(params, y), normal) + alpha * _value(self.model, params, y)
+        return q, q
 
     def _flux(self, params: dict, x: torch.Tensor) -> torch.Tensor:
         kappa = None if self.problem.constant_kappa else self.problem.kappa(x[None])[0]
@@ -148,13 +157,16 @@ def _weights(weight, x: torch.Tensor) -> torch.Tensor:
 
 
 def residual_system(model: nn.Module, problem: Problem, batch, weight, beta: float,
-                exact_boundary: bool) -> tuple[torch.Tensor, torch.Tensor]:
+                    exact_boundary: bool, flux=None) -> tuple[torch.Tensor, torch.Tensor]:
     """(rho (N + M,), J (N + M, P)) of the residual loss |rho|^2 on ``batch`` = (x, y, w_y) with
-    interior weights ``weight`` (a number or (N,))."""
+    interior weights ``weight`` (a number or (N,)); ``exact_boundary``: no Dirichlet rows;
+    ``flux`` (:class:`.flux_points.FluxPoints`): the rows sqrt(beta w_j / |dOmega|) q_j of the
+    Neumann/Robin parts."""
     x, y, wy = (t.detach() for t in batch)
     vector, points = ParameterVector(model), PointFunctions(model, problem)
     params = vector.tensors()
-    jac, r = _jacobian(points.residual, params, vector, x, problem.f(x))
+    c = problem.reaction(x) if problem.reaction is not None else torch.zeros_like(x[:, 0])
+    jac, r = _jacobian(points.residual, params, vector, x, problem.f(x), c)
     scale = torch.sqrt(_weights(weight, x) / problem.domain.volume)
     rho, rows = [r * scale], [jac * scale[:, None]]
     if not exact_boundary:
@@ -162,6 +174,11 @@ def residual_system(model: nn.Module, problem: Problem, batch, weight, beta: flo
         weight = torch.sqrt(beta * wy / problem.domain.boundary_measure)
         rho.append(weight * (ub - problem.g(y)))
         rows.append(weight[:, None] * jb)
+    if flux is not None:
+        jq, q = _jacobian(points.flux, params, vector, flux.y, flux.normals, flux.alpha)
+        weight = torch.sqrt(beta * flux.weights / problem.domain.boundary_measure)
+        rho.append(weight * (q - flux.h))
+        rows.append(weight[:, None] * jq)
     return torch.cat(rho), torch.cat(rows)
 
 
@@ -183,9 +200,11 @@ def _psd_sqrt(h: torch.Tensor) -> torch.Tensor:
 
 
 def ritz_system(model: nn.Module, problem: Problem, batch, weight, beta: float,
-                exact_boundary: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                exact_boundary: bool, flux=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(E, g (P,), B (rows, P)) of the Ritz loss on ``batch``: E its value, g = dE/dtheta, and
-    G = B^T B the Gauss-Newton matrix of the energy (see the module docstring)."""
+    G = B^T B the Gauss-Newton matrix of the energy (see the module docstring). With ``flux``
+    the boundary energy sum_j w_j (alpha u^2 / 2 - h u) adds its gradient and the rows
+    sqrt(w_j alpha_j) Phi(y_j)."""
     x, y, wy = (t.detach() for t in batch)
     vector, points = ParameterVector(model), PointFunctions(model, problem)
     params = vector.tensors()
@@ -194,11 +213,18 @@ def ritz_system(model: nn.Module, problem: Problem, batch, weight, beta: float,
     w = _weights(weight, x)
     energy = torch.sum(w * problem.energy_density(z[:, 1:], z[:, 0], x))
     grad = torch.einsum("n,nk,nkp->p", w, first, jac)
-    rows = (torch.sqrt(w)[:, None, None] * (_psd_sqrt(second) @ jac)).reshape(-1, jac.shape[-1])
-    if exact_boundary:
-        return energy, grad, rows
-    jb, ub = _jacobian(points.u, params, vector, y)
-    miss = ub - problem.g(y)
-    energy = energy + beta * torch.sum(wy * miss * miss)
-    grad = grad + 2 * beta * (wy * miss) @ jb
-    return energy, grad, torch.cat([rows, torch.sqrt(2 * beta * wy)[:, None] * jb])
+    rows = [(torch.sqrt(w)[:, None, None] * (_psd_sqrt(second) @ jac)).reshape(-1, jac.shape[-1])]
+    if flux is not None:
+        jf, uf = _jacobian(points.u, params, vector, flux.y)
+        energy = energy + torch.sum(flux.weights * problem.boundary_energy_density(
+            uf, flux.alpha, flux.h))
+        grad = grad + (flux.weights * (flux.alpha * uf - flux.h)) @ jf
+        robin = flux.alpha > 0
+        rows.append(torch.sqrt(flux.weights * flux.alpha)[robin, None] * jf[robin])
+    if not exact_boundary:
+        jb, ub = _jacobian(points.u, params, vector, y)
+        miss = ub - problem.g(y)
+        energy = energy + beta * torch.sum(wy * miss * miss)
+        grad = grad + 2 * beta * (wy * miss) @ jb
+        rows.append(torch.sqrt(2 * beta * wy)[:, None] * jb)
+    return energy, grad, torch.cat(rows)

@@ -1,13 +1,17 @@
 """Training losses, objects a solver hands to training: the Ritz energy and the strong-form
 residual, any network.
 
-For -div(kappa |grad u|^(p-2) grad u) = f in Omega, u = g on dOmega, with interior points
-x_i (weights w_i) and boundary points y_j (weights w_j) from :mod:`pdesolve.nn.sampling`:
+For -div(kappa |grad u|^(p-2) grad u) + c u = f in Omega, u = g on the Dirichlet parts, with
+interior points x_i (weights w_i) and Dirichlet points y_j (weights w_j) from
+:mod:`pdesolve.nn.sampling`:
 
-    RitzLoss:      sum_i w_i [psi(kappa, |grad u|^2) - f u](x_i)
+    RitzLoss:      sum_i w_i [psi(kappa, |grad u|^2) + c u^2 / 2 - f u](x_i)
                    +  beta sum_j w_j (u(y_j) - g(y_j))^2,
     ResidualLoss:  sum_i w_i r(x_i)^2 / |Omega|  +  beta sum_j w_j (u(y_j) - g(y_j))^2 / |dOmega|,
-                   r = -div(flux(grad u)) - f,
+                   r = -div(flux(grad u)) + c u - f,
+
+plus, on Neumann/Robin parts, the flux terms of :mod:`.flux_points` (the boundary energy for
+Ritz, the flux residual's mean square for the residual loss).
 
 with psi and the flux d psi / d grad u of :mod:`pdesolve.problems.operator`.
 
@@ -37,6 +41,7 @@ from ..domains import Domain
 from ..problems import operator
 from ..problems.base import Problem
 from .factor import factor
+from .flux_points import FluxPoints
 from .gauss_newton import residual_system, ritz_system
 from .laplacian import mlp_laplacian, supports_forward_laplacian
 
@@ -97,19 +102,34 @@ def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w) -> torch
 
 
 def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tensor:
-    """r = -div(kappa |grad u|^(p-2) grad u) - f at x (n, d), shape (n,).
+    """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at x (n, d), shape (n,).
 
     Poisson (p = 2, kappa = 1) on an MLP: the forward Laplacian (:mod:`.laplacian`);
     otherwise the flux's divergence by double backward.
     """
+    x = x.detach()
+    reaction = 0.0 if problem.reaction is None else problem.reaction(x) * model(x)
     if problem.p == 2 and problem.constant_kappa and supports_forward_laplacian(model):
         weight = operator.flux_weight(1.0, None, 2)  # the flux is weight * grad u
-        return -(weight * mlp_laplacian(model, x.detach())) - problem.f(x.detach())
+        return -(weight * mlp_laplacian(model, x)) + reaction - problem.f(x)
     _, grad, xl = value_and_grad(model, x)
     flux = operator.flux(None if problem.constant_kappa else problem.kappa(xl), grad, problem.p)
     div = sum(torch.autograd.grad(flux[:, i].sum(), xl, create_graph=True)[0][:, i]
               for i in range(x.shape[1]))
-    return -div - problem.f(x.detach())
+    return -div + reaction - problem.f(x)
+
+
+def flux_residual(model: nn.Module, problem: Problem, points: FluxPoints) -> torch.Tensor:
+    """q = kappa |grad u|^(p-2) grad u . n + alpha u - h at the flux points, (m,)."""
+    u, grad, xl = value_and_grad(model, points.y)
+    flux = operator.flux(None if problem.constant_kappa else problem.kappa(xl), grad, problem.p)
+    return torch.sum(flux * points.normals, dim=1) + points.alpha * u - points.h
+
+
+def boundary_energy(model: nn.Module, problem: Problem, points: FluxPoints) -> torch.Tensor:
+    """sum_j w_j (alpha u^2 / 2 - h u) at the flux points: the flux parts' Ritz energy."""
+    u = model(points.y)
+    return torch.sum(points.weights * problem.boundary_energy_density(u, points.alpha, points.h))
 
 
 class Loss(ABC):
@@ -128,6 +148,15 @@ class Loss(ABC):
     def __init__(self, problem: Problem, exact_boundary: bool = False):
         self.problem = problem
         self.exact_boundary = exact_boundary
+        self.penalised = not exact_boundary and bool(problem.dirichlet_parts)
+        self.flux: FluxPoints | None = None
+
+    def draw_flux_points(self, n: int, seed: int, dtype: torch.dtype, device,
+                         kind: str = "uniform", order: int = 4) -> None:
+        """Draw the fixed points of the Neumann/Robin parts (none without such parts)."""
+        if self.problem.fluxes:
+            self.flux = FluxPoints.draw(self.problem, n, seed, dtype, device, kind, order)
+
 
     @abstractmethod
     def interior(self, model: nn.Module, x: torch.Tensor, w) -> torch.Tensor:
@@ -142,10 +171,14 @@ class Loss(ABC):
     def __call__(self, model: nn.Module, x: torch.Tensor, w, y: torch.Tensor,
                  wy: torch.Tensor, beta: float) -> tuple[torch.Tensor, torch.Tensor]:
         interior = self.interior(model, x, w)
-        if self.exact_boundary:
-            return interior, torch.zeros((), dtype=interior.dtype, device=interior.device)
-        bnd = self.boundary_scale * boundary_penalty(model, self.problem, y, wy)
-        return interior + beta * bnd, bnd
+        bnd = torch.zeros((), dtype=interior.dtype, device=interior.device)
+        if self.penalised:
+            bnd = self.boundary_scale * boundary_penalty(model, self.problem, y, wy)
+        return interior + beta * bnd + self.flux_term(model, beta), bnd
+
+    def flux_term(self, model: nn.Module, beta: float) -> torch.Tensor | float:
+        """The term of the Neumann/Robin parts (0 without them)."""
+        return 0.0
 
 
 class RitzLoss(Loss):
@@ -156,10 +189,15 @@ class RitzLoss(Loss):
     def interior(self, model: nn.Module, x: torch.Tensor, w) -> torch.Tensor:
         return ritz_energy(model, self.problem, x, w)
 
+    def flux_term(self, model: nn.Module, beta: float) -> torch.Tensor | float:
+        """The boundary energy sum_j w_j (alpha u^2 / 2 - h u) (part of the energy: no beta)."""
+        return 0.0 if self.flux is None else boundary_energy(model, self.problem, self.flux)
+
     def gauss_newton(self, model: nn.Module, batch, weight, beta: float):
         """E ~ E + g.d + d^T B^T B d / 2 (:func:`.gauss_newton.ritz_system`), B = U diag(s) V^T:
         c = V^T g / s, predicted decrease |c|^2 / 2."""
-        _, grad, rows = ritz_system(model, self.problem, batch, weight, beta, self.exact_boundary)
+        _, grad, rows = ritz_system(model, self.problem, batch, weight, beta, not self.penalised,
+                                    self.flux)
         f = factor(rows)
         return f, f.right_t(grad) / f.s.clamp_min(torch.finfo(f.s.dtype).tiny), 0.5
 
@@ -176,9 +214,17 @@ class ResidualLoss(Loss):
         r = residual(model, self.problem, x)
         return torch.sum(w * r * r) / self.volume
 
+    def flux_term(self, model: nn.Module, beta: float) -> torch.Tensor | float:
+        """beta sum_j w_j q_j^2 / |dOmega|, q the flux residual."""
+        if self.flux is None:
+            return 0.0
+        q = flux_residual(model, self.problem, self.flux)
+        return beta * self.boundary_scale * torch.sum(self.flux.weights * q * q)
+
     def gauss_newton(self, model: nn.Module, batch, weight, beta: float):
         """L = |rho|^2 (:func:`.gauss_newton.residual_system`), J = U diag(s) V^T: c = U^T rho,
         predicted decrease |c|^2."""
-        rho, jac = residual_system(model, self.problem, batch, weight, beta, self.exact_boundary)
+        rho, jac = residual_system(model, self.problem, batch, weight, beta, not self.penalised,
+                                   self.flux)
         f = factor(jac, rho)
         return f, f.c, 1.0

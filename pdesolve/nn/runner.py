@@ -94,12 +94,15 @@ def samplers(problem: Problem, options: SamplingOptions, exact_boundary: bool, s
     interior = InteriorSampler(problem.domain, options.batch_interior, options.sampler,
                                resample=options.resample, order=options.quadrature_order,
                                seed=int(seeds[0]), dtype=dtype, device=device)
-    # with the boundary values built in the loss reads no boundary points: draw a token few
-    boundary_kind, boundary_n = (("uniform", 1) if exact_boundary
+    # with the boundary values built in (or no Dirichlet part) the loss reads no boundary
+    # points: draw a token few; with Neumann/Robin parts, draw on the Dirichlet parts only
+    parts = problem.dirichlet_parts if problem.fluxes else None
+    boundary_kind, boundary_n = (("uniform", 1) if exact_boundary or parts == ()
                                  else (options.sampler, options.batch_boundary))
     boundary = BoundarySampler(problem.domain, boundary_n, boundary_kind,
                                resample=options.resample, order=options.quadrature_order,
-                               seed=int(seeds[1]), dtype=dtype, device=device)
+                               seed=int(seeds[1]), dtype=dtype, device=device,
+                               parts=parts or None)
     return interior, boundary
 
 
@@ -132,6 +135,8 @@ def _train(problem: Problem, options: NeuralOptions, loss: Loss, name: str, prog
     model = with_boundary(net, problem, options).to(device=device, dtype=dtype)
     interior, boundary = samplers(problem, options, options.boundary == "exact", seeds[1:],
                                   dtype, device)
+    loss.draw_flux_points(options.batch_boundary, int(seeds[2]) + 1, dtype, device,
+                          options.sampler, options.quadrature_order)
     schedule = beta_schedule(options, options)
     freq = FrequencyProbe(problem, options.freq_count) if options.freq_history else None
     monitor = Monitor(problem, model, points=options.monitor_points, log_every=options.resolved_log_every(),

@@ -114,19 +114,31 @@ def _check_gauss(dim: int, cells: int, order: int, field: str) -> None:
                           f"{MAX_GRID_NODES}")
 
 
-def face_rule(box: Box, cells: int, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """The composite Gauss rule of every face of ``box`` (d >= 2): points (m, d), weights (m,)."""
+def face_rule(box: Box, cells: int, order: int,
+              faces=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The composite Gauss rule of every face of ``box`` (d >= 2), or of the faces numbered
+    ``faces`` (2 k: x_k = a_k, 2 k + 1: x_k = b_k, the order of ``box.parts``): points (m, d),
+    weights (m,), face numbers (m,)."""
     _check_gauss(box.dim - 1, cells, order, "batch_boundary")
-    points, weights = [], []
+    points, weights, numbers = [], [], []
     for axis in range(box.dim):
         rest = [i for i in range(box.dim) if i != axis]
         face = Box(tuple(box.lower[i] for i in rest), tuple(box.upper[i] for i in rest))
         rule = gauss_rule(face, cells, order)
-        for value in (box.lower[axis], box.upper[axis]):
-            x = np.insert(rule.points, axis, value, axis=1)
-            points.append(x)
+        for side, value in enumerate((box.lower[axis], box.upper[axis])):
+            if faces is not None and 2 * axis + side not in faces:
+                continue
+            points.append(np.insert(rule.points, axis, value, axis=1))
             weights.append(rule.weights)
-    return np.concatenate(points), np.concatenate(weights)
+            numbers.append(np.full(len(rule.weights), 2 * axis + side))
+    return np.concatenate(points), np.concatenate(weights), np.concatenate(numbers)
+
+
+def face_normals(box: Box, numbers: np.ndarray) -> np.ndarray:
+    """Outward unit normals (m, d) of the box's faces numbered ``numbers``."""
+    normals = np.zeros((len(numbers), box.dim))
+    normals[np.arange(len(numbers)), numbers // 2] = np.where(numbers % 2 == 1, 1.0, -1.0)
+    return normals
 
 
 class _Sampler:
@@ -247,15 +259,22 @@ class _BoundaryDraw:
 
 
 class BoundarySampler(_Sampler):
-    """Points on dOmega: ``sample() -> (y, w)``, y (m, d) and weights w (m,) summing to |dOmega|."""
+    """Points on dOmega: ``sample() -> (y, w)``, y (m, d) and weights w (m,) summing to |dOmega|
+    (or, with ``parts``, to the measure of those boundary parts, drawn uniformly on them)."""
 
     def __init__(self, domain: Domain, n: int, kind: str = "uniform", *, resample: bool = True,
                  order: int = 4, seed: int = 1, dtype: torch.dtype = torch.float32,
-                 device: str | torch.device = "cpu"):
+                 device: str | torch.device = "cpu", parts: tuple[str, ...] | None = None):
         _check_kind(kind)
         self.domain, self.n, self.dtype, self.device = domain, int(n), dtype, torch.device(device)
         self.draw = self.fixed = None
-        if not isinstance(domain, Box):
+        self.parts = parts
+        if isinstance(domain, Box) and parts is not None and kind == "gauss" and domain.dim > 1:
+            points, weights, _ = face_rule(domain, int(n), order, domain.part_indices(parts))
+            self.fixed = (torch.as_tensor(points, dtype=dtype).to(self.device),
+                          torch.as_tensor(weights, dtype=dtype).to(self.device))
+            return
+        if not isinstance(domain, Box) or parts is not None:
             self.draw = _BoundaryDraw(seed)
             if not (resample and kind in ("uniform", "sobol")):
                 self.fixed = self._random()
@@ -266,7 +285,7 @@ class BoundarySampler(_Sampler):
             self.fixed = ends.to(self.device), torch.ones(2, dtype=dtype, device=self.device)
             return
         if kind == "gauss":
-            points, weights = face_rule(box, int(n), order)
+            points, weights, _ = face_rule(box, int(n), order)
             self.fixed = (torch.as_tensor(points, dtype=dtype).to(self.device),
                           torch.as_tensor(weights, dtype=dtype).to(self.device))
             return
@@ -285,8 +304,8 @@ class BoundarySampler(_Sampler):
             self.fixed = self._random()
 
     def _random(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if not isinstance(self.domain, Box):
-            sample = self.domain.sample_boundary(self.n, self.draw.rng)
+        if not isinstance(self.domain, Box) or self.parts is not None:
+            sample = self.domain.sample_boundary(self.n, self.draw.rng, parts=self.parts)
             return (torch.as_tensor(sample.points, dtype=self.dtype).to(self.device),
                     torch.as_tensor(sample.weights, dtype=self.dtype).to(self.device))
         x = self.domain.boundary_points(self.draw(len(self.faces), self.dtype), self.faces)

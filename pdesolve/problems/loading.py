@@ -303,7 +303,7 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
               ("exact_grad", problem.exact_grad, inner, (n, problem.dim)),
               ("f", problem.f, closed, (m,)), ("kappa", problem.kappa, closed, (m,)),
               ("reaction", problem.reaction, closed, (m,)),
-              ("g", problem.g, faces, (len(faces),))]
+              ("g", problem.g if len(faces) else None, faces, (len(faces),))]
     for name, fn, x, shape in checks:
         if fn is not None:
             with errors.check():
@@ -323,7 +323,7 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
     if errors or problem.exact is None:
         errors.raise_any()
         return
-    u, g = values["exact"], values["g"]
+    u, g = values["exact"], values.get("g", np.zeros(0))
     g_gap = np.abs(g - u[n:n + len(faces)]).max(initial=0.0)
     if g_gap > MISMATCH_TOLERANCE * max(np.abs(u).max(), 1.0):
         errors.messages.append(f"{where}.g: does not match the exact solution on the boundary: "

@@ -74,7 +74,7 @@ def register_problem(name: str | None = None, *, source: str = "user", replace: 
 
 @functools.lru_cache(maxsize=1)
 def _load_entry_points() -> None:
-    from . import builtin  # noqa: F401  (registers the built-in problems)
+    from . import builtin, pinnacle  # noqa: F401  (register the built-in problems)
 
     for name, factory, source in load_entry_points(ENTRY_POINT_GROUP, "problem", _REGISTRY):
         _REGISTRY[name] = ProblemEntry(name, factory, source)

@@ -22,6 +22,9 @@ def supports(problem: Problem) -> str | None:
 def check(problem: Problem, options) -> None:
     """Refuse options that need a box on a domain that is not one: the parity ansatz mirrors
     about the box's centre, the per-frequency errors are DFTs on its tensor grid."""
+    if options.boundary == "exact" and problem.fluxes:
+        raise ConfigError(f"boundary: 'exact' builds u = g in on the whole boundary; the problem "
+                          f"has {problem.beyond_dirichlet}; use boundary = 'penalty'")
     if isinstance(problem.domain, Box):
         return
     if options.parity != "none":
