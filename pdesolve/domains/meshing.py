@@ -20,7 +20,6 @@ from dataclasses import replace
 
 import numpy as np
 import skfem
-from scipy.spatial import cKDTree
 
 from ..errors import ConfigError
 
@@ -82,7 +81,7 @@ def _facet_lookup(facets: np.ndarray, n_vertices: int):
         wanted_keys = weights @ np.sort(wanted, axis=0).astype(np.int64)
         found = order[np.minimum(np.searchsorted(ordered, wanted_keys), len(order) - 1)]
         if not np.array_equal(keys[found], wanted_keys):
-            raise RuntimeError("gmsh boundary facets do not match the mesh's facets")
+            raise RuntimeError("gmsh's facets or edges do not match the mesh's")
         return found
 
     return find
@@ -137,7 +136,7 @@ def skfem_mesh(points: np.ndarray, cells: np.ndarray,
     mesh = straight.with_boundaries({name: find(compact[f].T) for name, f in facets.items()})
     _keep_facets(straight, mesh)
     if cells.shape[1] > d + 1:
-        mesh = _curved(mesh, points[np.unique(cells[:, d + 1:])])
+        mesh = _curved(mesh, points, cells, compact)
     return mesh
 
 
@@ -149,17 +148,32 @@ def _keep_facets(source: skfem.Mesh, copy: skfem.Mesh) -> None:
             setattr(copy, name, getattr(source, name))
 
 
-def _curved(mesh: skfem.Mesh, edge_nodes: np.ndarray) -> skfem.Mesh:
-    """The quadratic mesh of ``mesh`` with its edge nodes moved to gmsh's (on the geometry):
-    each edge takes the gmsh edge node nearest to its straight midpoint."""
-    quadratic = (skfem.MeshTri2 if mesh.dim() == 2 else skfem.MeshTet2).from_mesh(mesh)
-    edges = mesh.facets if mesh.dim() == 2 else mesh.edges
-    midpoints = mesh.p[:, edges].mean(axis=1).T
-    _, nearest = cKDTree(edge_nodes).query(midpoints)
-    if len(np.unique(nearest)) != len(nearest):
-        raise RuntimeError("could not match gmsh's edge nodes to the mesh's edges")
+def _curved(mesh: skfem.Mesh, points: np.ndarray, cells: np.ndarray,
+            compact: np.ndarray) -> skfem.Mesh:
+    """The quadratic mesh of ``mesh`` with its edge nodes moved to gmsh's (on the geometry).
+
+    gmsh lists a cell's edge nodes (``cells[:, d + 1:]``, nodes in ``points``) in one fixed
+    local order of its corner pairs; that order is read off the cells themselves, slot by slot,
+    as the pair whose midpoint is nearest in most cells (a few badly curved coarse cells may
+    disagree; the vote does not depend on them). The pair's corners (``compact`` maps gmsh nodes
+    to mesh vertices) name the mesh edge."""
+    d = mesh.dim()
+    quadratic = (skfem.MeshTri2 if d == 2 else skfem.MeshTet2).from_mesh(mesh)
+    edges = mesh.facets if d == 2 else mesh.edges
+    corners = compact[cells[:, : d + 1]]  # (nc, d + 1) mesh vertex indices
+    pairs = np.array([(a, b) for a in range(d + 1) for b in range(a + 1, d + 1)])
+    ends = corners[:, pairs]  # (nc, pairs, 2)
+    midpoints = mesh.p.T[ends].mean(axis=2)  # (nc, pairs, d)
+    nodes = points[cells[:, d + 1:]]  # (nc, edge nodes, d)
+    gaps = np.linalg.norm(nodes[:, :, None, :] - midpoints[:, None, :, :], axis=3)
+    nearest = np.argmin(gaps, axis=2)  # (nc, edge nodes)
+    order = [int(np.bincount(slot, minlength=len(pairs)).argmax()) for slot in nearest.T]
+    which = ends[:, order].reshape(-1, 2).T
+    edge = _facet_lookup(edges, mesh.p.shape[1])(which)
     doflocs = quadratic.doflocs.copy()
-    doflocs[:, mesh.p.shape[1]:] = edge_nodes[nearest].T
+    doflocs[:, mesh.p.shape[1] + edge] = nodes.reshape(-1, d).T
+    if len(np.unique(edge)) != edges.shape[1]:
+        raise RuntimeError("could not match gmsh's edge nodes to the mesh's edges")
     return replace(quadratic, doflocs=doflocs, _boundaries=mesh.boundaries)
 
 

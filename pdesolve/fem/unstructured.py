@@ -59,6 +59,32 @@ def weighted_mass(u, v, w):
     return w.c * u * v
 
 
+class StraightStartMapping(skfem.MappingIsoparametric):
+    """The isoparametric map of a curved mesh whose inverse runs Newton from the straight
+    cell's affine inverse, unclipped (scikit-fem's starts every point at 1/2 and clips to the
+    unit cube, which fails for facet points of coarse curved tetrahedra)."""
+
+    def invF(self, x, tind=None, newton_max_iters=NEWTON_STEPS, newton_tol=1e-12):
+        mesh = self.mesh
+        cells = np.arange(mesh.t.shape[1]) if tind is None else tind
+        corners = mesh.p[:, mesh.t[: mesh.dim() + 1, cells]]  # (d, d + 1, m)
+        edges = np.moveaxis(corners[:, 1:] - corners[:, :1], 2, 0)  # (m, d, d)
+        offset = np.moveaxis(x - corners[:, 0][:, :, None], 0, 1)  # (m, d, q)
+        X = np.moveaxis(np.linalg.solve(edges, offset), 1, 0)  # (d, m, q)
+        for _ in range(newton_max_iters):
+            step = np.einsum("ijkl,jkl->ikl", self.invDF(X, tind), x - self.F(X, tind))
+            X = X + step
+            if np.abs(step).max() < newton_tol:
+                break
+        return X
+
+
+def curved_facet_basis(mesh: skfem.Mesh, elem, facets, intorder: int) -> skfem.FacetBasis:
+    """A FacetBasis on ``facets``, on curved meshes through :class:`StraightStartMapping`."""
+    mapping = None if mesh.affine else StraightStartMapping(mesh, mesh.elem(), mesh.bndelem)
+    return skfem.FacetBasis(mesh, elem, mapping=mapping, facets=facets, intorder=intorder)
+
+
 def coordinates(basis: skfem.AbstractBasis) -> np.ndarray:
     """Global quadrature points of a basis (cells or facets) as (n, d) rows (for the problem's
     functions), in the order of ``basis.dx``."""
@@ -135,8 +161,8 @@ class MeshSystem:
         if self.reaction is not None:
             A = A + weighted_mass.assemble(b, c=at_quadrature(self.reaction, b))
         for name, condition in self.fluxes.items():
-            facet = skfem.FacetBasis(self.mesh, b.elem, facets=self.mesh.boundaries[name],
-                                     intorder=self.quadrature_order)
+            facet = curved_facet_basis(self.mesh, b.elem, self.mesh.boundaries[name],
+                                       self.quadrature_order)
             x = coordinates(facet)
             normal = np.asarray(facet.normals).reshape(x.shape[1], -1).T
             h = np.asarray(condition.h(x, normal), dtype=float).reshape(facet.dx.shape)
