@@ -112,3 +112,27 @@ def test_jacobi_on_a_mixed_problem_iterates_on_the_mesh_system():
     fem = solve(problem, "fem", element="P1", n=8)
     x = np.random.default_rng(0).uniform(0.1, 0.9, (30, 2))
     np.testing.assert_allclose(result.u(x), fem.u(x), atol=1e-7)
+
+
+NEUMANN = {"exact": "sin(pi*x)*sin(pi*y) + x", "dim": 2, "reaction": "1",
+           "boundary": {"x1max": "neumann", "x2min": {"kind": "robin", "alpha": "1"}}}
+"""A Neumann side, a Robin side and a reaction term for the networks."""
+
+
+@pytest.mark.parametrize("kind, options, bound", [
+    ("pinn", {"widths": [32], "steps": 100, "batch_interior": 900, "batch_boundary": 200},
+     1e-2),
+    ("deep_ritz", {"widths": [16], "steps": 120, "sampler": "gauss", "batch_interior": 8,
+                   "batch_boundary": 8}, 1e-2),
+])
+def test_networks_trained_by_engd_solve_a_neumann_robin_problem(kind, options, bound):
+    """ENGD, float64, one thread: the PINN's flux residual and the Ritz boundary energy carry
+    the Neumann and Robin data (measured L2: PINN [32] 7.2e-3 at 100 steps, 9.5e-11 at 400;
+    Deep Ritz [16] on Gauss rules of 8 x 8 cells and 8 cells per face 1.6e-3 at 120 steps,
+    [32] 1.1e-3 at 400)."""
+    problem = problem_from_table(NEUMANN)
+    result = solve(problem, kind, optimizer="engd", dtype="float64", threads=1, seed=0,
+                   **options)
+    error = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
+                           domain=problem.domain)["metrics"]["l2_rel"]
+    assert error <= bound
