@@ -136,3 +136,21 @@ def test_networks_trained_by_engd_solve_a_neumann_robin_problem(kind, options, b
     error = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
                            domain=problem.domain)["metrics"]["l2_rel"]
     assert error <= bound
+
+
+def test_pinnacle_2d_ms_takes_its_blocks_from_pinnacles_tables():
+    """Block (i, j) along (x, y): a = poisson_a_coef.dat[i][j]; f = F0 + F1 sin(pi s) sin(pi t)
+    with (s, t) the block's local coordinates (PINNacle's Poisson2D_ManyArea); Robin alpha = a."""
+    import torch
+
+    from pdesolve.problems import get_problem
+    from pdesolve.problems.pinnacle import A, F0, F1
+
+    problem = get_problem("pinnacle_poisson2d_ms")
+    x = np.array([[-9.0, -9.0], [-5.0, -9.0], [9.0, -3.0], [-10.0, 10.0]])  # blocks 00, 10, 41, 04
+    np.testing.assert_allclose(problem.kappa(x), [A[0][0], A[1][0], A[4][1], A[0][4]])
+    bump = np.sin(np.pi * 0.25) * np.sin(np.pi * 0.25)  # (s, t) = (1/4, 1/4) in block (0, 0)
+    assert problem.f(x[:1])[0] == pytest.approx(F0[0][0] + F1[0][0] * bump)
+    np.testing.assert_allclose(problem.kappa(torch.tensor(x)).numpy(), problem.kappa(x))
+    robin = problem.fluxes["x1min"]
+    assert robin.kind == "robin" and robin.alpha(x)[2] == A[4][1] and problem.dirichlet_parts == ()
