@@ -29,8 +29,8 @@ MAX_PANELS = 8
 
 def save_figure(fig, path: Path, drawn: bool = True) -> Path | None:
     """Save (when something was drawn) and close the figure; the path, or None."""
-    if drawn:
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+    if drawn:  # a constrained layout fits already; "tight" would lay it out a second time
+        fig.savefig(path, dpi=110, bbox_inches=None if fig.get_layout_engine() else "tight")
     plt.close(fig)
     return path if drawn else None
 

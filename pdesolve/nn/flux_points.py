@@ -5,9 +5,9 @@ m points y_j (fixed for the whole training, as the peers' training points are; t
 Gauss rule of the faces for the ``gauss`` sampler on a box) with outward
 normals n_j, weights w_j summing to |Gamma_F|, and alpha_j (0 on Neumann parts), h_j:
 
-    PINN:      q_j = kappa |grad u|^(p-2) grad u(y_j) . n_j + alpha_j u(y_j) - h_j,
-               the loss term beta sum_j w_j q_j^2 / |dOmega| (the Dirichlet mean square's scale);
-    Deep Ritz: the boundary energy sum_j w_j (alpha_j u(y_j)^2 / 2 - h_j u(y_j)).
+    residual loss: q_j = kappa |grad u|^(p-2) grad u(y_j) . n_j + alpha_j u(y_j) - h_j, the term
+                   beta sum_j w_j q_j^2 / |dOmega| (the Dirichlet mean square's scale);
+    Ritz loss:     the boundary energy sum_j w_j (alpha_j u(y_j)^2 / 2 - h_j u(y_j)).
 """
 
 from __future__ import annotations
