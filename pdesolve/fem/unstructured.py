@@ -284,7 +284,11 @@ class MeshFunction:
         """Reference coordinates (d, m, 1) of x (m, d) in ``cell``: the affine inverse, or on
         curved (isoparametric) cells Newton's method from the straight cell's barycentric
         coordinates ``lam`` (m, d + 1), unclipped, so that a point a little outside its curved
-        cell (a coarser mesh's point near a curved boundary) converges too."""
+        cell (a coarser mesh's point near a curved boundary) converges too; the result is then
+        clipped to the reference cell (u_h at the nearest point of the curved cell, in
+        barycentric coordinates), so that a point well outside a coarse curved cell (a fine
+        mesh's point beside a hole the coarse cells miss) is not extrapolated: quadratic cells
+        extrapolated there gave errors of 300 on PINNacle's 3d-CG at n = 5."""
         mapping = self.basis.mapping
         if isinstance(mapping, skfem.MappingAffine):
             return mapping.invF(x.T[:, :, None], tind=cell)
@@ -295,6 +299,10 @@ class MeshFunction:
             if np.abs(step).max() < 1e-13:
                 break
         mapping.__dict__.pop("_cache", None)  # scikit-fem caches Jacobians per X: drop them
+        first = 1.0 - X.sum(axis=0, keepdims=True)
+        if min(float(X.min()), float(first.min())) < -1e-9:
+            bary = np.clip(np.concatenate([first, X]), 0.0, None)
+            X = bary[1:] / bary.sum(axis=0, keepdims=True)
         return X
 
     def _chunked(self, x, gradient):
