@@ -58,13 +58,20 @@ class Method:
         return series_name(self.solver, self.label)
 
 
+HISTORY_STAND_INS = {"l2re": "l2_rel"}
+"""Metrics a training history does not record, and the one it records that equals them there:
+the monitor's relative L2 error over its uniform points is their RMS ratio, the L2RE."""
+
+
 def _trace(record: dict, metric: str) -> Trace | None:
     final = (record.get("metrics") or {}).get(metric)
     seconds = record.get("seconds")
     if final is None or seconds is None:
         return None
-    history = [h for h in record.get("history") or []
-               if h.get(metric) is not None and h.get("seconds") is not None]
+    entries = record.get("history") or []
+    if not any(metric in h for h in entries):
+        metric = HISTORY_STAND_INS.get(metric, metric)
+    history = [h for h in entries if h.get(metric) is not None and h.get("seconds") is not None]
     times, errors = [], []
     if history and record.get("family") == "neural":
         # history seconds count training only; the record's seconds add the set-up
