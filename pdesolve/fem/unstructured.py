@@ -140,7 +140,7 @@ class MeshSystem:
     def fixed(self) -> np.ndarray:
         return np.unique(np.concatenate([*self.boundary_dofs.values(), np.zeros(0, int)]))
 
-    @property
+    @cached_property
     def interior(self) -> np.ndarray:
         return np.setdiff1d(np.arange(self.basis.N), self.fixed)
 

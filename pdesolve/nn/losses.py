@@ -88,6 +88,13 @@ def value_and_grad(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, tor
     return u, grad, x
 
 
+def value_and_flux(model: nn.Module, problem: Problem, x: torch.Tensor):
+    """u (n,), the flux kappa |grad u|^(p-2) grad u (n, d) and the leaf x, differentiable."""
+    u, grad, xl = value_and_grad(model, x)
+    kappa = None if problem.constant_kappa else problem.kappa(xl)
+    return u, operator.flux(kappa, grad, problem.p), xl
+
+
 def boundary_penalty(model: nn.Module, problem: Problem, y: torch.Tensor,
                      wy: torch.Tensor) -> torch.Tensor:
     """sum_j w_j (u(y_j) - g(y_j))^2, the estimate of int_dOmega (u - g)^2."""
@@ -112,8 +119,7 @@ def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tenso
     if problem.p == 2 and problem.constant_kappa and supports_forward_laplacian(model):
         weight = operator.flux_weight(1.0, None, 2)  # the flux is weight * grad u
         return -(weight * mlp_laplacian(model, x)) + reaction - problem.f(x)
-    _, grad, xl = value_and_grad(model, x)
-    flux = operator.flux(None if problem.constant_kappa else problem.kappa(xl), grad, problem.p)
+    _, flux, xl = value_and_flux(model, problem, x)
     div = sum(torch.autograd.grad(flux[:, i].sum(), xl, create_graph=True)[0][:, i]
               for i in range(x.shape[1]))
     return -div + reaction - problem.f(x)
@@ -121,8 +127,7 @@ def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tenso
 
 def flux_residual(model: nn.Module, problem: Problem, points: FluxPoints) -> torch.Tensor:
     """q = kappa |grad u|^(p-2) grad u . n + alpha u - h at the flux points, (m,)."""
-    u, grad, xl = value_and_grad(model, points.y)
-    flux = operator.flux(None if problem.constant_kappa else problem.kappa(xl), grad, problem.p)
+    u, flux, _ = value_and_flux(model, problem, points.y)
     return torch.sum(flux * points.normals, dim=1) + points.alpha * u - points.h
 
 
@@ -156,7 +161,6 @@ class Loss(ABC):
         """Draw the fixed points of the Neumann/Robin parts (none without such parts)."""
         if self.problem.fluxes:
             self.flux = FluxPoints.draw(self.problem, n, seed, dtype, device, kind, order)
-
 
     @abstractmethod
     def interior(self, model: nn.Module, x: torch.Tensor, w) -> torch.Tensor:
