@@ -5,11 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import skfem
 import torch
 
 from pdesolve.domains import Annulus, Ball, Box, Difference, Intersection, Polygon, Union, lshape
 from pdesolve.domains.locate import SimplexLocator
 from pdesolve.domains.meshfile import MeshDomain
+from pdesolve.domains.meshing import facet_lookup, index_entities
 
 PLATE = Path(__file__).resolve().parents[1] / "cases" / "meshes" / "plate.msh"
 
@@ -121,6 +123,19 @@ def test_gmsh_mesh_has_the_parts_as_boundaries_and_the_right_area(order):
     assert domain.contains(x, tol=1e-3).all()
 
 
+@pytest.mark.parametrize("mesh", [skfem.MeshTri.init_circle(3), skfem.MeshTet().refined(2),
+                                  skfem.MeshTet2.init_ball(1)], ids=["tri", "tet", "tet2"])
+def test_entities_by_integer_keys_equal_scikit_fems(mesh):
+    ours = index_entities(index_entities(type(mesh)(mesh.doflocs, mesh.t)), "edges")
+    theirs = type(mesh)(mesh.doflocs, mesh.t)
+    for name in ("facets", "t2f") + (("edges", "t2e") if mesh.dim() == 3 else ()):
+        mine, reference = getattr(ours, name), getattr(theirs, name)
+        assert mine.dtype == reference.dtype and np.array_equal(mine, reference), name
+    columns = np.random.default_rng(0).permutation(ours.facets.shape[1])[:20]
+    find = facet_lookup(ours.facets, ours.p.shape[1])
+    assert np.array_equal(find(ours.facets[::-1, columns]), columns)  # order within a column free
+
+
 def test_polygon_orientation_and_names():
     clockwise = Polygon(((0, 0), (0, 1), (1, 1), (1, 0)), edge_names=("a", "b", "c", "d"))
     assert clockwise.volume == pytest.approx(1.0)
@@ -152,6 +167,8 @@ def test_mesh_file_domain_reads_groups_as_parts():
     x = domain.sample_interior(300, np.random.default_rng(6))
     assert domain.contains(x).all() and not domain.contains(np.array([[0.7, 0.5]]))[0]
     assert (domain.distance(x) > 0).all()
+    special = domain.special_points(budget=40)  # the file's nodes: in the closed domain
+    assert 2 <= len(special) <= 40 and domain.contains(special).all()
 
 
 def test_mesh_file_errors_name_the_field(tmp_path):

@@ -91,6 +91,17 @@ class BoundarySample:
         return len(self.weights)
 
 
+def lattice_points(lower, upper, budget: int = 5000) -> np.ndarray:
+    """The tensor lattice of 2^k + 1 points per direction of the box [lower, upper]
+    (corners, centre, halves, ...) with the most points up to ``budget`` (at least the 2^d
+    corners), (m, d)."""
+    per_axis, dim = 2, len(lower)
+    while (2 * per_axis - 1) ** dim <= budget:
+        per_axis = 2 * per_axis - 1
+    axes = [np.linspace(a, b, per_axis) for a, b in zip(lower, upper)]
+    return np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], axis=1)
+
+
 class Domain:
     """Base class of every domain (see the module docstring for the contract)."""
 
@@ -188,6 +199,13 @@ class Domain:
         wanted = set(self.part_indices(names))
         return float(sum(m for (k, _, _), m in zip(self.pieces(), self.piece_measures)
                          if k in wanted))
+
+    def special_points(self, budget: int = 5000) -> np.ndarray:
+        """Points of the closed domain where formulas are often singular and random points
+        never land, (m, d): the bounding box's lattice (corners, centre, halves, ...;
+        :func:`lattice_points`), those in the domain."""
+        lattice = lattice_points(*self.bounds, budget)
+        return lattice[self.contains(lattice)]
 
     def sample_interior(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n uniform points of Omega (rejection from the bounding box), (n, d)."""

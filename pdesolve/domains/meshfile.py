@@ -18,11 +18,12 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+import skfem
 
 from ..errors import ConfigError
 from .base import Domain, Part
 from .locate import SimplexLocator
-from .meshing import cell_rule, mesh_size, skfem_mesh
+from .meshing import cell_rule, entity_keys, facet_lookup, mesh_size, skfem_mesh, straight_mesh
 from .pieces import Facets
 
 CELLS = {"triangle": (2, 3), "triangle6": (2, 6), "tetra": (3, 4), "tetra10": (3, 10)}
@@ -54,16 +55,12 @@ def _cells(mesh) -> tuple[int, np.ndarray]:
     return d, cells
 
 
-def _boundary_facets(d: int, cells: np.ndarray) -> np.ndarray:
-    """Corner indices (nf, d), sorted per row and by row, of the facets of one cell only."""
-    corners = cells[:, : d + 1]
-    faces = np.sort(np.concatenate([np.delete(corners, k, axis=1) for k in range(d + 1)]), axis=1)
-    n = int(corners.max()) + 1
-    if float(n) ** d >= 2.0**63:  # integer keys would overflow: compare rows
-        unique, count = np.unique(faces, axis=0, return_counts=True)
-        return unique[count == 1]
-    _, first, count = np.unique(_keys(faces, n), return_index=True, return_counts=True)
-    return faces[first[count == 1]]
+def _boundary_facets(straight: skfem.Mesh, vertices: np.ndarray) -> np.ndarray:
+    """Node indices (nf, d), sorted per row and by row, of the facets of one cell only, from
+    the straight mesh and its vertices' nodes (:func:`~.meshing.straight_mesh`)."""
+    facets = straight.facets
+    once = np.bincount(straight.t2f.ravel(), minlength=facets.shape[1]) == 1
+    return vertices[facets[:, once]].T
 
 
 def _groups(mesh, d: int) -> dict[str, np.ndarray]:
@@ -83,7 +80,7 @@ def _groups(mesh, d: int) -> dict[str, np.ndarray]:
 
 def _keys(facets: np.ndarray, n: int) -> np.ndarray:
     """One integer per facet (rows of sorted node indices < n)."""
-    return facets.astype(np.int64) @ (n ** np.arange(facets.shape[1] - 1, -1, -1, dtype=np.int64))
+    return entity_keys(facets.T, n)
 
 
 class MeshDomain(Domain):
@@ -98,7 +95,8 @@ class MeshDomain(Domain):
         raw = _read(self.path)
         d, cells = _cells(raw)
         points = np.asarray(raw.points, dtype=float)[:, :d] * self.scale
-        boundary = _boundary_facets(d, cells)
+        self._straight = straight_mesh(points, cells)
+        boundary = _boundary_facets(*self._straight)
         n = len(points)
         on_boundary = _keys(boundary, n)
         parts = {name: f[np.isin(_keys(f, n), on_boundary)] for name, f in _groups(raw, d).items()}
@@ -114,7 +112,7 @@ class MeshDomain(Domain):
     @cached_property
     def fem_mesh(self):
         """The file's mesh as a scikit-fem mesh with the parts as boundaries."""
-        return skfem_mesh(self.points, self.cells, self.facets)
+        return skfem_mesh(self.points, self.cells, self.facets, self._straight)
 
     def mesh(self, h: float | None = None, order: int = 1):
         """The file's mesh (``h`` and ``order`` are ignored: the mesh is what the file gives)."""
@@ -141,15 +139,34 @@ class MeshDomain(Domain):
         return float(self._cell_sizes.sum())
 
     @cached_property
-    def _corners(self) -> np.ndarray:
-        """Corner coordinates of the (straight) cells, (nc, d + 1, d)."""
-        return self.points[self.cells[:, : self.dim + 1]]
+    def _cell_sizes(self) -> np.ndarray:
+        """Area/volume of each (straight) cell: |det [v_1 - v_0, ...]| / d!."""
+        p, c = self.points, self.cells
+        e = [p[c[:, k]] - p[c[:, 0]] for k in range(1, self.dim + 1)]
+        if self.dim == 2:
+            return np.abs(e[0][:, 0] * e[1][:, 1] - e[0][:, 1] * e[1][:, 0]) / 2
+        return np.abs(np.einsum("ij,ij->i", e[0], np.cross(e[1], e[2]))) / 6
 
     @cached_property
-    def _cell_sizes(self) -> np.ndarray:
-        """Area/volume of each (straight) cell."""
-        corners = self._corners
-        return np.abs(np.linalg.det(corners[:, 1:] - corners[:, :1])) / (2 if self.dim == 2 else 6)
+    def _facet_cell(self) -> np.ndarray:
+        """A cell of each facet of the straight mesh (the only one of a boundary facet)."""
+        straight = self._straight[0]
+        out = np.empty(straight.facets.shape[1], dtype=np.int64)
+        out[straight.t2f] = np.arange(straight.t.shape[1])
+        return out
+
+    def _owners(self, facets: np.ndarray) -> np.ndarray:
+        """The cell each boundary facet (nf, d; node indices) belongs to (the straight mesh
+        numbers the file's cells in the file's order)."""
+        straight, vertices = self._straight
+        find = facet_lookup(straight.facets, len(vertices))
+        return self._facet_cell[find(np.searchsorted(vertices, facets).T)]
+
+    def special_points(self, budget: int = 5000) -> np.ndarray:
+        """Up to ``budget`` of the file's nodes, evenly spread over its numbering (gmsh
+        numbers the geometry's corners first): points of the closed domain, found without
+        point location in the whole mesh."""
+        return self.points[np.unique(np.linspace(0, len(self.points) - 1, budget).astype(int))]
 
     def contains(self, x, tol: float = 1e-12):
         return self.locator(np.asarray(x, dtype=float))[0] >= 0
@@ -157,9 +174,9 @@ class MeshDomain(Domain):
     @cached_property
     def parts(self):
         cells = self.cells[:, : self.dim + 1]
-        centroid = self.points[cells].mean(axis=1)
         return tuple(Part(name, (Facets(self.points[f], _outward_normals(
-            self.points[f], cells, centroid, f)),)) for name, f in self.facets.items())
+            self.points[f], self.points[cells[self._owners(f)]].mean(axis=1))),))
+            for name, f in self.facets.items())
 
     def level(self, x):
         """The R-equivalence distance to the boundary (2-D), positive on the whole plane:
@@ -168,18 +185,19 @@ class MeshDomain(Domain):
 
     def sample_interior(self, n: int, rng: np.random.Generator) -> np.ndarray:
         d = self.dim
-        corners, sizes = self._corners, self._cell_sizes
+        sizes = self._cell_sizes
         which = rng.choice(len(sizes), size=n, p=sizes / sizes.sum())
         lam = -np.log(rng.random((n, d + 1)))  # uniform on the simplex: normalised exponentials
         lam /= lam.sum(axis=1, keepdims=True)
-        return np.einsum("nk,nkd->nd", lam, corners[which])
+        return np.einsum("nk,nkd->nd", lam, self.points[self.cells[which, : d + 1]])
 
     def to_dict(self) -> dict:
         return {"kind": "mesh", "mesh": self.path.name, "scale": self.scale}
 
 
-def _outward_normals(corners, cells, centroid, facets) -> np.ndarray:
-    """Unit normals of boundary facets (nf, d), oriented away from their cell's centroid."""
+def _outward_normals(corners: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Unit normals of boundary facets (corners (nf, d, d)), oriented away from a point
+    ``inside`` (nf, d) of each one's cell (its centroid)."""
     d = corners.shape[2]
     edges = corners[:, 1:] - corners[:, :1]
     if d == 2:
@@ -187,16 +205,5 @@ def _outward_normals(corners, cells, centroid, facets) -> np.ndarray:
     else:
         normal = np.cross(edges[:, 0], edges[:, 1])
     normal /= np.linalg.norm(normal, axis=1, keepdims=True)
-    inward = centroid[_owner(cells, facets)] - corners[:, 0]
+    inward = inside - corners[:, 0]
     return np.where((np.sum(normal * inward, axis=1) > 0)[:, None], -normal, normal)
-
-
-def _owner(cells: np.ndarray, facets: np.ndarray) -> np.ndarray:
-    """The cell each boundary facet (nf, d; sorted corners) belongs to."""
-    d = facets.shape[1]
-    faces = np.concatenate([np.sort(np.delete(cells, k, axis=1), axis=1) for k in range(d + 1)])
-    owner = np.tile(np.arange(len(cells)), d + 1)
-    n = int(cells.max()) + 1
-    keys = _keys(faces, n)
-    order = np.argsort(keys)
-    return owner[order[np.searchsorted(keys, _keys(facets, n), sorter=order)]]

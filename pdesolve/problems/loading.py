@@ -186,20 +186,6 @@ def _box(spec, dim: int) -> Box:
         raise ConfigError(f"problem.box: {exc}") from None
 
 
-def lattice_points(box: Box, budget: int = 5000) -> np.ndarray:
-    """The tensor lattice of 2^k + 1 points per direction (corners, centre, halves, ...)
-    with the most points up to ``budget`` (at least the 2^d corners), (m, d).
-
-    Formulas are often singular exactly there (x = 1/2, a corner), where random points
-    never land.
-    """
-    per_axis = 2
-    while (2 * per_axis - 1) ** box.dim <= budget:
-        per_axis = 2 * per_axis - 1
-    axes = [np.linspace(a, b, per_axis) for a, b in zip(box.lower, box.upper)]
-    return np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], axis=1)
-
-
 def sample_points(box: Box, n: int, rng: np.random.Generator, margin: float = 0.0):
     """n points inside the box (kept ``margin`` of each edge length away from the boundary)
     and n points on its faces, each (n, d)."""
@@ -278,7 +264,8 @@ def _gradient(problem: Problem, h: float = 5e-4):
 
 
 def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n: int = 64) -> None:
-    """Check a problem's functions at random points and lattice points of its closed domain.
+    """Check a problem's functions at random points and the special points of its closed domain
+    (:meth:`~pdesolve.domains.base.Domain.special_points`: a lattice, a mesh file's nodes).
 
     Raises one ConfigError listing every mistake, each naming ``<where>.f``, ``.g``,
     ``.kappa``, ``.exact`` or ``.exact_grad``: a value that is not finite, a wrong shape, a
@@ -292,9 +279,7 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
         parts = problem.dirichlet_parts
         faces = (problem.domain.sample_boundary(n, rng, parts=parts).points if parts
                  else np.zeros((0, problem.dim)))
-    box = problem.domain if isinstance(problem.domain, Box) else Box(*problem.domain.bounds)
-    lattice = lattice_points(box)
-    closed = np.concatenate([inner, faces, lattice[problem.domain.contains(lattice)]])
+    closed = np.concatenate([inner, faces, problem.domain.special_points()])
     m = len(closed)
     errors = ErrorCollector()
     values = {}
