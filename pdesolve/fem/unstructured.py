@@ -42,6 +42,12 @@ NEWTON_STEPS = 20
 
 
 @skfem.BilinearForm
+def laplace(u, v, _):
+    """grad u . grad v (kappa = 1: no coefficient array, one temporary fewer per pair)."""
+    return dot(grad(u), grad(v))
+
+
+@skfem.BilinearForm
 def weighted_laplace(u, v, w):
     """kappa grad u . grad v."""
     return w.kappa * dot(grad(u), grad(v))
@@ -155,8 +161,8 @@ class MeshSystem:
         """(A_II, b_I, u): the system for the interior DOFs, b_I = l_I - A_IB g_B, and u with
         g at the Dirichlet DOFs (the interior values to be filled in)."""
         b = self.basis
-        kq = np.ones(b.dx.shape) if kappa is None else at_quadrature(kappa, b)
-        A = weighted_laplace.assemble(b, kappa=kq)
+        A = (laplace.assemble(b) if kappa is None
+             else weighted_laplace.assemble(b, kappa=at_quadrature(kappa, b)))
         rhs = weighted_load.assemble(b, f=at_quadrature(f, b))
         if self.reaction is not None:
             A = A + weighted_mass.assemble(b, c=at_quadrature(self.reaction, b))
@@ -213,6 +219,9 @@ class MeshCellRule:
     def samples(self) -> Iterator[Samples]:
         b, cells = self.basis, self.basis.mesh.t.shape[1]
         step = max(1, CHUNK // self.points_per_cell)
+        if isinstance(b.mapping, skfem.MappingAffine):
+            yield from self._affine_samples(step)
+            return
         for start in range(0, cells, step):
             # the solution's own mapping and DOFs, no DOF locations: O(chunk), not O(mesh)
             part = skfem.CellBasis(b.mesh, b.elem, mapping=b.mapping, intorder=self.intorder,
@@ -222,6 +231,29 @@ class MeshCellRule:
             x = coordinates(part)
             yield Samples(x, np.asarray(part.dx).ravel(), np.zeros(len(x), dtype=np.int64),
                           value.ravel(), gradient.reshape(x.shape[1], -1).T)
+
+    def _affine_samples(self, step: int) -> Iterator[Samples]:
+        """Straight cells x = A_c X + b_c: u_h = sum_j u_j phi_j(X_q) and
+        grad u_h = A_c^{-T} sum_j u_j grad phi_j(X_q) from one table of the reference basis
+        at the rule's points X_q, weights |det A_c| w_q (no basis built per chunk)."""
+        b, mapping = self.basis, self.basis.mapping
+        X, w = skfem.quadrature.get_quadrature(b.elem.refdom, self.intorder)
+        phi = np.stack([b.elem.lbasis(X, j)[0] for j in range(b.Nbfun)])   # (Nb, nq)
+        dphi = np.stack([b.elem.lbasis(X, j)[1] for j in range(b.Nbfun)])  # (Nb, d, nq)
+        d = X.shape[0]
+        for start in range(0, b.mesh.t.shape[1], step):
+            c = slice(start, min(start + step, b.mesh.t.shape[1]))
+            coeff = self.u[b.element_dofs[:, c]].T                         # (m, Nb)
+            reference = [coeff @ dphi[:, k] for k in range(d)]             # d x (m, nq)
+            A, invA = mapping.A[:, :, c], mapping.invA[:, :, c]
+            # grad_i = sum_k (A^{-1})_ki d/dX_k;  x_i = sum_k A_ik X_k + b_i
+            gradient = np.stack([sum(invA[k, i][:, None] * reference[k] for k in range(d))
+                                 for i in range(d)], axis=-1)
+            x = np.stack([sum(A[i, k][:, None] * X[k] for k in range(d)) + mapping.b[i, c][:, None]
+                          for i in range(d)], axis=-1)
+            yield Samples(x.reshape(-1, d), (np.abs(mapping.detA[c])[:, None] * w).ravel(),
+                          np.zeros(x.shape[0] * x.shape[1], dtype=np.int64),
+                          (coeff @ phi).ravel(), gradient.reshape(-1, d))
 
     @property
     def points_per_cell(self) -> int:

@@ -58,7 +58,10 @@ def _sine_product_problem(name, dim, w, box, params, description, p=2.0, kappa=N
 def xp_prod_sin(x, w):
     """prod_i sin(w x_i), shape (n,)."""
     xp = array_namespace(x)
-    return xp.prod(xp.sin(w * x), axis=1)
+    out = xp.sin(w * x[:, 0])
+    for i in range(1, x.shape[1]):  # column by column: a row reduction is 5x slower
+        out = out * xp.sin(w * x[:, i])
+    return out
 
 
 @register_problem("poisson_sine", source="builtin")
