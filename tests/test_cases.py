@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,11 @@ def test_case_runs_at_quick_size(case_path, tmp_path, capsys):
     rows = list(csv.DictReader(open(out / "summary.csv")))
     assert rows and all(r["status"] in ("ok", "not_converged", "not_applicable") for r in rows)
     assert (out / "report.md").is_file()
+    for record in (json.loads(f.read_text()) for f in (out / "runs").rglob("*.json")):
+        if record.get("family") == "neural" and record["status"] == "ok" \
+                and record["options"].get("monitor_points", 1):
+            # errors along training: against the exact solution, or else the reference
+            assert any("l2_rel" in h for h in record["history"]), record["label"]
     always_drawn = {"error_vs_dofs", "error_vs_time", "solution"}
     for plot in always_drawn & set(load_case(case_path).report["plots"]):
         assert (out / f"{plot}.png").is_file(), plot

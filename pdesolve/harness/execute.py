@@ -17,6 +17,7 @@ import platform
 import sys
 import time
 import traceback
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
@@ -155,9 +156,10 @@ def _solve(module, problem, options, progress: bool) -> tuple[Result | None, dic
     return result, {"status": status, "message": result.message, "info": result.info}
 
 
-def _measure(spec: RunSpec, problem, result: Result, cache_dir) -> dict:
-    """Errors with their measurement uncertainty, evaluation times and a solution slice."""
-    u_ref, grad_ref, source = _reference(problem, cache_dir, spec.evaluation.get("reference_n"))
+def _measure(spec: RunSpec, problem, result: Result, reference) -> dict:
+    """Errors with their measurement uncertainty, evaluation times and a solution slice;
+    ``reference`` is (u, grad, source) of :func:`_reference`."""
+    u_ref, grad_ref, source = reference
     domain = problem.domain
     rules = {k: v for k, v in spec.evaluation.items() if k not in ("probes", "reference_n")}
     t0 = time.perf_counter()
@@ -212,6 +214,9 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
         record.update(status=Status.NOT_APPLICABLE.value, message=reason)
     else:
         options = build_options(module.Options, spec.options, where=f"solver {spec.kind!r}")
+        reference = _reference(problem, cache_dir, spec.evaluation.get("reference_n"))
+        if not problem.has_exact:  # training monitors report their errors against it
+            problem = replace(problem, reference=reference[0])
         cpu0, t0 = cpu_seconds(), time.perf_counter()
         result, outcome = _solve(module, problem, options, progress)
         wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
@@ -220,7 +225,7 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
         if result is not None:
             record.update(dofs=int(result.dofs), seconds=float(result.seconds),
                           history=result.history)
-            record.update(_measure(spec, problem, result, cache_dir))
+            record.update(_measure(spec, problem, result, reference))
     info = record.get("info") or {}
     record["environment"] = {
         "threads": int(info.get("threads") or _threads_used(threads)),

@@ -56,7 +56,8 @@ class Monitor(Callback):
     (and what the optimiser reports: ENGD's step length ``alpha`` and ``cutoff``).
 
     Every ``log_every`` steps and at the end. l2_rel = ||u_theta - u|| / ||u|| over
-    ``points`` scrambled Sobol points (needs the exact solution; omitted otherwise).
+    ``points`` scrambled Sobol points, u the exact solution or else the problem's
+    ``reference`` (a fine FEM solve the harness sets); omitted without either.
     ``seconds`` is the training time so far; the monitor's own time is in ``self.seconds``.
     """
 
@@ -67,9 +68,10 @@ class Monitor(Callback):
         self.dtype, self.device = dtype, device
         self.seconds = 0.0
         self.x = self.ref = None
-        if problem.has_exact and points > 0:
+        target = problem.exact if problem.has_exact else problem.reference
+        if target is not None and points > 0:
             self.x = sobol_points(problem.domain, points, seed + MONITOR_SEED_OFFSET).points
-            self.ref = np.asarray(problem.exact(self.x))
+            self.ref = np.asarray(target(self.x))
 
     def record(self, trainer: Trainer) -> None:
         start = time.perf_counter()

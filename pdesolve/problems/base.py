@@ -72,6 +72,9 @@ class Problem:
     fluxes : boundary part name -> :class:`FluxCondition` (Neumann or Robin); the other parts
         are Dirichlet parts (u = g there).
     constant_kappa : True when kappa is identically 1 (solvers may skip evaluating it).
+    reference : for a problem without exact solution, a reference solution x -> (n,) (a fine
+        FEM solve, set by the harness) that training monitors report their errors against;
+        no solver may use it to solve.
     """
 
     name: str
@@ -86,6 +89,7 @@ class Problem:
     description: str = ""
     reaction: PointFunction | None = None
     fluxes: dict[str, FluxCondition] = field(default_factory=dict)
+    reference: PointFunction | None = None
 
     @property
     def dim(self) -> int:
