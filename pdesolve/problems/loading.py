@@ -53,13 +53,16 @@ def problem_from_table(table: dict, *, base_dir: Path | str = ".", seed: int = 0
         raise ConfigError(f"problem: expected a table, got {table!r}")
     table = dict(table)
     domain = _domain(table, Path(base_dir))
+    boundary = None  # formula problems read their own; registered ones get it below
     if "module" in table:
+        boundary = table.pop("boundary", None)
         problem = _from_module(table, Path(base_dir))
     elif "exact" in table or "f" in table:
         if domain is not None and "box" not in table:
             table["box"] = [list(r) for r in zip(*(b.tolist() for b in domain.bounds))]
         problem = _from_formulas(table, domain)
     elif "name" in table:
+        boundary = table.pop("boundary", None)
         problem = _build(_string(table.pop("name"), "problem.name"), table)
     else:
         raise ConfigError('problem: give name = "..." (a registered problem), module = "..." '
@@ -69,8 +72,30 @@ def problem_from_table(table: dict, *, base_dir: Path | str = ".", seed: int = 0
             raise ConfigError(f"problem.domain: is {domain.dim}-dimensional, the problem "
                               f"{problem.name!r} is {problem.dim}-dimensional")
         problem = dataclasses.replace(problem, domain=domain)
+    if boundary is not None:
+        problem = _with_boundary(problem, boundary)
     check_problem(problem, where="problem", seed=seed)
     return problem
+
+
+def _with_boundary(problem: Problem, table) -> Problem:
+    """A registered problem with the Neumann/Robin parts of a ``[problem.boundary]`` table:
+    h derived from its exact solution and gradient (or given, and then checked against
+    them), alpha and h written as formulas (:mod:`.conditions`)."""
+    if problem.fluxes:
+        raise ConfigError(f"problem.boundary: {problem.name!r} sets its own boundary "
+                          f"conditions (on {', '.join(problem.fluxes)}); they cannot be changed "
+                          f"from the case file")
+    from .conditions import flux_conditions
+    from .formulas import parse_formula, point_function  # sympy only for such cases
+
+    dim = problem.dim
+    exact = (problem.exact, problem.exact_grad) if problem.exact_grad is not None else None
+    fluxes = flux_conditions(
+        table, problem.domain, parse=lambda text, field: parse_formula(text, field=field, dim=dim),
+        point_function=lambda e: point_function(e, dim), exact=exact, kappa=problem.kappa,
+        p=problem.p)
+    return dataclasses.replace(problem, fluxes=fluxes)
 
 
 def _domain(table: dict, base_dir: Path) -> Domain | None:
