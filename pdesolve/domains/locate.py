@@ -50,7 +50,7 @@ class SimplexLocator:
         cell = np.full(len(x), -1, dtype=np.int64)
         bary = np.zeros((len(x), self.dim + 1))
         todo = np.arange(len(x))
-        for k in (4 * self.dim, 64 * self.dim):
+        for k in (1, 4 * self.dim, 64 * self.dim):  # most points are in the nearest centroid's cell
             if not todo.size:
                 break
             k = min(k, self.tree.n)
