@@ -294,9 +294,10 @@ class MeshFunction:
 
     def _located(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(cell (m,), reference coordinates (d, m, 1)) of the points x (m, d); the last
-        answer is kept, so that u_h and grad u_h at the same points locate them once."""
+        answer is kept, so that u_h and grad u_h at the same points locate them once (a copy
+        of the points is compared, not the array's identity: callers may reuse a buffer)."""
         last = self.__dict__.get("_last")
-        if last is not None and last[0] is x:
+        if last is not None and last[0].shape == x.shape and np.array_equal(last[0], x):
             return last[1], last[2]
         cell, lam = self.locator(x)
         y = x
@@ -310,7 +311,7 @@ class MeshFunction:
             y[outside] = np.einsum("dkm,mk->md", corners, moved)
             cell[outside], lam[outside] = near, moved
         X = self._reference_points(y, cell, lam)
-        self._last = (x, cell, X)
+        self._last = (x.copy(), cell, X)
         return cell, X
 
     def _fields(self, x: np.ndarray, gradient: bool) -> np.ndarray:
