@@ -238,8 +238,9 @@ class MeshCellRule:
         at the rule's points X_q, weights |det A_c| w_q (no basis built per chunk)."""
         b, mapping = self.basis, self.basis.mapping
         X, w = skfem.quadrature.get_quadrature(b.elem.refdom, self.intorder)
-        phi = np.stack([b.elem.lbasis(X, j)[0] for j in range(b.Nbfun)])   # (Nb, nq)
-        dphi = np.stack([b.elem.lbasis(X, j)[1] for j in range(b.Nbfun)])  # (Nb, d, nq)
+        tables = [b.elem.lbasis(X, j) for j in range(b.Nbfun)]
+        phi = np.stack([t[0] for t in tables])   # (Nb, nq)
+        dphi = np.stack([t[1] for t in tables])  # (Nb, d, nq)
         d = X.shape[0]
         for start in range(0, b.mesh.t.shape[1], step):
             c = slice(start, min(start + step, b.mesh.t.shape[1]))
