@@ -111,8 +111,6 @@ def test_solvers_that_cannot_honour_the_terms_refuse_in_one_line():
         configure(problem, "jacobi", {"n": 7})
     with pytest.raises(ConfigError, match="boundary: 'exact' builds u = g in"):
         configure(problem, "pinn", {"boundary": "exact"})
-    with pytest.raises(ConfigError, match="refine: 'adaptive' estimates"):
-        configure(problem, "fem", {"refine": "adaptive"})
     pure = problem_from_table({"exact": "x + y", "dim": 2, "boundary": {"boundary": "neumann"}})
     assert "up to a constant" in solver_module("fem").supports(pure)
 

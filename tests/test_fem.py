@@ -14,7 +14,7 @@ from pdesolve.errors import ConfigError
 from pdesolve.fem.assembly import Discretisation
 from pdesolve.fem.linear import LinearSolver
 from pdesolve.fem.newton import PLaplaceEnergy
-from pdesolve.fem.unstructured import weighted_laplace, weighted_load  # generic assembly
+from pdesolve.fem.mesh_system import weighted_laplace, weighted_load  # generic assembly
 from pdesolve.metrics import error_metrics
 from pdesolve.problems import get_problem
 from pdesolve.problems.base import Problem
@@ -118,13 +118,33 @@ def test_newton_derivatives_match_finite_differences_of_the_energy(rng):
     """J'(u) v and J''(u)(w, v) against central differences of J (from energy_density)."""
     problem = get_problem("plaplace_sine", dim=2, p=3.5)
     disc = Discretisation.build(problem, "P2", 4, "simplex")
-    energy = PLaplaceEnergy(problem, disc)
-    u, v, w = (rng.standard_normal(disc.N) for _ in range(3))
+    _check_derivatives(PLaplaceEnergy(problem.p, disc), disc.N, rng)
+
+
+def _check_derivatives(energy, size: int, rng) -> None:
+    """J'(u) v and J''(u)(w, v) equal central differences of J at random u, v, w."""
+    u, v, w = (rng.standard_normal(size) for _ in range(3))
     eps = 1e-6
     fd_grad = (energy.energy(u + eps * v) - energy.energy(u - eps * v)) / (2 * eps)
     assert energy.gradient(u) @ v == pytest.approx(fd_grad, rel=1e-6)
     fd_hess = (energy.gradient(u + eps * w) - energy.gradient(u - eps * w)) @ v / (2 * eps)
     assert v @ (energy.hessian(u) @ w) == pytest.approx(fd_hess, rel=1e-6)
+
+
+def test_newton_derivatives_on_a_mesh_with_reaction_and_robin_terms(rng):
+    """The same check on a gmsh mesh of a disk with c u and a Robin part: J' and J'' carry
+    the lower-order form m(u, v) and the flux data."""
+    from pdesolve.fem.mesh_system import MeshSystem
+    from pdesolve.problems.loading import problem_from_table
+
+    problem = problem_from_table({"exact": "exp(x)*sin(y + 1)", "dim": 2, "p": 3,
+                                  "reaction": "1 + x^2",
+                                  "domain": {"kind": "disk", "center": [0.5, 0.5], "radius": 0.5},
+                                  "boundary": {"circle": {"kind": "robin", "alpha": "2"}}})
+    system = MeshSystem.of(problem, problem.domain.mesh_at(4, order=2), 2)
+    energy = PLaplaceEnergy(problem.p, system)
+    assert energy.lower_order is not None
+    _check_derivatives(energy, system.N, rng)
 
 
 def test_newton_iteration_limit_gives_not_converged():

@@ -107,6 +107,9 @@ class Domain:
 
     dim: int
     kind: str = "domain"
+    structured: bool = False
+    """True for a tensor product of intervals (the box): structured meshes with cell tables,
+    tensor grids and product rules exist, and solvers take those fast paths."""
 
     # -- what a shape provides ------------------------------------------------------------
     @property
@@ -270,6 +273,15 @@ class Domain:
         from .meshing import generate_mesh
 
         return generate_mesh(self, h, order)
+
+    def mesh_at(self, n: int, order: int = 1):
+        """The FEM mesh of resolution n: cells of size (longest side of the bounding box) / n,
+        straight (order 1) or quadratic (order 2, curved boundaries)."""
+        self.check_resolution(n)
+        return self.mesh(float(np.max(self.lengths)) / n, order)
+
+    def check_resolution(self, n: int) -> None:
+        """ConfigError ("n: ...") if the resolution n has no mesh on this domain."""
 
     def quadrature(self, h: float | None = None, intorder: int = 8):
         """An accurate rule for integrals over Omega: a quadratic gmsh mesh of size h

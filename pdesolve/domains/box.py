@@ -26,7 +26,7 @@ def check_dim(dim, where: str = "dim") -> int:
 
 def box_only(domain: Domain, method: str) -> str | None:
     """None for a box, else the one line a solver that needs a box gives (``supports``)."""
-    if isinstance(domain, Box):
+    if domain.structured:
         return None
     return (f"{method} needs a box domain; the problem's domain is a {domain.kind} "
             f"(FEM solves on any 2-D or 3-D domain)")
@@ -45,6 +45,7 @@ class Box(Domain):
     upper: tuple[float, ...]
 
     kind = "box"
+    structured = True
 
     def __post_init__(self):
         lower = tuple(float(a) for a in self.lower)
@@ -159,17 +160,17 @@ class Box(Domain):
 
     def mesh(self, h: float, order: int = 1):
         """A structured simplex mesh (scikit-fem's ``init_tensor``): ceil(L_k / h) equal cells
-        in direction k, each square / cube split into 2 triangles / 6 tetrahedra; its nodes lie
+        in direction k, intervals or each square / cube split into 2 triangles / 6 tetrahedra; its nodes lie
         on every multiple of the cell size, so it follows interfaces there (a coefficient that
         jumps at x_k = a_k + j L_k / n_k is integrated cell by cell). The boundaries are the
         faces x1min, ... The box's sides are straight: ``order`` changes nothing."""
         import skfem
 
-        if self.dim not in (2, 3):
+        if self.dim > 3:
             return super().mesh(h, order)
         cells = [max(1, int(np.ceil(length / h - 1e-9))) for length in self.lengths]
         axes = [np.linspace(a, b, n + 1) for a, b, n in zip(self.lower, self.upper, cells)]
-        mesh = (skfem.MeshTri if self.dim == 2 else skfem.MeshTet).init_tensor(*axes)
+        mesh = (skfem.MeshLine, skfem.MeshTri, skfem.MeshTet)[self.dim - 1].init_tensor(*axes)
         tol = 1e-9 * float(np.max(self.lengths))
         return mesh.with_boundaries({
             part.name: (lambda x, k=k, v=part.pieces[0].value: np.abs(x[k] - v) < tol)

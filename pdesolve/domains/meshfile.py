@@ -118,6 +118,19 @@ class MeshDomain(Domain):
         """The file's mesh (``h`` and ``order`` are ignored: the mesh is what the file gives)."""
         return self.fem_mesh
 
+    def mesh_at(self, n: int, order: int = 1):
+        """The file's mesh refined uniformly log2(n) times: cells of size h_file / n, as n
+        divides the cell size on every other domain (n = 1: the file's own cells; the domain is
+        the mesh, so ``order`` changes nothing)."""
+        self.check_resolution(n)
+        levels = n.bit_length() - 1
+        return self.fem_mesh.refined(levels) if levels else self.fem_mesh
+
+    def check_resolution(self, n: int) -> None:
+        if n < 1 or n & (n - 1):
+            raise ConfigError(f"n: on a mesh-file domain n = 2^k refines the file's mesh k times "
+                              f"(cells of size h_file / n); allowed: 1, 2, 4, 8, ...; got {n}")
+
     def quadrature(self, h: float | None = None, intorder: int = 8):
         """A degree-``intorder`` rule on the cells of the file's mesh, refined uniformly until
         its longest edge is at most h (the domain is the mesh: no geometry error)."""

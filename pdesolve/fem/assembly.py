@@ -170,6 +170,10 @@ class Discretisation:
             contrib[elements] = self.f_q[elements] @ self.tables.load[s]
         return np.bincount(self.element_dofs.ravel(), weights=contrib.T.ravel(), minlength=self.N)
 
+    def lower_order(self) -> None:
+        """No reaction or Robin term on this path (the mesh path assembles them)."""
+        return None
+
     def condense(self, A: sp.csr_matrix, b: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
         """Eliminate the Dirichlet DOFs: A_II and b_I - A_ID g_D (interior rows only)."""
         I = self.interior

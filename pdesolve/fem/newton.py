@@ -1,15 +1,18 @@
-"""The FEM p-Laplacian energy (p > 2) and its minimisation by Newton's method with line search.
+"""The FEM p-Laplacian energy and its minimisation by Newton's method with line search.
 
-The discrete solution minimises the Ritz energy over u_h = g_h on dOmega,
+On any :class:`pdesolve.fem.system.FEMSystem` (the box's structured space or a mesh of any
+domain) the discrete solution minimises the Ritz energy over u_h = g_h on the Dirichlet parts,
 
-    J(u) = int psi(kappa, s) - f u dx,   s = |grad u|^2,
+    J(u) = int psi(kappa, s) dx + 1/2 m(u, u) - l(u),   s = |grad u|^2,
 
-with psi the density of :mod:`pdesolve.problems.operator` (the line search evaluates J through
-``Problem.energy_density``). Its first and second variations are the Newton residual and
-Hessian, with a = 2 psi_s and b = 4 psi_ss (``operator.flux_weight``, ``curvature_weight``):
+with psi the density of :mod:`pdesolve.problems.operator`, m the lower-order form (reaction
+c u v and the Robin terms alpha u v) and l the load (f v and the flux data h v): the same
+quadrature as the assembled p = 2 system, so J is :meth:`pdesolve.problems.base.Problem.
+energy_density` integrated by it. Its first and second variations are the Newton residual
+and Hessian, with a = 2 psi_s and b = 4 psi_ss (``operator.flux_weight``, ``curvature_weight``):
 
-    J'(u) v      = int a grad u . grad v - f v,
-    J''(u)(w, v) = int a grad w . grad v + b (grad u . grad w)(grad u . grad v).
+    J'(u) v      = int a grad u . grad v + m(u, v) - l(v),
+    J''(u)(w, v) = int a grad w . grad v + b (grad u . grad w)(grad u . grad v) + m(w, v).
 
 Where grad u = 0 the Hessian degenerates (p > 2); s is floored at a tiny multiple
 of max s in the Hessian only, which keeps it positive definite and the step a
@@ -18,22 +21,22 @@ descent direction for the exact J. The iteration is :func:`pdesolve.newton.minim
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import skfem
 from skfem.helpers import dot, grad
 
 from ..newton import NewtonReport, minimise
 from ..problems import operator
-from ..problems.base import Problem
-from .assembly import Discretisation
 from .linear import LinearSolver
 
 S_FLOOR = 1e-14
 
 
 @skfem.LinearForm
-def _gradient(v, w):
-    return w.c1 * dot(grad(w.u), grad(v)) - w.f * v
+def _flux_form(v, w):
+    return w.c1 * dot(grad(w.u), grad(v))
 
 
 @skfem.BilinearForm
@@ -43,20 +46,38 @@ def _hessian(du, v, w):
 
 
 class PLaplaceEnergy:
-    """J, J' and J'' of one discretised p-Laplacian problem (see the module docstring)."""
+    """J, J' and J'' of one discretised p-Laplacian problem (see the module docstring).
 
-    def __init__(self, problem: Problem, disc: Discretisation):
-        self.problem, self.disc, self.p = problem, disc, problem.p
-        self.kappa_q = 1.0 if disc.kappa_q is None else disc.kappa_q
-        self.x_q = disc.quadrature_points
+    ``system`` is a :class:`pdesolve.fem.system.FEMSystem`, ``p`` the exponent."""
+
+    def __init__(self, p: float, system):
+        self.system, self.p = system, p
+        self.kappa_q = 1.0 if system.kappa_q is None else system.kappa_q
+
+    @cached_property
+    def load(self) -> np.ndarray:
+        return self.system.load()
+
+    @cached_property
+    def lower_order(self):
+        return self.system.lower_order()
+
+    def _linear_part(self, u: np.ndarray) -> np.ndarray:
+        """m(u, phi_i) - l(phi_i), (N,)."""
+        out = -self.load
+        return out if self.lower_order is None else out + self.lower_order @ u
 
     def energy(self, u: np.ndarray) -> float:
-        """J(u) = sum over quadrature points of dx * energy_density(grad u, u, x)."""
-        field = self.disc.basis.interpolate(u)
-        d = field.grad.shape[0]
-        density = self.problem.energy_density(field.grad.reshape(d, -1).T,
-                                              np.asarray(field).ravel(), self.x_q)
-        return float(np.sum(self.disc.basis.dx.ravel() * np.asarray(density)))
+        """J(u): the density at the quadrature points times dx, plus 1/2 m(u, u) - l(u)."""
+        basis = self.system.basis
+        s = np.sum(basis.interpolate(u).grad ** 2, axis=0)
+        cells = float(np.sum(basis.dx * operator.density(self.kappa_q, s, self.p)))
+        return cells + self._quadratic(u)
+
+    def _quadratic(self, u: np.ndarray) -> float:
+        """1/2 m(u, u) - l(u)."""
+        half = 0.0 if self.lower_order is None else 0.5 * float(u @ (self.lower_order @ u))
+        return half - float(self.load @ u)
 
     def _coefficients(self, field, hessian: bool) -> dict:
         s = np.sum(field.grad**2, axis=0)
@@ -69,14 +90,16 @@ class PLaplaceEnergy:
 
     def gradient(self, u: np.ndarray) -> np.ndarray:
         """J'(u) phi_i for every DOF i, (N,)."""
-        field = self.disc.basis.interpolate(u)
-        return _gradient.assemble(self.disc.basis, u=field, f=self.disc.f_q,
-                                  **self._coefficients(field, hessian=False))
+        field = self.system.basis.interpolate(u)
+        return (_flux_form.assemble(self.system.basis, u=field,
+                                    **self._coefficients(field, hessian=False))
+                + self._linear_part(u))
 
     def hessian(self, u: np.ndarray):
         """J''(u)(phi_j, phi_i), (N, N) sparse, symmetric positive definite."""
-        field = self.disc.basis.interpolate(u)
-        return _hessian.assemble(self.disc.basis, u=field, **self._coefficients(field, True))
+        field = self.system.basis.interpolate(u)
+        H = _hessian.assemble(self.system.basis, u=field, **self._coefficients(field, True))
+        return H if self.lower_order is None else H + self.lower_order
 
 
 class InteriorEnergy:
@@ -85,7 +108,7 @@ class InteriorEnergy:
 
     def __init__(self, energy: PLaplaceEnergy, u0: np.ndarray, linear: LinearSolver):
         self.whole, self.u0, self.linear = energy, u0, linear
-        self.interior = energy.disc.interior
+        self.interior = energy.system.interior
 
     def full(self, v: np.ndarray) -> np.ndarray:
         u = self.u0.copy()
@@ -109,8 +132,8 @@ def solve_newton(energy: PLaplaceEnergy, u0: np.ndarray, linear: LinearSolver, *
                  tol: float, maxiter: int) -> tuple[np.ndarray, NewtonReport]:
     """Minimise J over the interior DOFs from u0 (N,), boundary values set; returns the full
     u (N,) and the report. Stops when ||J'(u)_I|| <= tol ||l_I|| (l the load vector)."""
-    I = energy.disc.interior
+    I = energy.system.interior
     interior = InteriorEnergy(energy, u0, linear)
-    scale = np.linalg.norm(energy.disc.load()[I]) or 1.0
+    scale = np.linalg.norm(energy.load[I]) or 1.0
     v, report = minimise(interior, u0[I], tol=tol, maxiter=maxiter, scale=scale)
     return interior.full(v), report

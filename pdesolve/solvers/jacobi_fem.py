@@ -87,15 +87,16 @@ class MeshFemSystem(_Sweeps):
     the mesh vertices, g at the boundary ones."""
 
     def __init__(self, problem: Problem, n: int, omega: float):
-        from ..fem.unstructured import MeshSystem
+        from ..fem.mesh_system import MeshSystem
 
         domain = problem.domain
         self.dim = problem.dim
         mesh = domain.mesh(float(np.max(domain.lengths)) / (n + 1), order=1)
         self.system = MeshSystem.of(problem, mesh, 1)
-        kappa = None if problem.constant_kappa else problem.kappa
-        matrix, rhs, self.boundary = self.system.condensed(problem.f, kappa)
-        super().__init__(matrix, rhs, omega)
+        stiffness, lower = self.system.stiffness(), self.system.lower_order()
+        matrix = stiffness if lower is None else stiffness + lower
+        super().__init__(*self.system.condense(matrix, self.system.load()), omega)
+        self.boundary = self.system.u_bc
         self.interior = self.system.interior
         self.unknowns = int(self.interior.size)
         self.cells = int(mesh.t.shape[1])
@@ -119,7 +120,7 @@ class MeshFemSystem(_Sweeps):
         return self._full(self._direct())
 
     def functions(self):
-        from ..fem.unstructured import MeshFunction
+        from ..fem.mesh_function import MeshFunction
 
         fn = MeshFunction(self.system.basis, self.nodal(), 1)
         return fn, fn.grad

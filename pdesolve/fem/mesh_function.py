@@ -1,195 +1,26 @@
-"""Finite elements on any simplicial mesh of a Domain (scikit-fem's general basis path).
+"""Finite element functions on any mesh: u_h = sum_j u_j phi_j at arbitrary points, and the
+error rules on the function's own cells.
 
-The box keeps its structured fast path (:mod:`.assembly`); every other domain is meshed by
-gmsh or read from a file (:mod:`pdesolve.domains.meshing`) and assembled here with
-scikit-fem forms on the whole mesh:
-
-    a(u, v) = int kappa grad u . grad v + c u v + sum_Robin int_part alpha u v,
-    l(v) = int f v + sum_flux parts int_part h v,
-
-the facet terms by a FacetBasis on each Neumann/Robin part, Dirichlet values g interpolated
-at the DOFs of the other parts. Coefficients are evaluated at each cell's own quadrature
-points, so a coefficient that jumps across cell boundaries (a mesh that follows the
-interface) is integrated exactly cell by cell. The solution is
-evaluated anywhere by locating the cell (:class:`~pdesolve.domains.locate.SimplexLocator`),
-mapping back to the reference cell and summing the element's basis functions.
+A point is located in the straight cells (:class:`~pdesolve.domains.locate.SimplexLocator`),
+mapped back to the reference cell (the affine inverse, or Newton's method on curved
+isoparametric cells) and the element's basis functions are summed there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import skfem
 from scipy.spatial import cKDTree
-from skfem.helpers import dot, grad
 
 from ..domains.locate import SimplexLocator
 from ..quadrature import Samples
-
-LAGRANGE = {
-    (2, 1): skfem.ElementTriP1, (2, 2): skfem.ElementTriP2, (2, 3): skfem.ElementTriP3,
-    (2, 4): skfem.ElementTriP4, (3, 1): skfem.ElementTetP1, (3, 2): skfem.ElementTetP2,
-}
-"""(dimension, degree) -> Lagrange element on triangles / tetrahedra."""
+from .mesh_system import NEWTON_STEPS, coordinates
 
 CHUNK = 1 << 15
-
-NEWTON_STEPS = 20
-"""Newton iterations of the isoparametric inverse map (quadratic cells converge in 3-4)."""
-
-
-@skfem.BilinearForm
-def laplace(u, v, _):
-    """grad u . grad v (kappa = 1: no coefficient array, one temporary fewer per pair)."""
-    return dot(grad(u), grad(v))
-
-
-@skfem.BilinearForm
-def weighted_laplace(u, v, w):
-    """kappa grad u . grad v."""
-    return w.kappa * dot(grad(u), grad(v))
-
-
-@skfem.LinearForm
-def weighted_load(v, w):
-    """f v."""
-    return w.f * v
-
-
-@skfem.BilinearForm
-def weighted_mass(u, v, w):
-    """c u v (the reaction term in cells, alpha u v on Robin facets)."""
-    return w.c * u * v
-
-
-class StraightStartMapping(skfem.MappingIsoparametric):
-    """The isoparametric map of a curved mesh whose inverse runs Newton from the straight
-    cell's affine inverse, unclipped (scikit-fem's starts every point at 1/2 and clips to the
-    unit cube, which fails for facet points of coarse curved tetrahedra)."""
-
-    def invF(self, x, tind=None, newton_max_iters=NEWTON_STEPS, newton_tol=1e-12):
-        mesh = self.mesh
-        cells = np.arange(mesh.t.shape[1]) if tind is None else tind
-        corners = mesh.p[:, mesh.t[: mesh.dim() + 1, cells]]  # (d, d + 1, m)
-        edges = np.moveaxis(corners[:, 1:] - corners[:, :1], 2, 0)  # (m, d, d)
-        offset = np.moveaxis(x - corners[:, 0][:, :, None], 0, 1)  # (m, d, q)
-        X = np.moveaxis(np.linalg.solve(edges, offset), 1, 0)  # (d, m, q)
-        for _ in range(newton_max_iters):
-            step = np.einsum("ijkl,jkl->ikl", self.invDF(X, tind), x - self.F(X, tind))
-            X = X + step
-            if np.abs(step).max() < newton_tol:
-                break
-        return X
-
-
-def curved_facet_basis(mesh: skfem.Mesh, elem, facets, intorder: int) -> skfem.FacetBasis:
-    """A FacetBasis on ``facets``, on curved meshes through :class:`StraightStartMapping`."""
-    mapping = None if mesh.affine else StraightStartMapping(mesh, mesh.elem(), mesh.bndelem)
-    return skfem.FacetBasis(mesh, elem, mapping=mapping, facets=facets, intorder=intorder)
-
-
-def coordinates(basis: skfem.AbstractBasis) -> np.ndarray:
-    """Global quadrature points of a basis (cells or facets) as (n, d) rows (for the problem's
-    functions), in the order of ``basis.dx``."""
-    x = np.asarray(basis.global_coordinates().value)
-    return x.reshape(x.shape[0], -1).T
-
-
-def at_quadrature(fn, basis: skfem.AbstractBasis) -> np.ndarray:
-    """fn evaluated at the quadrature points of ``basis``, shape (nelems, nqp)."""
-    return np.asarray(fn(coordinates(basis)), dtype=float).reshape(basis.dx.shape)
-
-
-@dataclass
-class MeshSystem:
-    """The linear system of one problem on one mesh: ``basis`` and Dirichlet DOFs by part.
-
-    ``dirichlet`` maps the boundary part names where u = g to the function g of each;
-    ``reaction`` is c(x) or None; ``fluxes`` maps part names to their
-    :class:`pdesolve.problems.base.FluxCondition`.
-    """
-
-    mesh: skfem.Mesh
-    degree: int
-    dirichlet: dict
-    intorder: int | None = None
-    reaction: object = None
-    fluxes: dict = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, problem, mesh: skfem.Mesh, degree: int) -> MeshSystem:
-        """The system of ``problem`` (its Dirichlet parts, reaction and flux parts) on ``mesh``."""
-        return cls(mesh, degree, {name: problem.g for name in problem.dirichlet_parts},
-                   reaction=problem.reaction, fluxes=dict(problem.fluxes))
-
-    @property
-    def quadrature_order(self) -> int:
-        """Degree of the cell rules (default 2 k for degree k: exact for the stiffness with
-        constant kappa on straight cells and for the mass of degree-k functions; the L2 rate
-        k + 1 needs 2 k - 1, Ciarlet's quadrature condition)."""
-        return self.intorder or 2 * self.degree
-
-    @cached_property
-    def basis(self) -> skfem.CellBasis:
-        element = LAGRANGE[self.mesh.dim(), self.degree]()
-        return skfem.CellBasis(self.mesh, element, intorder=self.quadrature_order)
-
-    @cached_property
-    def boundary_dofs(self) -> dict[str, np.ndarray]:
-        """DOF indices of each Dirichlet part."""
-        return {name: self.basis.get_dofs(name).all() for name in self.dirichlet}
-
-    @cached_property
-    def fixed(self) -> np.ndarray:
-        return np.unique(np.concatenate([*self.boundary_dofs.values(), np.zeros(0, int)]))
-
-    @cached_property
-    def interior(self) -> np.ndarray:
-        return np.setdiff1d(np.arange(self.basis.N), self.fixed)
-
-    def boundary_values(self) -> np.ndarray:
-        """u with g interpolated at the DOFs of each Dirichlet part (0 elsewhere), (N,)."""
-        u = np.zeros(self.basis.N)
-        for name, dofs in self.boundary_dofs.items():
-            u[dofs] = self.dirichlet[name](self.basis.doflocs[:, dofs].T)
-        return u
-
-    def condensed(self, f, kappa=None):
-        """(A_II, b_I, u): the system for the interior DOFs, b_I = l_I - A_IB g_B, and u with
-        g at the Dirichlet DOFs (the interior values to be filled in)."""
-        b = self.basis
-        A = (laplace.assemble(b) if kappa is None
-             else weighted_laplace.assemble(b, kappa=at_quadrature(kappa, b)))
-        rhs = weighted_load.assemble(b, f=at_quadrature(f, b))
-        if self.reaction is not None:
-            A = A + weighted_mass.assemble(b, c=at_quadrature(self.reaction, b))
-        for name, condition in self.fluxes.items():
-            facet = curved_facet_basis(self.mesh, b.elem, self.mesh.boundaries[name],
-                                       self.quadrature_order)
-            x = coordinates(facet)
-            normal = np.asarray(facet.normals).reshape(x.shape[1], -1).T
-            h = np.asarray(condition.h(x, normal), dtype=float).reshape(facet.dx.shape)
-            rhs = rhs + weighted_load.assemble(facet, f=h)
-            if condition.alpha is not None:
-                A = A + weighted_mass.assemble(facet, c=at_quadrature(condition.alpha, facet))
-        u = self.boundary_values()
-        I = self.interior
-        return A[I][:, I].tocsr(), rhs[I] - A[I] @ u, u
-
-    def solve(self, f, kappa=None, linear_solver=None) -> np.ndarray:
-        """The discrete solution (N,) of -div(kappa grad u) = f with u = g on the parts."""
-        A_II, b_I, u = self.condensed(f, kappa)
-        u[self.interior] = (linear_solver or _direct)(A_II, b_I)
-        return u
-
-
-def _direct(A, b):
-    import scipy.sparse.linalg as spla
-
-    return spla.spsolve(A.tocsc(), b)
 
 
 RULE_DEGREES = (2, 4)
@@ -200,7 +31,7 @@ def _at_quadrature(part: skfem.CellBasis, u: np.ndarray) -> tuple[np.ndarray, np
     """u_h (cells, points) and grad u_h (d, cells, points) at a basis' quadrature points:
     sum_j u[dof_j] phi_j (``CellBasis.interpolate`` sorts every DOF of the mesh per call)."""
     fields = [(u[part.element_dofs[j]], part.basis[j][0]) for j in range(part.Nbfun)]
-    value = sum(c[:, None] * phi.value for c, phi in fields)
+    value = sum(c[:, None] * np.asarray(phi) for c, phi in fields)
     gradient = sum(c[None, :, None] * phi.grad for c, phi in fields)
     return value, gradient
 
