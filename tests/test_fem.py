@@ -141,7 +141,7 @@ def test_newton_derivatives_on_a_mesh_with_reaction_and_robin_terms(rng):
                                   "reaction": "1 + x^2",
                                   "domain": {"kind": "disk", "center": [0.5, 0.5], "radius": 0.5},
                                   "boundary": {"circle": {"kind": "robin", "alpha": "2"}}})
-    system = MeshSystem.of(problem, problem.domain.mesh_at(4, order=2), 2)
+    system = MeshSystem.of(problem, problem.domain.mesh_at(4, order=2), "P2")
     energy = PLaplaceEnergy(problem.p, system)
     assert energy.lower_order is not None
     _check_derivatives(energy, system.N, rng)

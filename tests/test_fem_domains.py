@@ -95,9 +95,18 @@ def test_solvers_that_need_a_box_refuse_in_one_line():
 def test_fem_on_a_domain_refuses_what_it_cannot_do():
     from pdesolve.errors import ConfigError
 
-    problem = problem_from_table({"name": "poisson_sine", "dim": 2, "domain": DISK})
-    with pytest.raises(ConfigError, match="element: 'Q2' is not available"):
-        configure(problem, "fem", {"element": "Q2"})
+    ball = {"kind": "ball", "center": [0.5, 0.5, 0.5], "radius": 0.5}
+    with pytest.raises(ConfigError, match="element: hexahedral meshes exist for the box only; "
+                                          "Q2 needs tensor cells; allowed: P1, P2$"):
+        configure(problem_from_table({"name": "poisson_sine", "dim": 3, "domain": ball}),
+                  "fem", {"element": "Q2"})
+    plate = problem_from_table({"name": "poisson_sine", "dim": 2,
+                                "domain": {"mesh": "meshes/plate.msh"}}, base_dir=CASES)
+    with pytest.raises(ConfigError, match="element: a mesh file's cells are simplices"):
+        configure(plate, "fem", {"element": "Q3", "n": 1})
+    with pytest.raises(ConfigError, match="refine: 'adaptive' bisects simplices"):
+        configure(problem_from_table({"name": "poisson_sine", "dim": 2, "domain": DISK}), "fem",
+                  {"element": "Q2", "refine": "adaptive"})
     with pytest.raises(ConfigError, match="element: 'P3' is not available with adaptive"):
         configure(problem_from_table({"name": "poisson_sine", "dim": 3}), "fem",
                   {"element": "P3", "refine": "adaptive"})

@@ -268,17 +268,18 @@ class Domain:
             denominator = denominator + inverse
         return numerator / denominator
 
-    def mesh(self, h: float, order: int = 1):
-        """A scikit-fem mesh of target size h whose ``boundaries`` are the parts (gmsh)."""
+    def mesh(self, h: float, order: int = 1, cells: str = "simplex"):
+        """A scikit-fem mesh of target size h whose ``boundaries`` are the parts (gmsh);
+        ``cells``: "simplex" (triangles, tetrahedra) or "tensor" (quadrilaterals, 2-D)."""
         from .meshing import generate_mesh
 
-        return generate_mesh(self, h, order)
+        return generate_mesh(self, h, order, cells)
 
-    def mesh_at(self, n: int, order: int = 1):
+    def mesh_at(self, n: int, order: int = 1, cells: str = "simplex"):
         """The FEM mesh of resolution n: cells of size (longest side of the bounding box) / n,
         straight (order 1) or quadratic (order 2, curved boundaries)."""
         self.check_resolution(n)
-        return self.mesh(float(np.max(self.lengths)) / n, order)
+        return self.mesh(float(np.max(self.lengths)) / n, order, cells)
 
     def check_resolution(self, n: int) -> None:
         """ConfigError ("n: ...") if the resolution n has no mesh on this domain."""

@@ -158,19 +158,22 @@ class Box(Domain):
             return [(3, occ.addBox(*self.lower, *self.lengths))]
         return super().build_occ(occ)
 
-    def mesh(self, h: float, order: int = 1):
-        """A structured simplex mesh (scikit-fem's ``init_tensor``): ceil(L_k / h) equal cells
-        in direction k, intervals or each square / cube split into 2 triangles / 6 tetrahedra; its nodes lie
-        on every multiple of the cell size, so it follows interfaces there (a coefficient that
-        jumps at x_k = a_k + j L_k / n_k is integrated cell by cell). The boundaries are the
-        faces x1min, ... The box's sides are straight: ``order`` changes nothing."""
+    def mesh(self, h: float, order: int = 1, cells: str = "simplex"):
+        """A structured mesh (scikit-fem's ``init_tensor``): ceil(L_k / h) equal cells in
+        direction k, intervals, or squares / cubes (``cells = "tensor"``) each split into 2
+        triangles / 6 tetrahedra (``cells = "simplex"``); its nodes lie on every multiple of the
+        cell size, so it follows interfaces there (a coefficient that jumps at
+        x_k = a_k + j L_k / n_k is integrated cell by cell). The boundaries are the faces
+        x1min, ... The box's sides are straight: ``order`` changes nothing."""
         import skfem
 
         if self.dim > 3:
-            return super().mesh(h, order)
-        cells = [max(1, int(np.ceil(length / h - 1e-9))) for length in self.lengths]
-        axes = [np.linspace(a, b, n + 1) for a, b, n in zip(self.lower, self.upper, cells)]
-        mesh = (skfem.MeshLine, skfem.MeshTri, skfem.MeshTet)[self.dim - 1].init_tensor(*axes)
+            return super().mesh(h, order, cells)
+        counts = [max(1, int(np.ceil(length / h - 1e-9))) for length in self.lengths]
+        axes = [np.linspace(a, b, n + 1) for a, b, n in zip(self.lower, self.upper, counts)]
+        kinds = ((skfem.MeshLine, skfem.MeshTri, skfem.MeshTet) if cells == "simplex"
+                 else (skfem.MeshLine, skfem.MeshQuad, skfem.MeshHex))
+        mesh = kinds[self.dim - 1].init_tensor(*axes)
         tol = 1e-9 * float(np.max(self.lengths))
         return mesh.with_boundaries({
             part.name: (lambda x, k=k, v=part.pieces[0].value: np.abs(x[k] - v) < tol)

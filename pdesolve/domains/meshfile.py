@@ -114,11 +114,12 @@ class MeshDomain(Domain):
         """The file's mesh as a scikit-fem mesh with the parts as boundaries."""
         return skfem_mesh(self.points, self.cells, self.facets, self._straight)
 
-    def mesh(self, h: float | None = None, order: int = 1):
-        """The file's mesh (``h`` and ``order`` are ignored: the mesh is what the file gives)."""
+    def mesh(self, h: float | None = None, order: int = 1, cells: str = "simplex"):
+        """The file's mesh (``h``, ``order`` and ``cells`` are ignored: the mesh is what the
+        file gives)."""
         return self.fem_mesh
 
-    def mesh_at(self, n: int, order: int = 1):
+    def mesh_at(self, n: int, order: int = 1, cells: str = "simplex"):
         """The file's mesh refined uniformly log2(n) times: cells of size h_file / n, as n
         divides the cell size on every other domain (n = 1: the file's own cells; the domain is
         the mesh, so ``order`` changes nothing)."""

@@ -29,6 +29,9 @@ CELL_TYPES = {(2, 1): (2, 3), (2, 2): (9, 6), (3, 1): (4, 4), (3, 2): (11, 10)}
 """(dimension, order) -> (gmsh element type, nodes per cell): 3/6-node triangles,
 4/10-node tetrahedra."""
 
+QUAD_TYPE = (3, 4)
+"""gmsh's 4-node quadrilateral."""
+
 FACET_TYPES = {(2, 1): (1, 2), (2, 2): (8, 3), (3, 1): (2, 3), (3, 2): (9, 6)}
 """(dimension, order) -> (gmsh element type, nodes) of the boundary facets: 2/3-node lines,
 3/6-node triangles."""
@@ -132,25 +135,35 @@ def facet_lookup(facets: np.ndarray, n_vertices: int):
     return find
 
 
-def generate_mesh(domain, h: float, order: int = 1) -> skfem.Mesh:
+def generate_mesh(domain, h: float, order: int = 1, cells: str = "simplex") -> skfem.Mesh:
     """A scikit-fem mesh of ``domain`` with cells of size about h, straight (order 1) or
-    quadratic (order 2), with ``mesh.boundaries`` = {part name: facet indices}."""
+    quadratic (order 2), with ``mesh.boundaries`` = {part name: facet indices}. ``cells =
+    "tensor"`` (2-D, order 1): quadrilaterals, gmsh's triangles recombined by the blossom
+    full-quad algorithm (triangles at size 2h, each split into quadrilaterals of size about h)."""
     if not h > 0:
         raise ConfigError(f"mesh size h: must be positive, got {h!r}")
     d = domain.dim
+    quads = cells == "tensor"
+    if quads and (d != 2 or order != 1):
+        raise ConfigError(f"mesh: quadrilateral gmsh meshes are straight and 2-D; got d = {d}, "
+                          f"order {order}")
     with gmsh_model(domain) as (gmsh, tags):
-        gmsh.option.setNumber("Mesh.MeshSizeMax", h)
-        gmsh.option.setNumber("Mesh.MeshSizeMin", h / 2)
+        gmsh.option.setNumber("Mesh.MeshSizeMax", 2 * h if quads else h)
+        gmsh.option.setNumber("Mesh.MeshSizeMin", h if quads else h / 2)
         gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
         gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)  # h alone sets the size
         gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+        if quads:
+            gmsh.option.setNumber("Mesh.RecombineAll", 1)
+            gmsh.option.setNumber("Mesh.RecombinationAlgorithm", 1)  # blossom
+            gmsh.option.setNumber("Mesh.SubdivisionAlgorithm", 1)    # all quadrilaterals
         gmsh.model.mesh.generate(d)
         if order == 2:
             gmsh.model.mesh.setOrder(2)
         node_tags, coords, _ = gmsh.model.mesh.getNodes()
         position = np.empty(int(node_tags.max()) + 1, dtype=np.int64)
         position[node_tags.astype(np.int64)] = np.arange(len(node_tags))
-        cell_type, per_cell = CELL_TYPES[d, order]
+        cell_type, per_cell = QUAD_TYPE if quads else CELL_TYPES[d, order]
         cells = np.concatenate([gmsh.model.mesh.getElementsByType(cell_type, tag)[1]
                                 for dim, tag in tags if dim == d]).astype(np.int64)
         facet_type, per_facet = FACET_TYPES[d, order]
@@ -169,20 +182,22 @@ def straight_mesh(points: np.ndarray, cells: np.ndarray) -> tuple[skfem.Mesh, np
     ``points`` (N, d), its facets indexed (:func:`index_entities`), and ``vertices``: the
     node of ``points`` each mesh vertex is (increasing, so sorted index rows stay sorted)."""
     d = points.shape[1]
-    corners = cells[:, : d + 1]
+    quads = d == 2 and cells.shape[1] == 4
+    corners = cells if quads else cells[:, : d + 1]
     used = np.zeros(len(points), dtype=bool)
     used[corners] = True
     vertices, compact = np.flatnonzero(used), np.cumsum(used) - 1
-    straight = (skfem.MeshTri1 if d == 2 else skfem.MeshTet1)(
-        np.ascontiguousarray(points[vertices].T), np.ascontiguousarray(compact[corners].T))
+    kind = skfem.MeshQuad1 if quads else (skfem.MeshTri1 if d == 2 else skfem.MeshTet1)
+    straight = kind(np.ascontiguousarray(points[vertices].T),
+                    np.ascontiguousarray(compact[corners].T))
     return index_entities(straight), vertices
 
 
 def skfem_mesh(points: np.ndarray, cells: np.ndarray, facets: dict[str, np.ndarray],
                straight: tuple[skfem.Mesh, np.ndarray] | None = None) -> skfem.Mesh:
-    """The scikit-fem mesh of simplicial ``cells`` (nc, k) over the nodes ``points`` (N, d):
-    k = d + 1 corners (straight cells), or the corners followed by the edge nodes (k = 6
-    in 2-D, 10 in 3-D: quadratic cells). ``facets[name]`` (nf, d) are node indices of the
+    """The scikit-fem mesh of ``cells`` (nc, k) over the nodes ``points`` (N, d): k = d + 1
+    corners (straight simplices), the corners followed by the edge nodes (k = 6 in 2-D, 10 in
+    3-D: quadratic simplices), or 4 corners in 2-D (straight quadrilaterals). ``facets[name]`` (nf, d) are node indices of the
     corners of boundary facets, which become ``mesh.boundaries[name]``. ``straight`` is
     :func:`straight_mesh` of the same arguments, if already built."""
     d = points.shape[1]
@@ -192,7 +207,7 @@ def skfem_mesh(points: np.ndarray, cells: np.ndarray, facets: dict[str, np.ndarr
     find = facet_lookup(straight.facets, len(vertices))
     mesh = straight.with_boundaries({name: find(compact[f].T) for name, f in facets.items()})
     _keep_facets(straight, mesh)
-    if cells.shape[1] > d + 1:
+    if cells.shape[1] > d + 1 and not (d == 2 and cells.shape[1] == 4):
         mesh = _curved(mesh, points, cells, compact)
     return mesh
 

@@ -91,12 +91,15 @@ class ElementTensorGLL(ElementH1):
 
     phi_(a, b)(x, y) = L_a(x) L_b(y), L_a the 1-D Lagrange polynomial of GLL point a.
     DOF order (scikit-fem's): vertices, then each facet's k - 1 points in the direction of
-    increasing coordinate, then the interior points. Increasing coordinate is what two
-    neighbouring cells agree on when all cells share one orientation (the structured box
-    meshes here); a general quadrilateral mesh would need the facets oriented.
+    increasing coordinate (:attr:`facet_directions`), then the interior points. Two
+    neighbouring cells agree on that direction when all cells share one orientation (the
+    structured box meshes); on any other quadrilateral mesh :func:`oriented_dofs` numbers
+    each facet's DOFs along its global direction.
     """
 
     nodal_dofs = 1
+    facet_directions = ((0, 1), (1, 2), (3, 2), (0, 3))
+    """Each facet's k - 1 DOFs run from its first local vertex to its second (quadrilaterals)."""
 
     def __init__(self, dim: int, degree: int):
         if dim not in (1, 2) or degree < 1:
@@ -136,3 +139,21 @@ class ElementTensorGLL(ElementH1):
             return values[0][0], values[0][1][None]
         (px, dx), (py, dy) = values
         return px * py, np.array([dx * py, px * dy])
+
+
+def oriented_dofs(mesh: skfem.Mesh, elem: skfem.Element) -> skfem.Dofs:
+    """scikit-fem's DOF numbering of ``elem`` on ``mesh``, with the k - 1 DOFs of each facet
+    taken along the facet's global direction (from its lower to its higher vertex index) in
+    every cell: the cells whose local direction (``elem.facet_directions``) runs the other way
+    see those DOFs in reverse order, so that neighbours agree on each DOF's position. A
+    no-op on the structured meshes and for elements with at most one DOF per facet."""
+    dofs = skfem.Dofs(mesh, elem)
+    directions = getattr(elem, "facet_directions", None)
+    if directions is None or elem.facet_dofs < 2 or mesh.dim() != 2:
+        return dofs
+    count, first = elem.facet_dofs, elem.nodal_dofs * mesh.t.shape[0]
+    for i, (a, b) in enumerate(directions):
+        rows = dofs.element_dofs[first + i * count: first + (i + 1) * count]
+        flipped = mesh.t[a] > mesh.t[b]
+        rows[:, flipped] = rows[::-1, flipped]
+    return dofs

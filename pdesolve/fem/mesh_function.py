@@ -22,6 +22,9 @@ from .mesh_system import NEWTON_STEPS, coordinates
 
 CHUNK = 1 << 15
 
+CANDIDATES = 8
+"""Cells tried per point on quadrilateral and hexahedral meshes (those of the nearest centroids)."""
+
 
 RULE_DEGREES = (2, 4)
 """The own-cell error rules of a degree-k solution have degree 2k + 2, then 2k + 4."""
@@ -101,8 +104,9 @@ class MeshCellRule:
 class MeshFunction:
     """u_h = sum_j u_j phi_j on a scikit-fem basis, at arbitrary points x (n, d): values and
     gradients. A point outside the mesh takes the value at its projection onto the nearest
-    cell (clipped barycentric coordinates): the part of a curved domain between a straight
-    boundary facet and the boundary, for instance."""
+    cell (clipped barycentric coordinates; on quadrilaterals and hexahedra clipped reference
+    coordinates): the part of a curved domain between a straight boundary facet and the
+    boundary, for instance."""
 
     def __init__(self, basis: skfem.CellBasis, u: np.ndarray, degree: int):
         self.basis, self.u, self.degree = basis, np.asarray(u, dtype=float), degree
@@ -131,6 +135,10 @@ class MeshFunction:
         last = self.__dict__.get("_last")
         if last is not None and last[0].shape == x.shape and np.array_equal(last[0], x):
             return last[1], last[2]
+        if self.basis.mesh.t.shape[0] != self.basis.mesh.dim() + 1:
+            cell, X = self._located_in_tensor_cells(x)
+            self._last = (x.copy(), cell, X)
+            return cell, X
         cell, lam = self.locator(x)
         y = x
         outside = cell < 0
@@ -187,20 +195,51 @@ class MeshFunction:
         mapping = self.basis.mapping
         if isinstance(mapping, skfem.MappingAffine):
             return mapping.invF(x.T[:, :, None], tind=cell)
-        X, active = lam[:, 1:].T.copy(), np.arange(len(x))
-        for _ in range(NEWTON_STEPS):  # each point until its own step is below 1e-13
-            F, DF = self._geometry(X[:, active], cell[active])
-            step = np.linalg.solve(DF, (x[active] - F.T)[:, :, None])[:, :, 0].T
-            X[:, active] += step
-            active = active[np.abs(step).max(axis=0) >= 1e-13]
-            if not active.size:
-                break
-        X = X[:, :, None]
+        X = self._inverse_map(x, cell, lam[:, 1:].T.copy())[:, :, None]
         first = 1.0 - X.sum(axis=0, keepdims=True)
         if min(float(X.min()), float(first.min())) < -1e-9:
             bary = np.clip(np.concatenate([first, X]), 0.0, None)
             X = bary[1:] / bary.sum(axis=0, keepdims=True)
         return X
+
+    def _inverse_map(self, x: np.ndarray, cell: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """X (d, m) with F_cell(X) = x (m, d) by Newton's method from X, each point until its
+        own step is below 1e-13 (unclipped; a singular Jacobian far outside a cell gives inf)."""
+        active = np.arange(len(x))
+        for _ in range(NEWTON_STEPS):
+            F, DF = self._geometry(X[:, active], cell[active])
+            with np.errstate(all="ignore"):
+                singular = ~(np.linalg.cond(DF) < 1e12)
+                DF[singular] = np.eye(x.shape[1])
+                step = np.linalg.solve(DF, (x[active] - F.T)[:, :, None])[:, :, 0].T
+            step[:, singular] = np.inf
+            X[:, active] += step
+            active = active[np.isfinite(step).all(axis=0) & (np.abs(step).max(axis=0) >= 1e-13)]
+            if not active.size:
+                break
+        return X
+
+    def _located_in_tensor_cells(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(cell (m,), reference coordinates (d, m, 1)) of x (m, d) on quadrilaterals or
+        hexahedra: Newton's inverse map from each cell's centre in the cells of the
+        ``CANDIDATES`` nearest centroids, the first cell that holds the point (or the one it
+        is nearest to outside, in reference coordinates, clipped onto it)."""
+        d, m = x.shape[1], len(x)
+        count = min(CANDIDATES, self.basis.mesh.t.shape[1])
+        candidates = self.nearest.query(x, k=count)[1].reshape(m, count)
+        cell, X, gap = candidates[:, 0].copy(), np.full((d, m), 0.5), np.full(m, np.inf)
+        for j in range(count):
+            todo = np.flatnonzero(gap > 1e-9)
+            if not todo.size:
+                break
+            trial = self._inverse_map(x[todo], candidates[todo, j], np.full((d, len(todo)), 0.5))
+            with np.errstate(invalid="ignore"):
+                outside = np.nan_to_num(np.maximum(-trial, trial - 1).max(axis=0), nan=np.inf)
+            better = outside < gap[todo]
+            chosen = todo[better]
+            cell[chosen], X[:, chosen], gap[chosen] = candidates[chosen, j], trial[:, better], \
+                outside[better]
+        return cell, np.clip(X, 0.0, 1.0)[:, :, None]
 
     def _chunked(self, x, gradient):
         x = np.asarray(x, dtype=float)

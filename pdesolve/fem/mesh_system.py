@@ -25,6 +25,9 @@ import scipy.sparse as sp
 import skfem
 from skfem.helpers import dot, grad
 
+from .elements import available_elements, make_element, oriented_dofs
+from .evaluate import element_degree
+
 LAGRANGE = {
     (1, 1): skfem.ElementLineP1, (1, 2): skfem.ElementLineP2, (2, 1): skfem.ElementTriP1, (2, 2): skfem.ElementTriP2, (2, 3): skfem.ElementTriP3,
     (2, 4): skfem.ElementTriP4, (3, 1): skfem.ElementTetP1, (3, 2): skfem.ElementTetP2,
@@ -79,10 +82,32 @@ class StraightStartMapping(skfem.MappingIsoparametric):
         return X
 
 
-def curved_facet_basis(mesh: skfem.Mesh, elem, facets, intorder: int) -> skfem.FacetBasis:
-    """A FacetBasis on ``facets``, on curved meshes through :class:`StraightStartMapping`."""
-    mapping = None if mesh.affine else StraightStartMapping(mesh, mesh.elem(), mesh.bndelem)
-    return skfem.FacetBasis(mesh, elem, mapping=mapping, facets=facets, intorder=intorder)
+def curved_facet_basis(mesh: skfem.Mesh, elem, facets, intorder: int,
+                       dofs: skfem.Dofs | None = None) -> skfem.FacetBasis:
+    """A FacetBasis on ``facets`` (the cells' DOF numbering ``dofs``), on curved simplex meshes
+    through :class:`StraightStartMapping`."""
+    curved = not mesh.affine and mesh.t.shape[0] == mesh.dim() + 1
+    mapping = StraightStartMapping(mesh, mesh.elem(), mesh.bndelem) if curved else None
+    return skfem.FacetBasis(mesh, elem, mapping=mapping, facets=facets, intorder=intorder,
+                            dofs=dofs)
+
+
+def mesh_elements(dim: int, cells: str) -> list[str]:
+    """The element names the mesh path offers on ``cells`` ("simplex" or "tensor") in ``dim``
+    dimensions: scikit-fem's Pk on triangles and tetrahedra (:data:`LAGRANGE`), and what
+    :func:`pdesolve.fem.elements.available_elements` offers on intervals and tensor cells."""
+    if cells == "simplex" and dim > 1:
+        return [f"P{k}" for d, k in LAGRANGE if d == dim]
+    return available_elements(dim, cells)
+
+
+def mesh_element(mesh: skfem.Mesh, element: str) -> skfem.Element:
+    """The Lagrange element ``element`` ("Pk"/"Qk", one of :func:`mesh_elements`) on the cells
+    of ``mesh``."""
+    d, simplex = mesh.dim(), mesh.t.shape[0] == mesh.dim() + 1
+    if simplex and (d, int(element[1:])) in LAGRANGE:
+        return LAGRANGE[d, int(element[1:])]()
+    return make_element(d, "simplex" if simplex else "tensor", element)
 
 
 def coordinates(basis: skfem.AbstractBasis) -> np.ndarray:
@@ -110,13 +135,13 @@ class FluxPart:
 class MeshSystem:
     """The discrete problem on one mesh (see the module docstring).
 
-    ``f`` is the source, ``dirichlet`` maps the boundary part names where u = g to the function
+    ``element`` is the scikit-fem element of the space, ``f`` the source, ``dirichlet`` maps the boundary part names where u = g to the function
     g of each; ``kappa`` is kappa(x) or None (kappa = 1); ``reaction`` is c(x) or None;
     ``fluxes`` maps part names to their :class:`pdesolve.problems.base.FluxCondition`.
     """
 
     mesh: skfem.Mesh
-    degree: int
+    element: skfem.Element
     f: object
     dirichlet: dict
     kappa: object = None
@@ -125,10 +150,11 @@ class MeshSystem:
     intorder: int | None = None
 
     @classmethod
-    def of(cls, problem, mesh: skfem.Mesh, degree: int) -> MeshSystem:
+    def of(cls, problem, mesh: skfem.Mesh, element: str) -> MeshSystem:
         """The system of ``problem`` (source, kappa, Dirichlet parts, reaction and flux parts)
-        on ``mesh``."""
-        return cls(mesh, degree, problem.f, {name: problem.g for name in problem.dirichlet_parts},
+        in the Lagrange space ``element`` ("Pk"/"Qk", :func:`mesh_element`) on ``mesh``."""
+        return cls(mesh, mesh_element(mesh, element), problem.f,
+                   {name: problem.g for name in problem.dirichlet_parts},
                    kappa=None if problem.constant_kappa else problem.kappa,
                    reaction=problem.reaction, fluxes=dict(problem.fluxes))
 
@@ -139,10 +165,20 @@ class MeshSystem:
         k + 1 needs 2 k - 1, Ciarlet's quadrature condition)."""
         return self.intorder or 2 * self.degree
 
+    @property
+    def degree(self) -> int:
+        """k of Pk / Qk."""
+        return element_degree(self.element)
+
+    @cached_property
+    def dofs(self) -> skfem.Dofs:
+        """The DOF numbering, facets oriented (:func:`~pdesolve.fem.elements.oriented_dofs`)."""
+        return oriented_dofs(self.mesh, self.element)
+
     @cached_property
     def basis(self) -> skfem.CellBasis:
-        element = LAGRANGE[self.mesh.dim(), self.degree]()
-        return skfem.CellBasis(self.mesh, element, intorder=self.quadrature_order)
+        return skfem.CellBasis(self.mesh, self.element, intorder=self.quadrature_order,
+                               dofs=self.dofs)
 
     @property
     def N(self) -> int:
@@ -190,8 +226,8 @@ class MeshSystem:
         their facets' quadrature points."""
         parts = []
         for name, condition in self.fluxes.items():
-            facet = curved_facet_basis(self.mesh, self.basis.elem, self.mesh.boundaries[name],
-                                       self.quadrature_order)
+            facet = curved_facet_basis(self.mesh, self.element, self.mesh.boundaries[name],
+                                       self.quadrature_order, self.dofs)
             x = coordinates(facet)
             normal = np.asarray(facet.normals).reshape(x.shape[1], -1).T
             h = np.asarray(condition.h(x, normal), dtype=float).reshape(facet.dx.shape)

@@ -27,7 +27,8 @@ from ..fem.assembly import Discretisation
 from ..fem.evaluate import FEMFunction
 from ..fem.linear import LinearSolver
 from ..fem.mesh_function import MeshFunction
-from ..fem.mesh_system import LAGRANGE
+from ..fem.elements import mesh_kind
+from ..fem.mesh_system import mesh_elements
 from ..fem.on_domain import solve_on_domain
 from ..fem.system import solve_system
 from ..problems.base import Problem
@@ -99,20 +100,38 @@ def check(problem: Problem, options: Options) -> None:
     """ConfigError for options the mesh path cannot do, or a mesh that would not fit in
     the memory available now (estimated on the bounding box)."""
     degree = int(options.element[1:])
+    cells = mesh_kind(options.element, options.mesh)
     if not _structured(problem, options):
-        why = ("adaptive refinement" if options.refine == "adaptive" else
-               problem.beyond_dirichlet or f"a {problem.domain.kind} domain")
-        if options.refine == "adaptive" and problem.dim == 1:
-            raise ConfigError("refine: 'adaptive' needs a 2-D or 3-D domain; allowed for "
-                              "d = 1: 'uniform'")
-        if options.element.startswith("Q") or (problem.dim, degree) not in LAGRANGE:
-            allowed = ", ".join(f"P{k}" for d, k in LAGRANGE if d == problem.dim)
-            raise ConfigError(f"element: {options.element!r} is not available with {why} "
-                              f"({problem.dim}-D simplex mesh); allowed: {allowed}")
-        problem.domain.check_resolution(options.n)
+        _check_mesh_path(problem, options, cells)
     dofs = float(degree * options.n + 1) ** problem.dim
     require_memory(BYTES_PER_DOF[problem.dim] * dofs,
                    f"n: n = {options.n} ({options.element}, d = {problem.dim}, {dofs:.3g} DOFs)")
+
+
+def _check_mesh_path(problem: Problem, options: Options, cells: str) -> None:
+    """ConfigError ("<option>: ...") for what the mesh path cannot do: adaptive refinement in
+    1-D or on tensor cells, tensor cells on a mesh file or on a 3-D domain other than the box,
+    an element the cells do not carry."""
+    domain = problem.domain
+    adaptive = options.refine == "adaptive"
+    if adaptive and problem.dim == 1:
+        raise ConfigError("refine: 'adaptive' needs a 2-D or 3-D domain; allowed for "
+                          "d = 1: 'uniform'")
+    if cells == "tensor":
+        where = ("refine: 'adaptive' bisects simplices" if adaptive
+                 else "element: a mesh file's cells are simplices" if domain.kind == "mesh"
+                 else "element: hexahedral meshes exist for the box only"
+                 if problem.dim == 3 and not domain.structured else None)
+        if where:
+            raise ConfigError(f"{where}; {options.element} needs tensor cells; allowed: "
+                              f"{', '.join(mesh_elements(problem.dim, 'simplex'))}")
+    allowed = mesh_elements(problem.dim, cells)
+    if options.element not in allowed:
+        why = ("adaptive refinement" if adaptive else
+               problem.beyond_dirichlet or f"a {domain.kind} domain")
+        raise ConfigError(f"element: {options.element!r} is not available with {why} "
+                          f"({problem.dim}-D {cells} mesh); allowed: {', '.join(allowed)}")
+    domain.check_resolution(options.n)
 
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
@@ -143,7 +162,8 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
                 "timings": {"discretise": discretised, **solution.timings}}
     else:
         system, solution, history, info = solve_on_domain(
-            problem, degree, options.n, options.refine, options.adapt_steps, solve_options)
+            problem, options.element, mesh_kind(options.element, options.mesh), options.n,
+            options.refine, options.adapt_steps, solve_options)
         fn = MeshFunction(system.basis, solution.u, degree)
     seconds = time.perf_counter() - start
     info.update(solution.stats)

@@ -92,7 +92,7 @@ class MeshFemSystem(_Sweeps):
         domain = problem.domain
         self.dim = problem.dim
         mesh = domain.mesh(float(np.max(domain.lengths)) / (n + 1), order=1)
-        self.system = MeshSystem.of(problem, mesh, 1)
+        self.system = MeshSystem.of(problem, mesh, "P1")
         stiffness, lower = self.system.stiffness(), self.system.lower_order()
         matrix = stiffness if lower is None else stiffness + lower
         super().__init__(*self.system.condense(matrix, self.system.load()), omega)
