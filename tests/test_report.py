@@ -97,3 +97,23 @@ def test_history_ranges_ignore_a_start_up_spike():
     assert high < 10 and low < 0.05
     low, high = _limits([np.array([1.0, 0.5, 0.1])], log=True)
     assert high == pytest.approx(1.5)
+
+
+def test_report_names_a_domain_other_than_a_box_and_its_boundary_conditions():
+    """A formula problem on a holed domain: the heading drops the bounding box, and a line
+    names the domain, each part's condition and the reaction term."""
+    from pdesolve.harness.summary import domain_text, problem_name
+    from pdesolve.problems.loading import problem_from_table
+
+    problem = problem_from_table({
+        "exact": "x*y", "dim": 2, "reaction": "1",
+        "domain": {"kind": "difference", "base": {"kind": "box", "bounds": [[0, 1], [0, 1]]},
+                   "remove": [{"kind": "disk", "center": [0.3, 0.3], "radius": 0.1}]},
+        "boundary": {"holes": {"kind": "robin", "alpha": "2"}}})
+    record = {"problem": problem.describe()}
+    assert "box=" not in problem_name(record)
+    text = domain_text(record)
+    assert text.startswith("Domain: difference(base=box(lower=[0, 0], upper=[1, 1])")
+    assert "disk(center=[0.3, 0.3], radius=0.1)" in text
+    assert text.endswith("Boundary: Dirichlet on x1min, x1max, x2min, x2max; Robin on hole1. "
+                         "Reaction term c u.")

@@ -15,8 +15,8 @@ from .case import METRICS, PLOTS
 from .machine import RULE, inflated_by_load
 from .plots import METRIC_NAMES
 from .store import Store, write_json_atomic
-from .summary import (COLUMNS, Point, format_value, problem_name, rates, seed_points,
-                      series, series_descriptions, summary_rows)
+from .summary import (COLUMNS, Point, domain_text, format_value, problem_name, rates,
+                      seed_points, series, series_descriptions, summary_rows)
 from .tolerance import accuracy_table, methods, speed_table, time_budgets
 
 log = logging.getLogger(__name__)
@@ -260,7 +260,8 @@ def write_markdown(records: list[dict], points: list[Point], figures: list[Path]
     for problem in dict.fromkeys(p.problem for p in points):
         these = [p for p in points if p.problem == problem]
         own = [r for r in records if problem_name(r) == problem]
-        lines += ["", f"## {problem}", "", *_point_table(these), *_rate_table(these),
+        lines += ["", f"## {problem}", "", domain_text(own[0]), "", *_point_table(these),
+                  *_rate_table(these),
                   *_tolerance_tables(own, settings["metric"]),
                   *_published_table(own, settings.get("published", []))]
     lines += _failures(records)

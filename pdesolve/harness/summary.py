@@ -30,9 +30,36 @@ COLUMNS = ("case", "problem", "solver", "family", "label", "config", "seed", "do
 
 
 def problem_name(record: dict) -> str:
-    """``name(param=value, ...)`` of the record's problem."""
-    params = record["problem"].get("params", {})
+    """``name(param=value, ...)`` of the record's problem (on a domain other than a box, its
+    bounding box is no parameter: :func:`domain_text` names the domain)."""
+    params = dict(record["problem"].get("params", {}))
+    if "kind" in record["problem"].get("domain", {}):
+        params.pop("box", None)
     return f"{record['problem']['name']}({', '.join(f'{k}={v}' for k, v in sorted(params.items()))})"
+
+
+def domain_text(record: dict, limit: int = 300) -> str:
+    """One line naming the record's domain and its boundary parts with their conditions."""
+
+    def render(value) -> str:
+        if isinstance(value, dict):
+            kind = value.get("kind", "box")
+            fields = ", ".join(f"{k}={render(v)}" for k, v in value.items() if k != "kind")
+            return f"{kind}({fields})"
+        if isinstance(value, list):
+            return "[" + ", ".join(render(v) for v in value) + "]"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    problem = record["problem"]
+    text = render(problem.get("domain", {}))
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    by_kind: dict[str, list[str]] = {}
+    for name, kind in problem.get("parts", {}).items():
+        by_kind.setdefault(kind, []).append(name)
+    parts = "; ".join(f"{kind.capitalize()} on {', '.join(names)}"
+                      for kind, names in by_kind.items())
+    return (f"Domain: {text}." + (f" Boundary: {parts}." if parts else "")
+            + (" Reaction term c u." if problem.get("reaction") else ""))
 
 
 def series_name(solver: str, label: str) -> str:

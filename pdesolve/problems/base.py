@@ -153,4 +153,6 @@ class Problem:
             **({"reaction": True} if self.reaction is not None else {}),
             **({"fluxes": {name: c.kind for name, c in self.fluxes.items()}}
                if self.fluxes else {}),
+            "parts": {part.name: self.fluxes[part.name].kind if part.name in self.fluxes
+                      else "dirichlet" for part in self.domain.parts},
         }
