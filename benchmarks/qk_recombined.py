@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from pdesolve.fem.linear import LinearSolver
-from pdesolve.fem.mesh_function import MeshFunction
+from pdesolve.fem.mesh_function import mesh_function
 from pdesolve.fem.mesh_system import MeshSystem
 from pdesolve.fem.system import solve_system
 from pdesolve.metrics import measure_errors
@@ -44,7 +44,7 @@ for name, table in DOMAINS.items():
             system = MeshSystem.of(problem, mesh, f"Q{k}")
             solution = solve_system(system, 2.0, LinearSolver("direct", 1e-12, 2, k),
                                     newton_tol=1e-10, newton_maxiter=1)
-            fn = MeshFunction(system.basis, solution.u, k)
+            fn = mesh_function(system.basis, solution.u)
             errors.append(measure_errors(fn, problem.exact, fn.grad,
                                          problem.exact_grad)["metrics"]["l2_rel"])
             cells.append(mesh.t.shape[1])

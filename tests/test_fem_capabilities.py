@@ -51,7 +51,7 @@ def test_qk_on_recombined_quadrilaterals_reaches_its_rate():
     L-bracket with a square hole, refined once (nested): rate 4 (measured 4.09; Q1-Q8 in
     benchmarks/qk_recombined.py, 1.98-9.00)."""
     from pdesolve.fem.linear import LinearSolver
-    from pdesolve.fem.mesh_function import MeshFunction
+    from pdesolve.fem.mesh_function import mesh_function
     from pdesolve.fem.mesh_system import MeshSystem
     from pdesolve.fem.system import solve_system
     from pdesolve.metrics import measure_errors
@@ -67,7 +67,7 @@ def test_qk_on_recombined_quadrilaterals_reaches_its_rate():
         system = MeshSystem.of(problem, mesh, "Q3")
         u = solve_system(system, 2.0, LinearSolver("direct", 1e-12, 2, 3), newton_tol=1e-10,
                          newton_maxiter=1).u
-        fn = MeshFunction(system.basis, u, 3)
+        fn = mesh_function(system.basis, u)
         errors.append(measure_errors(fn, problem.exact, fn.grad,
                                      problem.exact_grad)["metrics"]["l2_rel"])
     assert np.log2(errors[0] / errors[1]) == pytest.approx(4.0, abs=0.15)
@@ -80,7 +80,7 @@ def test_edge_dofs_follow_the_global_edge_direction():
     import skfem
 
     from pdesolve.fem.linear import LinearSolver
-    from pdesolve.fem.mesh_function import MeshFunction
+    from pdesolve.fem.mesh_function import mesh_function
     from pdesolve.fem.mesh_system import MeshSystem
     from pdesolve.fem.system import solve_system
     from pdesolve.problems.loading import problem_from_table
@@ -97,5 +97,5 @@ def test_edge_dofs_follow_the_global_edge_direction():
         system = MeshSystem.of(problem, mesh, "Q4")
         u = solve_system(system, 2.0, LinearSolver("direct", 1e-12, 2, 4), newton_tol=1e-10,
                          newton_maxiter=1).u
-        values.append(MeshFunction(system.basis, u, 4)(np.array([[0.3, 0.7], [0.61, 0.2]])))
+        values.append(mesh_function(system.basis, u)(np.array([[0.3, 0.7], [0.61, 0.2]])))
     np.testing.assert_allclose(values[0], values[1], rtol=1e-10)

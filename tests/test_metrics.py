@@ -18,7 +18,7 @@ def exact_l2_h1(fn, problem):
     """Relative L2 and H1-seminorm errors of a FEM function by scikit-fem's own basis with
     its highest rule (degree 19 on triangles, 9 on tetrahedra, 40 on intervals): exact to
     rounding for these smooth integrands, and independent of pdesolve's tables."""
-    mesh, elem = fn.boxmesh.mesh, fn.tables.elem
+    mesh, elem = fn.cells.boxmesh.mesh, fn.elem
     basis = skfem.CellBasis(mesh, elem, intorder={1: 40, 2: 19, 3: 9}[problem.dim])
     uh = basis.interpolate(fn.coefficients)
 

@@ -1,5 +1,5 @@
-"""Finite element functions on any mesh: u_h = sum_j u_j phi_j at arbitrary points, and the
-error rules on the function's own cells.
+"""The geometry of a finite element function on any mesh (:class:`MeshCells`: point location
+and the error rules on the function's own cells, for :class:`pdesolve.fem.evaluate.FEMFunction`).
 
 A point is located in the straight cells (:class:`~pdesolve.domains.locate.SimplexLocator`),
 mapped back to the reference cell (the affine inverse, or Newton's method on curved
@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 
 from ..domains.locate import SimplexLocator
 from ..quadrature import Samples
+from .evaluate import FEMFunction, element_degree
 from .mesh_system import NEWTON_STEPS, coordinates
 
 CHUNK = 1 << 15
@@ -101,15 +102,15 @@ class MeshCellRule:
                 "sampled_cells": None, "points": cells * self.points_per_cell}
 
 
-class MeshFunction:
-    """u_h = sum_j u_j phi_j on a scikit-fem basis, at arbitrary points x (n, d): values and
-    gradients. A point outside the mesh takes the value at its projection onto the nearest
-    cell (clipped barycentric coordinates; on quadrilaterals and hexahedra clipped reference
-    coordinates): the part of a curved domain between a straight boundary facet and the
-    boundary, for instance."""
+class MeshCells:
+    """The cells of any mesh, the geometry of a :class:`pdesolve.fem.evaluate.FEMFunction` on
+    it (``basis``: the space's scikit-fem basis): points located by search. A point outside
+    the mesh takes the value at its projection onto the nearest cell (clipped barycentric
+    coordinates; on quadrilaterals and hexahedra clipped reference coordinates): the part of a
+    curved domain between a straight boundary facet and the boundary, for instance."""
 
-    def __init__(self, basis: skfem.CellBasis, u: np.ndarray, degree: int):
-        self.basis, self.u, self.degree = basis, np.asarray(u, dtype=float), degree
+    def __init__(self, basis: skfem.CellBasis):
+        self.basis = basis
 
     @cached_property
     def locator(self) -> SimplexLocator:
@@ -122,53 +123,36 @@ class MeshFunction:
         mesh = self.basis.mesh
         return cKDTree(mesh.p[:, mesh.t].mean(axis=1).T)
 
-    def error_rules(self, level: int) -> MeshCellRule | None:
+    def error_rules(self, fn, level: int) -> MeshCellRule | None:
         """The rule of degree 2k + 2 (level 0) or 2k + 4 (level 1) on every cell; None after."""
         if level >= len(RULE_DEGREES):
             return None
-        return MeshCellRule(self.basis, self.u, 2 * self.degree + RULE_DEGREES[level])
+        degree = element_degree(self.basis.elem)
+        return MeshCellRule(self.basis, fn.coefficients, 2 * degree + RULE_DEGREES[level])
 
-    def _located(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(cell (m,), reference coordinates (d, m, 1)) of the points x (m, d); the last
-        answer is kept, so that u_h and grad u_h at the same points locate them once (a copy
-        of the points is compared, not the array's identity: callers may reuse a buffer)."""
-        last = self.__dict__.get("_last")
-        if last is not None and last[0].shape == x.shape and np.array_equal(last[0], x):
-            return last[1], last[2]
+    def locate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cell (m,), reference coordinates X (d, m), dX/dx (m, d, d)) of the points x (m, d)."""
         if self.basis.mesh.t.shape[0] != self.basis.mesh.dim() + 1:
             cell, X = self._located_in_tensor_cells(x)
-            self._last = (x.copy(), cell, X)
-            return cell, X
-        cell, lam = self.locator(x)
-        y = x
-        outside = cell < 0
-        if outside.any():
-            y = x.copy()
-            near = self.nearest.query(y[outside])[1]
-            moved = np.clip(self.locator.barycentric(y[outside], near), 0.0, None)
-            moved /= moved.sum(axis=1, keepdims=True)
-            corners = self.basis.mesh.p[:, self.basis.mesh.t[:, near]]  # (d, d + 1, m)
-            y[outside] = np.einsum("dkm,mk->md", corners, moved)
-            cell[outside], lam[outside] = near, moved
-        X = self._reference_points(y, cell, lam)
-        self._last = (x.copy(), cell, X)
-        return cell, X
-
-    def _fields(self, x: np.ndarray, gradient: bool) -> np.ndarray:
-        """sum_j u_j phi_j(X) or its gradient A^{-T} sum_j u_j grad_X phi_j(X) (the inverse
-        Jacobian applied once to the sum), X the reference coordinates of each point."""
-        b = self.basis
-        cell, X = self._located(x)
-        coeff = self.u[b.element_dofs[:, cell]]  # (Nb, m)
-        k = 1 if gradient else 0
-        out = sum(coeff[j] * b.elem.lbasis(X, j)[k][..., 0] for j in range(b.Nbfun))
-        if not gradient:
-            return out
-        if isinstance(b.mapping, skfem.MappingAffine):
-            invDF = b.mapping.invA[:, :, cell]  # (d, d, m): dX_i / dx_j
         else:
-            invDF = np.moveaxis(np.linalg.inv(self._geometry(X[..., 0], cell)[1]), 0, 2)
-        return np.einsum("ijm,im->mj", invDF, out)
+            cell, lam = self.locator(x)
+            y = x
+            outside = cell < 0
+            if outside.any():
+                y = x.copy()
+                near = self.nearest.query(y[outside])[1]
+                moved = np.clip(self.locator.barycentric(y[outside], near), 0.0, None)
+                moved /= moved.sum(axis=1, keepdims=True)
+                corners = self.basis.mesh.p[:, self.basis.mesh.t[:, near]]  # (d, d + 1, m)
+                y[outside] = np.einsum("dkm,mk->md", corners, moved)
+                cell[outside], lam[outside] = near, moved
+            X = self._reference_points(y, cell, lam)[..., 0]
+        mapping = self.basis.mapping
+        if isinstance(mapping, skfem.MappingAffine):
+            inverse = np.moveaxis(mapping.invA[:, :, cell], 2, 0)  # dX_i / dx_j
+        else:
+            inverse = np.linalg.inv(self._geometry(X, cell)[1])
+        return cell, X, inverse
 
     def _geometry(self, X: np.ndarray, cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The isoparametric map of curved cells, F(X) = sum_k x_k phi_k(X) over the cells'
@@ -220,7 +204,7 @@ class MeshFunction:
         return X
 
     def _located_in_tensor_cells(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(cell (m,), reference coordinates (d, m, 1)) of x (m, d) on quadrilaterals or
+        """(cell (m,), reference coordinates (d, m)) of x (m, d) on quadrilaterals or
         hexahedra: Newton's inverse map from each cell's centre in the cells of the
         ``CANDIDATES`` nearest centroids, the first cell that holds the point (or the one it
         is nearest to outside, in reference coordinates, clipped onto it)."""
@@ -239,19 +223,9 @@ class MeshFunction:
             chosen = todo[better]
             cell[chosen], X[:, chosen], gap[chosen] = candidates[chosen, j], trial[:, better], \
                 outside[better]
-        return cell, np.clip(X, 0.0, 1.0)[:, :, None]
+        return cell, np.clip(X, 0.0, 1.0)
 
-    def _chunked(self, x, gradient):
-        x = np.asarray(x, dtype=float)
-        if len(x) <= CHUNK:  # the same array for u_h and grad u_h: located once
-            return self._fields(x, gradient)
-        parts = [self._fields(x[i:i + CHUNK], gradient) for i in range(0, len(x), CHUNK)]
-        return np.concatenate(parts) if parts else np.zeros((0, x.shape[1]) if gradient else 0)
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """u_h(x), shape (n,)."""
-        return self._chunked(x, False)
-
-    def grad(self, x: np.ndarray) -> np.ndarray:
-        """grad u_h(x), shape (n, d)."""
-        return self._chunked(x, True)
+def mesh_function(basis: skfem.CellBasis, coefficients: np.ndarray) -> FEMFunction:
+    """u_h = sum_j c_j phi_j of the space of ``basis`` (any mesh)."""
+    return FEMFunction(MeshCells(basis), basis.element_dofs, coefficients, basis.elem)

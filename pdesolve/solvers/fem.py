@@ -24,9 +24,9 @@ import numpy as np
 from ..config import opt
 from ..errors import ConfigError, SolverFailed
 from ..fem.assembly import Discretisation
-from ..fem.evaluate import FEMFunction
+from ..fem.evaluate import structured_function
 from ..fem.linear import LinearSolver
-from ..fem.mesh_function import MeshFunction
+from ..fem.mesh_function import mesh_function
 from ..fem.elements import mesh_kind
 from ..fem.mesh_system import mesh_elements
 from ..fem.on_domain import solve_on_domain
@@ -154,7 +154,7 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
         discretised = time.perf_counter() - start
         solution = solve_system(disc, problem.p, **solve_options)
         system, history = disc, []
-        fn = FEMFunction(disc.boxmesh, disc.tables, disc.element_dofs, solution.u)
+        fn = structured_function(disc, solution.u)
         info = {"h": disc.boxmesh.h, "n": options.n, "element": options.element,
                 "mesh": disc.boxmesh.kind, "cell": type(disc.boxmesh.mesh).__name__,
                 "basis": type(disc.tables.elem).__name__, "total_dofs": int(disc.N),
@@ -164,7 +164,7 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
         system, solution, history, info = solve_on_domain(
             problem, options.element, mesh_kind(options.element, options.mesh), options.n,
             options.refine, options.adapt_steps, solve_options)
-        fn = MeshFunction(system.basis, solution.u, degree)
+        fn = mesh_function(system.basis, solution.u)
     seconds = time.perf_counter() - start
     info.update(solution.stats)
     status, message = Status.OK, ""

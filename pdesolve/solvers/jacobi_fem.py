@@ -75,10 +75,10 @@ class BoxFemSystem(_Sweeps):
         return self._padded(self._direct())
 
     def functions(self):
-        from ..fem.evaluate import FEMFunction
+        from ..fem.evaluate import structured_function
 
         disc = self.disc
-        fn = FEMFunction(disc.boxmesh, disc.tables, disc.element_dofs, disc.expand(self.x.copy()))
+        fn = structured_function(disc, disc.expand(self.x.copy()))
         return fn, fn.grad
 
 
@@ -120,7 +120,7 @@ class MeshFemSystem(_Sweeps):
         return self._full(self._direct())
 
     def functions(self):
-        from ..fem.mesh_function import MeshFunction
+        from ..fem.mesh_function import mesh_function
 
-        fn = MeshFunction(self.system.basis, self.nodal(), 1)
+        fn = mesh_function(self.system.basis, self.nodal())
         return fn, fn.grad
