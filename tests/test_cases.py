@@ -36,6 +36,7 @@ def test_case_validates_at_full_size(case_path):
     assert expand_case(load_case(case_path))
 
 
+@pytest.mark.slow
 def test_case_runs_at_quick_size(case_path, tmp_path, capsys):
     out = tmp_path / "results"
     assert main(["run", str(case_path), "--quick", "--out", str(out), "--quiet"]) == 0, \

@@ -104,6 +104,7 @@ def test_list_shows_problems_and_solver_options(capsys):
     assert "toy (classical, user; DOFs: toy unknowns)" in out and "n: an integer, default 4 - resolution" in out
 
 
+@pytest.mark.slow
 def test_sigkill_mid_sweep_then_rerun_completes_and_keeps_finished_files(tmp_path):
     path = write(tmp_path, TOY.replace("[2, 4]", "[1, 2, 3, 4, 5, 6]") + "delay = 0.4\n")
     out = tmp_path / "out"

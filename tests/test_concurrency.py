@@ -57,6 +57,7 @@ def serial(tmp_path_factory):
     return records(tmp / "out")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.0, 1.0])
 def test_two_processes_on_one_directory(tmp_path, serial, delay):
     case, out = tmp_path / "case.toml", tmp_path / "out"

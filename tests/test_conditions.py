@@ -137,6 +137,7 @@ NEUMANN = {"exact": "sin(pi*x)*sin(pi*y) + x", "dim": 2, "reaction": "1",
     ("deep_ritz", {"widths": [16], "steps": 120, "sampler": "gauss", "batch_interior": 8,
                    "batch_boundary": 8}, 1e-2),
 ])
+@pytest.mark.slow
 def test_networks_trained_by_engd_solve_a_neumann_robin_problem(kind, options, bound):
     """ENGD, float64, one thread: the PINN's flux residual and the Ritz boundary energy carry
     the Neumann and Robin data (measured L2: PINN [32] 7.2e-3 at 100 steps, 9.5e-11 at 400;

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from pdesolve.experiments import EXPERIMENTS, run_experiment, write_experiment_report
 from pdesolve.experiments import engd
 from pdesolve.experiments.stored import experiment_case
@@ -38,6 +40,7 @@ def test_every_case_validates_at_full_size():
         assert any(s.options["optimizer"] == "engd" for s in specs), name
 
 
+@pytest.mark.slow
 def test_quick_run_writes_the_report_and_resumes(tmp_path):
     report = run_experiment("engd", tmp_path, quick=True)
     text = report.read_text()

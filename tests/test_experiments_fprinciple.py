@@ -38,6 +38,7 @@ def killed_and_resumed(tmp_path_factory):
     return out, before, after, rerun.stderr
 
 
+@pytest.mark.slow
 def test_killed_experiment_resumes_without_redoing_finished_runs(killed_and_resumed):
     out, before, after, log = killed_and_resumed
     assert 2 <= len(before) < 6 and len(after) == 6
@@ -48,6 +49,7 @@ def test_killed_experiment_resumes_without_redoing_finished_runs(killed_and_resu
     assert not list(out.glob("*/runs/.*.tmp"))
 
 
+@pytest.mark.slow
 def test_report_shows_opposite_orders_and_the_hybrid(killed_and_resumed):
     out = killed_and_resumed[0]
     text = (out / "report.md").read_text()
@@ -61,6 +63,7 @@ def test_report_shows_opposite_orders_and_the_hybrid(killed_and_resumed):
         assert (out / png).stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_report_is_written_again_from_the_stored_records(killed_and_resumed, capsys):
     out = killed_and_resumed[0]
     written = (out / "report.md").read_text()

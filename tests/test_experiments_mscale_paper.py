@@ -25,6 +25,7 @@ def test_networks_keep_the_papers_shapes(quick):
             assert normal[key] == mscale[key]
 
 
+@pytest.mark.slow
 def test_quick_run_writes_report_with_four_finite_errors(tmp_path):
     report = run_experiment("mscale_paper", tmp_path, quick=True)
     text = report.read_text()

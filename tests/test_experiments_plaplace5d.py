@@ -35,6 +35,7 @@ def test_paper_errors_are_a_ratio_of_squares():
     assert abs(errs["mse"] - 0.01 * np.mean(u(x) ** 2)) < 1e-15
 
 
+@pytest.mark.slow
 def test_quick_run_writes_report_networks_and_grid(tmp_path):
     report = run_experiment("plaplace5d", tmp_path, quick=True)
     text = report.read_text()

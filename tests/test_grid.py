@@ -68,6 +68,7 @@ def test_multigrid_semicoarsens_a_stretched_box(length):
     assert _iterations(grid, coeffs) <= 10
 
 
+@pytest.mark.slow
 def test_multigrid_iterations_flat_in_5d():
     problem = get_problem("plaplace_5d")
     its = [solve(problem, "grid", n=n).info["cg_iterations"][0] for n in (7, 9, 11)]

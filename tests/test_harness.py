@@ -140,6 +140,7 @@ def test_problem_without_exact_solution(tmp_path):
     assert (tmp_path / "report.md") in write_report(tmp_path)
 
 
+@pytest.mark.slow
 def test_report_tables_rates_and_figures(tmp_path):
     specs = expand_case(case_of({"kind": "toy", "label": "A", "n": [2, 4, 8]},
                                 {"kind": "toynet", "widths": [[8], [16]], "seeds": [0, 1]},
@@ -168,6 +169,7 @@ def test_report_of_an_empty_directory_is_a_config_error(tmp_path):
         write_report(tmp_path)
 
 
+@pytest.mark.slow
 def test_a_run_that_reaches_its_time_limit_is_finished_with_its_partial_history(tmp_path):
     case = case_of({"kind": "jacobi", "n": 31, "sweeps": 10**6, "record_every": 50,
                     "max_seconds": 0.0})
@@ -203,6 +205,7 @@ def test_wall_time_inflated_by_load(environment, inflated):
     assert inflated_by_load(environment) is inflated
 
 
+@pytest.mark.slow
 def test_cpu_time_and_load_are_recorded_and_the_report_flags_inflated_runs(tmp_path):
     specs = expand_case(case_of({"kind": "jacobi", "n": 63, "sweeps": 20000,
                                  "record_every": 5000}, {"kind": "toy"}))
@@ -239,6 +242,7 @@ def test_two_executions_of_a_run_differ_only_in_what_measures_them():
     assert kept["metrics"] == first["metrics"] and kept["history"][1]["l2_rel"] > 0
 
 
+@pytest.mark.slow
 def test_published_results_are_quoted_with_each_methods_time_to_reach_them(tmp_path):
     from pdesolve.harness.report import save_settings
 

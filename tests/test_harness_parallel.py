@@ -40,6 +40,7 @@ def serial(tmp_path_factory):
     return records
 
 
+@pytest.mark.slow
 def test_two_worker_processes_match_serial(tmp_path, serial):
     outcome, records = sweep(tmp_path, "workers", workers=2)
     assert len(outcome.failed) == 1
@@ -48,6 +49,7 @@ def test_two_worker_processes_match_serial(tmp_path, serial):
     assert env["concurrent"] is True and env["thread_limit"] >= 1
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_matches_serial(tmp_path, serial):
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,

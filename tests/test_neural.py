@@ -19,6 +19,7 @@ def l2_rel(problem, result):
     return error_metrics(points, result.u, problem.exact)["l2_rel"]
 
 
+@pytest.mark.slow
 def test_deep_ritz_small_run_reaches_modest_error_and_fills_the_result():
     problem = get_problem("poisson_sine", dim=2)
     result = solve(problem, "deep_ritz", **FAST, steps=400, lr=1e-2, sampler="sobol",
@@ -34,6 +35,7 @@ def test_deep_ritz_small_run_reaches_modest_error_and_fills_the_result():
     assert {"loss", "l2_rel", "beta", "lr", "seconds"} <= set(result.history[-1])
 
 
+@pytest.mark.slow
 def test_pinn_small_run_with_adam_then_lbfgs():
     problem = get_problem("poisson_sine", dim=2)
     result = solve(problem, "pinn", **FAST, optimizer="adam+lbfgs", steps=200, lbfgs_steps=100,
@@ -55,6 +57,7 @@ def test_mscale_uses_the_staircase_and_float64():
     assert result.info["beta_schedule"] == "staircase" and result.info["dtype"] == "float64"
 
 
+@pytest.mark.slow
 def test_frequency_principle_low_frequency_converges_first():
     """Deep Ritz on the paper's 1-D grid: DFT peak k=1 falls below 1e-2 before k=8."""
     problem = get_problem("poisson_multifreq_1d")
@@ -90,6 +93,7 @@ class _Killed(Exception):
     pass
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "adam+lbfgs", "engd"])
 def test_killed_and_resumed_run_ends_with_identical_parameters(tmp_path, monkeypatch, optimizer):
     problem = get_problem("poisson_sine", dim=2)

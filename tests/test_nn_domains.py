@@ -97,6 +97,7 @@ def train(problem, kind, **options):
     return result, metrics
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("domain", [DISK, HOLES], ids=["disk", "holes"])
 def test_engd_pinn_on_curved_domains_reaches_small_errors(domain):
     """Measured at 150 steps: 1.3e-6 on the disk, 1.2e-4 on 2d-C's domain (1e-3 is passed
@@ -107,6 +108,7 @@ def test_engd_pinn_on_curved_domains_reaches_small_errors(domain):
     assert metrics["l2_rel"] < 1e-3
 
 
+@pytest.mark.slow
 def test_deep_ritz_with_built_in_boundary_on_a_disk():
     """Measured: 9.2e-3 after 70 steps, 3.6e-3 after 100."""
     problem = sine_on(DISK)

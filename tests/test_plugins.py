@@ -88,6 +88,7 @@ def test_module_path_from_the_case_file_directory():
     assert problem.exact(x)[0] == 1.0
 
 
+@pytest.mark.slow
 def test_user_module_case_runs(tmp_path):
     assert main(["run", str(CASES / "user_module.toml"), "--quick", "--quiet",
                  "--out", str(tmp_path)]) == 0
@@ -199,6 +200,7 @@ def test_entry_points_found_by_importlib_metadata(tmp_path):
     assert "demo_paraboloid" not in list_problems()  # uninstalled: gone after a rescan
 
 
+@pytest.mark.slow
 def test_plugin_installed_by_pip_is_listed_and_runs_a_case(tmp_path):
     python = make_venv(tmp_path / "venv")
     pip_install(python, shutil.copytree(PLUGIN_SRC, tmp_path / "plugin"))  # builds write there
@@ -261,6 +263,7 @@ def test_plugin_installed_by_pip_is_listed_and_runs_a_case(tmp_path):
     assert float(rows["fem", "49"]["l2_rel"]) > 1e-2
 
 
+@pytest.mark.slow
 def test_every_example_of_the_readme_add_your_own_problem_section_runs(tmp_path):
     files = doc_files(REPO / "README.md")
     assert len(files) == 10

@@ -1,6 +1,7 @@
 """Experiment 5: the knots of a trained shallow ReLU network (quick size)."""
 
 import numpy as np
+import pytest
 
 from pdesolve.experiments import get_experiment, run_experiment, write_experiment_report
 from pdesolve.experiments import relu_knots as rk
@@ -20,6 +21,7 @@ def test_kolmogorov_distance_of_a_sample_to_its_own_law_is_small(rng):
     assert rk.kolmogorov_distance(rng.uniform(-1, 0, 2000), x, uniform) > 0.45
 
 
+@pytest.mark.slow
 def test_trained_knots_move_to_the_steep_part(tmp_path):
     report = run_experiment("relu_knots", tmp_path, quick=True)
     result = rk.study(load_computed(tmp_path, rk.computations(True))["training"], quick=True)

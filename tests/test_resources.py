@@ -27,6 +27,7 @@ def test_available_memory_is_known_on_this_machine():
     assert resources.available_memory() > 1e8
 
 
+@pytest.mark.slow
 def test_the_fem_estimate_is_within_a_factor_of_two_of_the_measured_peak():
     """3-D P2 above the direct solver's limit (1e4 DOFs in 3-D: AMG), where large runs are.
 

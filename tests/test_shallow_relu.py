@@ -72,6 +72,7 @@ def test_gradient_flow_mode_k_converges_on_time_scale_one_over_lambda_k():
     assert np.all((ratio > 0.95) & (ratio < 1.1))  # 1 up to the spacing of the records
 
 
+@pytest.mark.slow
 def test_quick_run_writes_report_and_plots(tmp_path):
     report = run_experiment("shallow_relu", tmp_path, quick=True)
     text = report.read_text()

@@ -61,6 +61,7 @@ def segments(output: str) -> list[str]:
     return [s for s in re.split(r"[\r\n]", output) if s.strip()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_log_lines_print_above_the_bar(tmp_path, workers):
     case = tmp_path / "toy.toml"
@@ -82,6 +83,7 @@ def test_log_lines_print_above_the_bar(tmp_path, workers):
     assert "6/6" in parts[max(bars)]
 
 
+@pytest.mark.slow
 def test_no_bar_off_a_terminal(tmp_path):
     case = tmp_path / "toy.toml"
     case.write_text(CASE)
