@@ -27,7 +27,8 @@ for domain, tables in DOMAINS.items():
                 start = time.perf_counter()
                 o = run(domain, dim, p, boundary, element, sizes)
                 seconds = time.perf_counter() - start
-                body = (f"refused: {o.refused} | | " if o.refused else
-                        f"{', '.join(f'{e:.2e}' for e in o.errors)} | {o.rate:.2f} ({int(element[1:]) + 1})")
-                print(f"| {domain} | {boundary} | {p} | {element} | {sizes} | {body} | {seconds:.1f} |",
-                      flush=True)
+                errors = ", ".join(f"{e:.2e}" for e in o.errors)
+                body = (f"refused: {o.refused} | " if o.refused else
+                        f"{errors} | {o.rate:.2f} ({int(element[1:]) + 1})")
+                print(f"| {domain} | {boundary} | {p} | {element} | {sizes} | {body} | "
+                      f"{seconds:.1f} |", flush=True)

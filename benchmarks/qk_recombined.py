@@ -4,9 +4,10 @@ An L-bracket with a square hole (polygonal: no geometry error) and a disk meshed
 straight-sided quadrilaterals, u = sin(3x) e^y + x y. The disk's meshes are the polygon of
 the coarse mesh refined (their boundary is the circle to O(h_0^2)); the Dirichlet data are the
 exact solution at the boundary nodes and the error is measured on the mesh's own cells, so
-the rate on that polygon is k + 1, while against the true disk the geometry would cap it at 2. gmsh's recombined mesh at
-size L/n0 is refined uniformly (each quadrilateral into four), so h halves exactly and the
-rate in h is read off consecutive levels; errors by pdesolve's harness on the cells.
+the rate on that polygon is k + 1, while against the true disk the geometry would cap it at 2.
+gmsh's recombined mesh at size L/n0 is refined uniformly (each quadrilateral into four), so
+h halves exactly and the rate in h is read off consecutive levels; errors by pdesolve's
+harness on the cells.
 
     python benchmarks/qk_recombined.py
 """

@@ -35,7 +35,7 @@ from typing import Callable
 
 import numpy as np
 
-from .quadrature import MeasurementRule, PointSet, RuleFamily, box_rules
+from .quadrature import MeasurementRule, PointSet, RuleFamily
 
 Fn = Callable[[np.ndarray], np.ndarray]
 
@@ -198,7 +198,8 @@ def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | 
     """Errors of u_h against u_ref with their measurement uncertainty (module docstring).
 
     ``default`` is the family used when neither function has cells of its own
-    (:func:`pdesolve.quadrature.box_rules`); given ``domain`` instead, that box's defaults.
+    (:func:`pdesolve.quadrature.box_rules`); given ``domain`` instead, that domain's
+    (``domain.error_rules()``: any domain).
 
     Returns {"metrics": {l2_rel, h1_rel, max_err, l2re}, "uncertainty": {l2_rel, h1_rel}
     (relative, None where not measured), "rule": the finer rule, "check_rule": the coarser,
@@ -210,7 +211,7 @@ def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | 
         if default is None and domain is None:
             raise ValueError("measure_errors needs domain= or default= for functions without "
                              "cells of their own")
-        family = default or box_rules(domain)
+        family = default or domain.error_rules()
     rules = [family(0)]
     if rules[0] is None:
         raise ValueError("the measurement family has no rule at level 0")

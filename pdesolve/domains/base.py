@@ -284,6 +284,15 @@ class Domain:
     def check_resolution(self, n: int) -> None:
         """ConfigError ("n: ...") if the resolution n has no mesh on this domain."""
 
+    def error_rules(self, **evaluation):
+        """The family of error-measurement rules for functions without cells of their own
+        (networks, NGSolve's solution): :func:`pdesolve.quadrature.domain_rules` (rules on
+        quadratic gmsh meshes, finer at each level). ``evaluation`` (a case's
+        ``[evaluation]`` keys) sets the box's first rule and is not used here."""
+        from ..quadrature import domain_rules
+
+        return domain_rules(self)
+
     def quadrature(self, h: float | None = None, intorder: int = 8):
         """An accurate rule for integrals over Omega: a quadratic gmsh mesh of size h
         (default: diameter / 100) with a degree-``intorder`` rule on each cell."""

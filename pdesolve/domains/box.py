@@ -179,6 +179,13 @@ class Box(Domain):
             part.name: (lambda x, k=k, v=part.pieces[0].value: np.abs(x[k] - v) < tol)
             for k, part in zip(np.repeat(np.arange(self.dim), 2), self.parts)})
 
+    def error_rules(self, **evaluation):
+        """:func:`pdesolve.quadrature.box_rules`: composite Gauss (d <= 3) or randomised Sobol
+        (d > 3); ``evaluation`` (seed, n_sobol, cells, order) sets its first rule."""
+        from ..quadrature import box_rules
+
+        return box_rules(self, **evaluation)
+
     def to_dict(self) -> dict:
         return {"lower": list(self.lower), "upper": list(self.upper)}
 

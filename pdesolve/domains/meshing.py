@@ -62,14 +62,19 @@ def occ_volume(domain) -> float:
         return float(sum(gmsh.model.occ.getMass(dim, tag) for dim, tag in tags))
 
 
-def _classify(gmsh, domain, entity: tuple[int, int]) -> int:
-    """Index of the part of ``domain`` the boundary entity lies on."""
-    _, coords, _ = gmsh.model.mesh.getNodes(*entity, includeBoundary=True)
-    x = coords.reshape(-1, 3)[:, :domain.dim]
+def nearest_part(domain, x: np.ndarray) -> int:
+    """Index of the part of ``domain`` that the boundary nodes x (n, d) of one geometric
+    entity lie on: the part with a piece at the smallest median distance."""
     gaps = np.full(len(domain.parts), np.inf)
     for k, _, piece in domain.pieces():
         gaps[k] = min(gaps[k], float(np.median(piece.distance(x))))
     return int(np.argmin(gaps))
+
+
+def _classify(gmsh, domain, entity: tuple[int, int]) -> int:
+    """Index of the part of ``domain`` the boundary entity lies on."""
+    _, coords, _ = gmsh.model.mesh.getNodes(*entity, includeBoundary=True)
+    return nearest_part(domain, coords.reshape(-1, 3)[:, :domain.dim])
 
 
 def entity_keys(rows: np.ndarray, n: int) -> np.ndarray:
@@ -197,9 +202,10 @@ def skfem_mesh(points: np.ndarray, cells: np.ndarray, facets: dict[str, np.ndarr
                straight: tuple[skfem.Mesh, np.ndarray] | None = None) -> skfem.Mesh:
     """The scikit-fem mesh of ``cells`` (nc, k) over the nodes ``points`` (N, d): k = d + 1
     corners (straight simplices), the corners followed by the edge nodes (k = 6 in 2-D, 10 in
-    3-D: quadratic simplices), or 4 corners in 2-D (straight quadrilaterals). ``facets[name]`` (nf, d) are node indices of the
-    corners of boundary facets, which become ``mesh.boundaries[name]``. ``straight`` is
-    :func:`straight_mesh` of the same arguments, if already built."""
+    3-D: quadratic simplices), or 4 corners in 2-D (straight quadrilaterals). ``facets[name]``
+    (nf, d) are node indices of the corners of boundary facets, which become
+    ``mesh.boundaries[name]``. ``straight`` is :func:`straight_mesh` of the same arguments, if
+    already built."""
     d = points.shape[1]
     straight, vertices = straight or straight_mesh(points, cells)
     compact = np.full(len(points), -1, dtype=np.int64)

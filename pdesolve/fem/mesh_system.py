@@ -29,7 +29,8 @@ from .elements import available_elements, make_element, oriented_dofs
 from .evaluate import element_degree
 
 LAGRANGE = {
-    (1, 1): skfem.ElementLineP1, (1, 2): skfem.ElementLineP2, (2, 1): skfem.ElementTriP1, (2, 2): skfem.ElementTriP2, (2, 3): skfem.ElementTriP3,
+    (1, 1): skfem.ElementLineP1, (1, 2): skfem.ElementLineP2,
+    (2, 1): skfem.ElementTriP1, (2, 2): skfem.ElementTriP2, (2, 3): skfem.ElementTriP3,
     (2, 4): skfem.ElementTriP4, (3, 1): skfem.ElementTetP1, (3, 2): skfem.ElementTetP2,
 }
 """(dimension, degree) -> Lagrange element on intervals / triangles / tetrahedra."""
@@ -135,9 +136,10 @@ class FluxPart:
 class MeshSystem:
     """The discrete problem on one mesh (see the module docstring).
 
-    ``element`` is the scikit-fem element of the space, ``f`` the source, ``dirichlet`` maps the boundary part names where u = g to the function
-    g of each; ``kappa`` is kappa(x) or None (kappa = 1); ``reaction`` is c(x) or None;
-    ``fluxes`` maps part names to their :class:`pdesolve.problems.base.FluxCondition`.
+    ``element`` is the scikit-fem element of the space, ``f`` the source, ``dirichlet`` maps
+    the boundary part names where u = g to the function g of each; ``kappa`` is kappa(x) or
+    None (kappa = 1); ``reaction`` is c(x) or None; ``fluxes`` maps part names to their
+    :class:`pdesolve.problems.base.FluxCondition`.
     """
 
     mesh: skfem.Mesh

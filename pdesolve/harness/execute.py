@@ -27,7 +27,7 @@ from ..config import build_options
 from ..errors import SolverFailed
 from ..metrics import measure_errors
 from ..domains import Box
-from ..quadrature import box_rules, domain_rules, sobol_points, uniform_points
+from ..quadrature import sobol_points, uniform_points
 from ..result import Result, Status
 from ..user_code import import_user_module
 from .machine import cpu_seconds, load_average
@@ -163,9 +163,9 @@ def _measure(spec: RunSpec, problem, result: Result, reference) -> dict:
     domain = problem.domain
     rules = {k: v for k, v in spec.evaluation.items() if k not in ("probes", "reference_n")}
     t0 = time.perf_counter()
-    default = box_rules(domain, **rules) if isinstance(domain, Box) else domain_rules(domain)
     try:
-        measured = measure_errors(result.u, u_ref, result.grad, grad_ref, default=default)
+        measured = measure_errors(result.u, u_ref, result.grad, grad_ref,
+                                  default=domain.error_rules(**rules))
     except FloatingPointError as exc:
         return {"status": Status.DIVERGED.value, "message": str(exc), "error_reference": source}
     out = {"metrics": measured.pop("metrics"), "eval_seconds": time.perf_counter() - t0,

@@ -35,7 +35,8 @@ def problem_name(record: dict) -> str:
     params = dict(record["problem"].get("params", {}))
     if "kind" in record["problem"].get("domain", {}):
         params.pop("box", None)
-    return f"{record['problem']['name']}({', '.join(f'{k}={v}' for k, v in sorted(params.items()))})"
+    listed = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return f"{record['problem']['name']}({listed})"
 
 
 def domain_text(record: dict, limit: int = 300) -> str:

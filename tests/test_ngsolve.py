@@ -1,0 +1,71 @@
+"""kind = "ngsolve" (the optional extra): the same discrete solution as pdesolve's FEM on the
+same mesh, optimal rates on a curved domain with a Robin hole, the harness's error against
+NGSolve's own integral, the one-line refusal without the extra. Skipped, and said so, where
+NGSolve is not installed (the README's test command installs it)."""
+
+import numpy as np
+import pytest
+
+from pdesolve import solve
+from pdesolve.metrics import measure_errors
+from pdesolve.ngsolve_backend import available, supports
+from pdesolve.problems.loading import problem_from_table
+
+needs_ngsolve = pytest.mark.skipif(not available(), reason='NGSolve is not installed: '
+                                   'pip install "pdesolve[ngsolve]"')
+
+RING = {"kind": "difference", "base": {"kind": "disk", "center": [0, 0], "radius": 1.0},
+        "remove": [{"kind": "disk", "center": [0.2, 0.1], "radius": 0.3}]}
+
+
+def _l2(fn, grad, problem) -> float:
+    """The relative L2 error on the box's first two default rules (no cells of the function's
+    own: the same points for both solutions)."""
+    return measure_errors(lambda x: fn(x), problem.exact, lambda x: grad(x), problem.exact_grad,
+                          default=problem.domain.error_rules(), max_levels=2)["metrics"]["l2_rel"]
+
+
+@needs_ngsolve
+@pytest.mark.parametrize("exact, element", [("x*y", "P1"), ("x*(1-x)*y*(1-y)", "P2"),
+                                            ("x*(1-x)*y*(1-y)*(1+x)", "P3"),
+                                            ("x*(1-x)*y*(1-y)*(1+x)", "P4")])
+def test_same_mesh_same_solution_as_pdesolve_fem(exact, element):
+    """On pdesolve's structured mesh, data both quadratures integrate exactly (and g linear on
+    each edge for P1, where pdesolve interpolates and NGSolve projects): the two discrete
+    solutions agree to round-off (measured 2.7e-16) and so do their errors on one rule."""
+    problem = problem_from_table({"exact": exact, "dim": 2})
+    fem = solve(problem, "fem", element=element, n=4)
+    ngs = solve(problem, "ngsolve", order=int(element[1:]), n=4, mesh="pdesolve")
+    assert ngs.dofs == fem.dofs
+    x = np.random.default_rng(0).random((200, 2))
+    np.testing.assert_allclose(ngs.u(x), fem.u(x), rtol=0, atol=1e-12)
+    e_fem, e_ngs = _l2(fem.u, fem.grad, problem), _l2(ngs.u, ngs.grad, problem)
+    assert e_ngs == pytest.approx(e_fem, rel=1e-9, abs=1e-13)
+
+
+@needs_ngsolve
+@pytest.mark.parametrize("order", [2, 5])
+def test_curved_ring_with_a_robin_hole_reaches_the_optimal_rate(order):
+    """Netgen's mesh of the ring (outer circle Dirichlet, hole Robin with h from the exact
+    solution), curved to the order, refined once (nested): L2 rate k + 1 (measured 3.03 for
+    k = 2, 6.0 for k = 5; orders 1-10 in benchmarks/bench_ngsolve.py), and the harness's
+    error equals NGSolve's own integral to 1 %."""
+    problem = problem_from_table({"exact": "sin(2*x)*exp(y) + x*y", "dim": 2, "domain": RING,
+                                  "boundary": {"hole1": {"kind": "robin", "alpha": "1"}}})
+    errors = []
+    for refinements in (0, 1):
+        result = solve(problem, "ngsolve", order=order, n=8 if order == 2 else 4,
+                       refinements=refinements)
+        measured = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
+                                  domain=problem.domain)["metrics"]["l2_rel"]
+        assert measured == pytest.approx(result.info["ngsolve_l2_rel"], rel=0.01)
+        errors.append(measured)
+    assert np.log2(errors[0] / errors[1]) == pytest.approx(order + 1, abs=0.3)
+
+
+def test_without_the_extra_the_kind_refuses_in_one_line(monkeypatch):
+    import pdesolve.ngsolve_backend as backend
+
+    monkeypatch.setattr(backend, "available", lambda: False)
+    reason = supports(problem_from_table({"name": "poisson_sine", "dim": 2}))
+    assert reason == 'kind \'ngsolve\' needs the optional extra: pip install "pdesolve[ngsolve]"'
