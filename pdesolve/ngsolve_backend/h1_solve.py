@@ -48,18 +48,18 @@ class PointData:
         self.dim = mesh.dim
         self.elements = mesh.GetNE(ngsolve.BND if boundary else ngsolve.VOL)
 
-    def normals(self, domain) -> np.ndarray:
+    def normals(self, mesh) -> np.ndarray:
         """Outward unit normals at the (boundary) points, (n, d): NGSolve's, turned round on
-        the boundary elements where most points x + eps n lie inside ``domain`` (a hole's
-        boundary of a BREP shape may be oriented into the domain), eps = diameter / 1000."""
+        the boundary elements where most points have x + eps n inside the mesh and x - eps n
+        outside (a hole's boundary in a BREP shape may be oriented into the domain),
+        eps = 1e-4 x the mesh's extent."""
         import ngsolve
 
         n = np.asarray(ngsolve.specialcf.normal(self.dim)(self.points)).reshape(-1, self.dim)
-        per_element = len(self.x) // self.elements
-        probe = self.x + 1e-3 * domain.diameter * n
-        inward = domain.contains(probe, tol=0.0).reshape(self.elements, per_element)
-        flip = np.repeat(inward.mean(axis=1) > 0.5, per_element)
-        n[flip] *= -1.0
+        step = 1e-4 * float(np.ptp(self.x, axis=0).max()) * n
+        ahead, behind = (mesh(*(self.x + sign * step).T)["nr"] >= 0 for sign in (1.0, -1.0))
+        inward = (ahead & ~behind).reshape(self.elements, -1)
+        n[np.repeat(inward.mean(axis=1) > 0.5, inward.shape[1])] *= -1.0
         return n
 
     def function(self, values):
@@ -82,7 +82,7 @@ class NGSolveFunction:
 
         self.gfu, self.mesh = gfu, mesh
         self.gradient = ngsolve.grad(gfu)
-        self.vertices = np.array([v.point for v in mesh.vertices])
+        self.vertices = mesh.ngmesh.Coordinates()[:, : mesh.dim]
         self.tree = cKDTree(self.vertices)
 
     def _points(self, x: np.ndarray):
@@ -172,7 +172,7 @@ def _forms(problem: Problem, fes, mesh, order: int, condense: bool):
     facets = PointData(mesh, order, boundary=True) if problem.fluxes else None
     for name, condition in problem.fluxes.items():
         ds = ngsolve.ds(definedon=mesh.Boundaries(_regions([name])), intrules=facets.rules)
-        load += facets.function(condition.h(facets.x, facets.normals(problem.domain))) * v * ds
+        load += facets.function(condition.h(facets.x, facets.normals(mesh))) * v * ds
         if condition.alpha is not None:
             a += facets.function(condition.alpha(facets.x)) * u * v * ds
     return a, load
