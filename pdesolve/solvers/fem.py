@@ -94,6 +94,10 @@ def _general(problem: Problem, options: Options) -> bool:
             or problem.beyond_dirichlet is not None)
 
 
+ADAPT_GROWTH = 2
+"""Factor by which an adaptive step multiplies the DOFs, at most (Doerfler marking with
+theta = 0.5 on the L-shape: 471 -> 959 DOFs)."""
+
 BYTES_PER_DOF = {1: 700, 2: 1200, 3: 3100}
 """Peak memory per DOF of a solve, by dimension (measured for P1/P2 with 2e5-1e6 DOFs, AMG;
 the sparse direct solver below 2e5 DOFs takes up to 3x more per DOF, under 1 GB in all)."""
@@ -101,25 +105,36 @@ the sparse direct solver below 2e5 DOFs takes up to 3x more per DOF, under 1 GB 
 
 def check(problem: Problem, options: Options) -> None:
     """ConfigError for options the general path cannot do, or a mesh that would not fit in
-    the memory available now (estimated on the bounding box)."""
+    the memory available now (estimated on the bounding box; adaptive refinement counted as
+    :data:`ADAPT_GROWTH` times the DOFs per step)."""
     degree = int(options.element[1:])
+    adaptive = options.refine == "adaptive"
     if _general(problem, options):
+        dims = sorted({d for d, _ in LAGRANGE})
+        if problem.dim not in dims:
+            raise ConfigError(f"refine: 'adaptive' refines gmsh meshes of d = "
+                              f"{' or '.join(map(str, dims))}, the problem has d = "
+                              f"{problem.dim}; use refine = \"uniform\"")
+        if adaptive and options.element != "P1":
+            raise ConfigError(f"element: {options.element!r} cannot refine adaptively (the P1 "
+                              f"residual estimator); allowed with refine = 'adaptive': 'P1'")
         if options.element.startswith("Q") or (problem.dim, degree) not in LAGRANGE:
             allowed = ", ".join(f"P{k}" for d, k in LAGRANGE if d == problem.dim)
             raise ConfigError(f"element: {options.element!r} is not available on a "
                               f"{problem.dim}-D gmsh mesh; allowed: {allowed}")
-        if options.refine == "adaptive" and degree != 1:
-            raise ConfigError(f"refine: 'adaptive' uses the P1 residual estimator; element is "
-                              f"{options.element!r}")
-        if options.refine == "adaptive" and problem.p != 2:
+        if adaptive and problem.p != 2:
             raise ConfigError(f"refine: 'adaptive' solves p = 2, the problem has p = {problem.p}")
-        if options.refine == "adaptive" and problem.beyond_dirichlet:
+        if adaptive and problem.beyond_dirichlet:
             raise ConfigError(f"refine: 'adaptive' estimates -div(kappa grad u) = f with u = g; "
                               f"the problem has {problem.beyond_dirichlet}; use refine = "
                               f"\"uniform\"")
     dofs = float(degree * options.n + 1) ** problem.dim
-    require_memory(BYTES_PER_DOF[problem.dim] * dofs,
-                   f"n: n = {options.n} ({options.element}, d = {problem.dim}, {dofs:.3g} DOFs)")
+    what = f"n: n = {options.n} ({options.element}, d = {problem.dim}, {dofs:.3g} DOFs)"
+    if adaptive:
+        dofs *= float(ADAPT_GROWTH) ** options.adapt_steps
+        what = (f"adapt_steps: {options.adapt_steps} steps from n = {options.n} (up to "
+                f"{dofs:.3g} DOFs at {ADAPT_GROWTH}x per step)")
+    require_memory(BYTES_PER_DOF[problem.dim] * dofs, what)
 
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
