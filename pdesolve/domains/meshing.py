@@ -22,8 +22,12 @@ import numpy as np
 import skfem
 
 from ..errors import ConfigError
+from ..isolation import run_isolated
 
 log = logging.getLogger(__name__)
+
+GMSH_SECONDS = 900.0
+"""Time limit of one gmsh call (building a shape, meshing it); past it gmsh is killed."""
 
 CELL_TYPES = {(2, 1): (2, 3), (2, 2): (9, 6), (3, 1): (4, 4), (3, 2): (11, 10)}
 """(dimension, order) -> (gmsh element type, nodes per cell): 3/6-node triangles,
@@ -54,7 +58,12 @@ def gmsh_model(domain) -> Iterator:
 
 def occ_volume(domain) -> float:
     """|Omega| as OpenCASCADE computes it for the shape gmsh builds (exact for CSG of
-    boxes, balls and polygons)."""
+    boxes, balls and polygons), in a child process (:data:`GMSH_SECONDS`)."""
+    return run_isolated(_occ_volume, domain, seconds=GMSH_SECONDS,
+                        what=f"gmsh building the {domain.kind}")
+
+
+def _occ_volume(domain) -> float:
     with gmsh_model(domain) as (gmsh, tags):
         return float(sum(gmsh.model.occ.getMass(dim, tag) for dim, tag in tags))
 
@@ -134,9 +143,19 @@ def facet_lookup(facets: np.ndarray, n_vertices: int):
 
 def generate_mesh(domain, h: float, order: int = 1) -> skfem.Mesh:
     """A scikit-fem mesh of ``domain`` with cells of size about h, straight (order 1) or
-    quadratic (order 2), with ``mesh.boundaries`` = {part name: facet indices}."""
+    quadratic (order 2), with ``mesh.boundaries`` = {part name: facet indices}.
+
+    gmsh runs in a child process: a crash or a hang past :data:`GMSH_SECONDS` raises
+    :class:`pdesolve.isolation.Crashed` saying so, and leaves this process as it was."""
     if not h > 0:
         raise ConfigError(f"mesh size h: must be positive, got {h!r}")
+    return skfem_mesh(*run_isolated(_gmsh_mesh, domain, h, order, seconds=GMSH_SECONDS,
+                                    what=f"gmsh meshing the {domain.kind} (h = {h:.3g})"))
+
+
+def _gmsh_mesh(domain, h: float, order: int) -> tuple:
+    """The nodes (N, d), cells (nc, k) and boundary facets by part of gmsh's mesh (the
+    arguments of :func:`skfem_mesh`)."""
     d = domain.dim
     with gmsh_model(domain) as (gmsh, tags):
         gmsh.option.setNumber("Mesh.MeshSizeMax", h)
@@ -159,9 +178,9 @@ def generate_mesh(domain, h: float, order: int = 1) -> skfem.Mesh:
             part = domain.parts[_classify(gmsh, domain, (dim, abs(tag)))].name
             nodes = gmsh.model.mesh.getElementsByType(facet_type, abs(tag))[1]
             facets[part].append(position[nodes.astype(np.int64)].reshape(-1, per_facet)[:, :d])
-    return skfem_mesh(coords.reshape(-1, 3)[:, :d], position[cells].reshape(-1, per_cell),
-                      {name: np.concatenate(f) if f else np.zeros((0, d), dtype=np.int64)
-                       for name, f in facets.items()})
+    return (coords.reshape(-1, 3)[:, :d], position[cells].reshape(-1, per_cell),
+            {name: np.concatenate(f) if f else np.zeros((0, d), dtype=np.int64)
+             for name, f in facets.items()})
 
 
 def straight_mesh(points: np.ndarray, cells: np.ndarray) -> tuple[skfem.Mesh, np.ndarray]:
