@@ -17,9 +17,11 @@ import logging
 import multiprocessing
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterator
 
 from tqdm.auto import tqdm
@@ -27,6 +29,7 @@ from tqdm.auto import tqdm
 from ..result import FINISHED
 from . import logs
 from .execute import THREAD_VARIABLES, execute_run
+from ..files import write_json_atomic
 from .store import Store
 from .sweep import RunSpec
 
@@ -42,13 +45,16 @@ POLL_SECONDS = 0.2
 @dataclass
 class SweepOutcome:
     """What a sweep did: run ids executed here, skipped (already finished), done by another
-    process meanwhile, and failed (of those executed here)."""
+    process meanwhile, and failed (of those executed here); ``unsaved`` says why it stopped
+    early, when the results directory could not be written."""
 
     executed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     elsewhere: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    unsaved: str = ""
+    """Why the sweep stopped early, where a record the store could not take was kept."""
 
 
 @contextlib.contextmanager
@@ -166,6 +172,18 @@ def _log_record(record: dict) -> None:
             record["status"], record.get("dofs"), timing, errors, record.get("message") or "")
 
 
+def _hold(record: dict, store: Store, exc: OSError) -> str:
+    """Keep a record the store could not take in the temporary folder; say where."""
+    held = Path(tempfile.gettempdir()) / "pdesolve-unsaved" / f"{record['run_id']}.json"
+    try:
+        write_json_atomic(held, record)
+        kept = f"its record is kept in {held}"
+    except OSError:
+        kept = "its record could not be kept either"
+    return (f"cannot write run {record['run_id']} in {store.runs} ({exc.strerror}); {kept}; "
+            f"the sweep stopped")
+
+
 def _execute(todo: list[RunSpec], store: Store, backend, outcome: SweepOutcome, bar,
              force: bool) -> None:
     """Claim, submit and store the runs of ``todo``, at most ``backend.window`` in flight.
@@ -181,7 +199,13 @@ def _execute(todo: list[RunSpec], store: Store, backend, outcome: SweepOutcome, 
             if len(pending) >= backend.window:
                 break
             spec = queue.popleft()
-            lock = store.claim(spec.run_id)
+            try:
+                lock = store.claim(spec.run_id)
+            except OSError as exc:
+                outcome.unsaved = (f"cannot claim run {spec.run_id} in {store.runs} "
+                                   f"({exc.strerror}); the sweep stopped")
+                queue.clear()
+                break
             if lock is None:
                 if spec.run_id not in waited:
                     log.info("%s %s is being run by another process; waiting for it",
@@ -201,7 +225,11 @@ def _execute(todo: list[RunSpec], store: Store, backend, outcome: SweepOutcome, 
                 spec, lock = pending.pop(future)
                 try:
                     record = future.result()
-                    store.write(record)
+                    try:
+                        store.write(record)
+                    except OSError as exc:  # the results directory became unwritable: stop
+                        outcome.unsaved = _hold(record, store, exc)
+                        queue.clear()
                 finally:
                     lock.release()
                 outcome.executed.append(record["run_id"])
@@ -234,8 +262,6 @@ def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, worker
     """
     start = time.perf_counter()
     outcome = SweepOutcome()
-    store.remove_stale_temporaries()
-    store.write_manifest(specs[0].case if specs else "", [s.run_id for s in specs])
     todo = []
     for spec in specs:
         if not force and store.is_finished(spec.run_id):
@@ -247,15 +273,16 @@ def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, worker
     cache_dir = str(store.root / "reference")
     progress = progress and sys.stderr.isatty()
     with contextlib.ExitStack() as stack:
+        if scheduler:  # connected before anything is written
+            backend = _Dask(scheduler, cache_dir, stack)
+        store.remove_stale_temporaries()
+        store.write_manifest(specs[0].case if specs else "", [s.run_id for s in specs])
         bar = stack.enter_context(tqdm(
             total=len(specs), initial=len(outcome.skipped), unit="run", disable=not progress,
             desc=specs[0].case if specs else "sweep", position=0, dynamic_ncols=True))
-        if scheduler:
-            backend = _Dask(scheduler, cache_dir, stack)
-        elif workers > 1:
-            backend = _Processes(workers, cache_dir, stack, threads)
-        else:
-            backend = _Serial(progress, cache_dir, bar, threads)
+        if not scheduler:
+            backend = (_Processes(workers, cache_dir, stack, threads) if workers > 1
+                       else _Serial(progress, cache_dir, bar, threads))
         _execute(todo, store, backend, outcome, bar, force)
     outcome.seconds = time.perf_counter() - start
     return outcome

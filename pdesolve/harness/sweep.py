@@ -28,6 +28,7 @@ from ..problems.loading import problem_from_table
 from ..solvers import list_solvers, solver_module
 from ..user_code import import_user_module
 from .case import SOLVER_RESERVED, Case
+from .inputs import input_hashes
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def jsonable(value):
 
 
 def run_id(config: dict) -> str:
-    """12 hex digits of SHA-256 over the canonical JSON of ``config`` and the package version."""
+    """12 hex digits of SHA-256 over the canonical JSON of ``config`` (with the hashes of
+    the files the case reads, :mod:`.inputs`) and the package version."""
     text = json.dumps({"config": config, "version": __version__}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -218,8 +220,9 @@ def expand_solver(case: Case, index: int, table: dict, *, quick: bool,
     if problem is not None:
         with errors.check():
             _applicable(kind, module, problem, where)
+    quick_table = _with_quick(table, module, where)  # checked with or without --quick
     if quick:
-        table = _with_quick(table, module, where)
+        table = quick_table
     fixed, axes = _axes(table, module.Options, where)
     supported = problem is not None and not module.supports(problem)
     check = getattr(module, "check", None) if supported else None
@@ -267,11 +270,14 @@ def expand_case(case: Case, *, quick: bool = False,
         configs = []
         with errors.check():
             configs = expand_solver(case, i, table, quick=quick, problem=problem, errors=errors)
+        inputs = input_hashes(case.problem, [table.get("module")], case.base_dir)
         for c in configs:
             config = {"problem": case.problem, "evaluation": evaluation, "kind": c["kind"],
                       "label": c["label"], "options": c["options"]}
             if c["repeat"]:
                 config["repeat"] = c["repeat"]
+            if inputs:  # the contents of the files the case reads
+                config["inputs"] = inputs
             rid = run_id(jsonable(config))
             specs.setdefault(rid, RunSpec(
                 run_id=rid, case=case.name, index=len(specs), problem=dict(case.problem or {}),
