@@ -253,5 +253,5 @@ def test_published_results_are_quoted_with_each_methods_time_to_reach_them(tmp_p
     assert re.search(r"\| paper X \| 0\.1 \| Table 1 \| [0-9.e+-]+ s \((16|64)\) \|", text)
     assert "| paper Y | 1e-09 |  | not reached |" in text
     assert "| best error here | | | 1.56e-02 |" in text
-    with pytest.raises(ConfigError, match=r"report.published\[0\].value: must be positive"):
+    with pytest.raises(ConfigError, match=r"report.published\[0\].value: must be a finite positive number"):
         case_of({"kind": "toy"}, report={"published": [{"label": "x", "value": -1}]})

@@ -8,6 +8,7 @@ validates every expanded configuration against its solver's ``Options``.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -174,8 +175,8 @@ def _published(entry, metric: str, where: str) -> dict:
     _check_keys(entry, PUBLISHED_KEYS, where)
     label = _expect(entry.get("label"), str, f"{where}.label", "a string")
     value = _expect(entry.get("value"), (int, float), f"{where}.value", "a positive number")
-    if not value > 0:
-        raise ConfigError(f"{where}.value: must be positive, got {value!r}")
+    if not 0 < value < math.inf:
+        raise ConfigError(f"{where}.value: must be a finite positive number, got {value!r}")
     entry.setdefault("metric", metric)
     if entry["metric"] not in METRICS:
         raise ConfigError(f"{where}.metric: {entry['metric']!r} is not allowed; allowed: "

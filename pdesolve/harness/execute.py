@@ -190,7 +190,7 @@ def _run(spec: RunSpec, record: dict, progress: bool, cache_dir: str | None):
     if spec.module_file is not None:  # a user's file: it registers under a name of its own
         import_user_module(spec.module_file, spec.base_dir)
     module = importlib.import_module(spec.module)
-    problem = build_problem(spec.problem, spec.base_dir, spec.evaluation["seed"])
+    problem = build_problem(spec.problem, spec.base_dir)
     record["problem"] = {**problem.describe(), "table": spec.problem}
     reason = module.supports(problem)
     if reason:

@@ -82,13 +82,12 @@ def run_id(config: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def build_problem(table: dict, base_dir: str, seed: int) -> Problem:
+def build_problem(table: dict, base_dir: str) -> Problem:
     """The problem of a case's ``[problem]`` table (registered, from a module, or formulas).
 
-    ``seed`` seeds the consistency check of the problem. Raises ConfigError naming
-    the field for any mistake in the table.
+    Raises ConfigError naming the field for any mistake in the table.
     """
-    return problem_from_table(table, base_dir=base_dir, seed=seed)
+    return problem_from_table(table, base_dir=base_dir)
 
 
 def _is_sweep(options_cls, name: str, value) -> bool:
@@ -262,7 +261,7 @@ def expand_case(case: Case, *, quick: bool = False,
     problem = None
     if case.problem is not None:
         with errors.check():
-            problem = build_problem(case.problem, case.base_dir, case.seed)
+            problem = build_problem(case.problem, case.base_dir)
     evaluation = {**case.evaluation, **(case.quick_evaluation if quick else {}), "seed": case.seed}
     indices = case.solver_indices or list(range(len(case.solvers)))
     specs: dict[str, RunSpec] = {}
