@@ -16,7 +16,7 @@ def shortened(text: str, limit: int = ECHO_CHARACTERS) -> str:
     if len(text) <= limit:
         return text
     half = (limit - 5) // 2
-    return f"{text[:half]} ... {text[-half:]} ({len(text):,} characters)"
+    return f"{text[:half]} ... {text[-half:]}"
 
 
 class PdesolveError(Exception):

@@ -184,6 +184,24 @@ def _measure(spec: RunSpec, problem, result: Result, reference) -> dict:
     return out
 
 
+def _base_record(spec: RunSpec) -> dict:
+    """The record of ``spec`` before it runs: its configuration, status ok, no results."""
+    return {
+        "run_id": spec.run_id, "case": spec.case, "index": spec.index, "solver": spec.kind,
+        "family": spec.family, "label": spec.label, "options": spec.options, "swept": spec.swept,
+        "seed": spec.seed, "repeat": spec.repeat,
+        "problem": {"name": str(spec.problem.get("name", "formula")), "table": spec.problem},
+        "status": Status.OK.value, "message": "", "dofs": None, "seconds": None,
+        "eval_seconds": None, "metrics": None, "history": [], "info": {},
+    }
+
+
+def failed_record(spec: RunSpec, message: str) -> dict:
+    """The record of a run whose process died before it could return one."""
+    return clean({**_base_record(spec), "status": Status.FAILED.value, "message": message,
+                  "environment": {"host": platform.node(), "versions": library_versions()}})
+
+
 def _run(spec: RunSpec, record: dict, progress: bool, cache_dir: str | None):
     """Build, solve and measure into ``record``; (cpu, wall) seconds of the solve, or
     (None, None) when the solver does not apply."""
@@ -226,18 +244,11 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
     """
     limit_threads(threads)
     load_before = load_average()
-    record = {
-        "run_id": spec.run_id, "case": spec.case, "index": spec.index, "solver": spec.kind,
-        "family": spec.family, "label": spec.label, "options": spec.options, "swept": spec.swept,
-        "seed": spec.seed, "repeat": spec.repeat,
-        "problem": {"name": str(spec.problem.get("name", "formula")), "table": spec.problem},
-        "status": Status.OK.value, "message": "", "dofs": None, "seconds": None,
-        "eval_seconds": None, "metrics": None, "history": [], "info": {},
-    }
+    record = _base_record(spec)
     cpu = wall = None
     try:
         cpu, wall = _run(spec, record, progress, cache_dir)
-    except PdesolveError as exc:  # e.g. gmsh crashed meshing for the error measurement
+    except (PdesolveError, OSError) as exc:  # gmsh crashed measuring, a cache unwritable
         record.update(status=Status.FAILED.value, message=f"{type(exc).__name__}: {exc}")
     info = record.get("info") or {}
     record["environment"] = {

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -28,7 +29,7 @@ from tqdm.auto import tqdm
 
 from ..result import FINISHED
 from . import logs
-from .execute import THREAD_VARIABLES, execute_run
+from .execute import THREAD_VARIABLES, execute_run, failed_record
 from ..files import write_json_atomic
 from .store import Store
 from .sweep import RunSpec
@@ -108,22 +109,34 @@ class _Serial:
 
 class _Processes:
     """A pool of ``workers`` spawned processes, each capped at cpu_count / workers threads;
-    their warnings are printed here."""
+    their warnings are printed here. A pool whose worker died (a native crash) is replaced
+    by a fresh one for the runs still to come."""
 
     def __init__(self, workers: int, cache_dir: str, stack: contextlib.ExitStack,
                  threads: int | None):
         self.window, self.cache_dir = workers, cache_dir
         self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
-        context = multiprocessing.get_context("spawn")
-        queue = context.Queue()
-        stack.enter_context(logs.relay(queue))
+        self.context = multiprocessing.get_context("spawn")
+        self.queue = self.context.Queue()
+        stack.enter_context(logs.relay(self.queue))
         stack.enter_context(_thread_environment(self.threads))
-        self.pool = stack.enter_context(ProcessPoolExecutor(
-            workers, mp_context=context, initializer=logs.forward_to, initargs=(queue,)))
+        self.pool = self._pool()
+        stack.callback(lambda: self.pool.shutdown())
+
+    def _pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.window, mp_context=self.context,
+                                   initializer=logs.forward_to, initargs=(self.queue,))
 
     def submit(self, spec: RunSpec) -> Future:
-        return self.pool.submit(execute_run, spec, concurrent=self.window > 1,
-                                threads=self.threads, cache_dir=self.cache_dir)
+        args = (execute_run, spec)
+        kwargs = {"concurrent": self.window > 1, "threads": self.threads,
+                  "cache_dir": self.cache_dir}
+        try:
+            return self.pool.submit(*args, **kwargs)
+        except BrokenProcessPool:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._pool()
+            return self.pool.submit(*args, **kwargs)
 
     @staticmethod
     def wait(pending: list, timeout: float | None) -> list:
@@ -170,6 +183,14 @@ def _log_record(record: dict) -> None:
     level = logging.INFO if record["status"] in FINISHED else logging.WARNING
     log.log(level, "%s %s %s dofs=%s %s %s %s", record["run_id"], record["label"],
             record["status"], record.get("dofs"), timing, errors, record.get("message") or "")
+
+
+def _record(future, spec: RunSpec) -> dict:
+    """The record a run's future holds, or a failed one when its worker process died."""
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:  # a native crash: this run fails, the others go on
+        return failed_record(spec, f"the worker process running it died ({type(exc).__name__})")
 
 
 def _hold(record: dict, store: Store, exc: OSError) -> str:
@@ -224,12 +245,11 @@ def _execute(todo: list[RunSpec], store: Store, backend, outcome: SweepOutcome, 
             for future in backend.wait(list(pending), timeout=POLL_SECONDS if queue else None):
                 spec, lock = pending.pop(future)
                 try:
-                    record = future.result()
-                    try:
-                        store.write(record)
-                    except OSError as exc:  # the results directory became unwritable: stop
-                        outcome.unsaved = _hold(record, store, exc)
-                        queue.clear()
+                    record = _record(future, spec)
+                    store.write(record)
+                except OSError as exc:  # the results directory became unwritable: stop
+                    outcome.unsaved = _hold(record, store, exc)
+                    queue.clear()
                 finally:
                     lock.release()
                 outcome.executed.append(record["run_id"])
