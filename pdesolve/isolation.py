@@ -72,6 +72,8 @@ def run_isolated(fn, *args, seconds: float, what: str):
     "... raised SystemExit(3)") when the child returns nothing, and the child's own exception
     when ``fn`` raised one.
     """
+    if not hasattr(os, "fork"):  # no fork (Windows): run here, unprotected
+        return fn(*args)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
