@@ -154,7 +154,7 @@ CASES = [
      "solver[0] (fem).element: 'Q1' cannot refine adaptively (the P1 residual estimator); "
      "allowed with refine = 'adaptive': 'P1'"),
     ("adaptive steps", FEM2 + 'refine = "adaptive"\nadapt_steps = 60\n', [],
-     "solver[0] (fem).adapt_steps: 60 steps from n = 16 (up to 3.33e+20 DOFs at 2x per step) "
+     "solver[0] (fem).adapt_steps: 60 steps from n = 16 (up to 1.54e+19 DOFs at 1.9x per step) "
      "needs about"),
     ("overflow", FORMULA + 'exact = "exp(1000*x1)"\n', [], "problem.exact: not finite on the"),
     ("3000 terms", FORMULA + f'exact = "{LONG}"\n', [],
