@@ -432,3 +432,13 @@ def test_runs_turning_read_only_mid_sweep_gives_one_line_and_keeps_every_record(
     records = [json.loads(p.read_text()) for p in runs.glob("*.json")]
     assert [(r["options"]["n"], r["status"]) for r in records] == [(2, "ok")]
     assert not list(runs.glob(".*.tmp"))
+
+
+def test_workers_are_capped_at_the_cpus_and_the_runs_with_a_note(caplog):
+    from pdesolve.cli import _workers
+
+    with caplog.at_level("INFO", logger="pdesolve.cli"):
+        assert _workers(100000, 3) == min(os.cpu_count() or 1, 3)
+        assert _workers(1, 3) == 1
+    (note,) = [r.getMessage() for r in caplog.records]
+    assert note.startswith("--workers 100000: using ")
