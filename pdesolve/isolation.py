@@ -80,7 +80,7 @@ def run_isolated(fn, *args, seconds: float, what: str):
         os.close(read)
         _child(write, fn, args)
     os.close(write)
-    data, status = None, None
+    data = None
     try:
         data = _read_until(read, time.monotonic() + seconds)
     finally:

@@ -24,11 +24,13 @@ IMPORT_SECONDS = 120.0
 def import_user_module(spec: str, base_dir: Path | str = ".", field: str = "module") -> ModuleType:
     """Import a user module so that its decorators register what it defines.
 
-    ``spec`` ending in ``.py`` (or containing a ``/``) is a file path, relative to
-    ``base_dir``; anything else is an importable module name. A file is imported once
-    per process (under a name derived from its resolved path, :func:`file_module_name`), so
-    its decorators do not register twice. A missing or broken module is a ConfigError
-    starting with ``field``.
+    ``spec`` ending in ``.py``, containing a ``/`` or naming a file of ``base_dir`` is a file
+    path, relative to ``base_dir`` (a .py file); anything else is an importable module name.
+    A file is imported once per process (under a name derived from its resolved path,
+    :func:`file_module_name`), so its decorators do not register twice. The module is
+    imported in a child process first (:data:`IMPORT_SECONDS`), so that one which crashes,
+    hangs or exits is reported too. A missing or broken module is a ConfigError starting
+    with ``field``.
     """
     path = (Path(base_dir) / spec).resolve()
     if not (spec.endswith(".py") or "/" in spec or path.is_file()):
