@@ -442,3 +442,42 @@ def test_workers_are_capped_at_the_cpus_and_the_runs_with_a_note(caplog):
         assert _workers(1, 3) == 1
     (note,) = [r.getMessage() for r in caplog.records]
     assert note.startswith("--workers 100000: using ")
+
+
+def _sleep_forever():
+    import time
+
+    time.sleep(3600)
+
+
+def _abort():
+    import faulthandler
+
+    faulthandler.disable()  # pytest's: it would print the child's stack
+    os.abort()
+
+
+@pytest.mark.parametrize("fn, args, error", [
+    (_abort, (), "the call crashed (SIGABRT)"),
+    (_sleep_forever, (), "the call did not finish within 0.3 s (killed)"),
+    (__import__("sys").exit, (3,), "the call raised SystemExit(3)"),
+    (int, ("x",), "invalid literal for int() with base 10: 'x'"),
+])
+def test_isolated_code_returns_raises_or_is_stopped(fn, args, error):
+    from pdesolve.isolation import run_isolated
+
+    assert run_isolated(sum, [1, 2], seconds=5, what="the call") == 3
+    with pytest.raises(Exception, match=None) as caught:
+        run_isolated(fn, *args, seconds=0.3, what="the call")
+    assert str(caught.value) == error
+
+
+def test_a_module_that_hangs_at_import_is_stopped(tmp_path, monkeypatch):
+    import pdesolve.user_code as user_code
+    from pdesolve.errors import ConfigError
+
+    (tmp_path / "hangs.py").write_text("import time\ntime.sleep(3600)\n")
+    monkeypatch.setattr(user_code, "IMPORT_SECONDS", 0.3)
+    with pytest.raises(ConfigError, match=r"^problem.module: importing 'hangs.py' did not "
+                                          r"finish within 0.3 s \(killed\)$"):
+        user_code.import_user_module("hangs.py", tmp_path, "problem.module")
