@@ -111,7 +111,7 @@ def check(problem: Problem, options: Options) -> None:
     adaptive = options.refine == "adaptive"
     if _general(problem, options):
         dims = sorted({d for d, _ in LAGRANGE})
-        if problem.dim not in dims:
+        if adaptive and problem.dim not in dims:  # (supports() refuses the other cases)
             raise ConfigError(f"refine: 'adaptive' refines gmsh meshes of d = "
                               f"{' or '.join(map(str, dims))}, the problem has d = "
                               f"{problem.dim}; use refine = \"uniform\"")
