@@ -129,14 +129,15 @@ def clean(value):
     return str(value)
 
 
-def _reference(problem, cache_dir, n: int | None = None):
+def _reference(problem, cache_dir, n: int | None = None, inputs: dict | None = None):
     """(u, grad, source) of the problem's exact solution, or of a fine reference solution
-    (with ``n`` cells or points per direction instead of the default's, if given)."""
+    (with ``n`` cells or points per direction instead of the default's, if given; cached under
+    the hashes of the files the problem is read from, ``inputs``)."""
     if problem.has_exact:
         return problem.exact, problem.exact_grad, "exact"
     kind, options = reference_settings(problem)
     u, grad = reference_solution(problem, cache_dir, kind=kind,
-                                 options=options | ({"n": n} if n else {}))
+                                 options=options | ({"n": n} if n else {}), inputs=inputs)
     return u, grad, "reference"
 
 
@@ -215,7 +216,7 @@ def _run(spec: RunSpec, record: dict, progress: bool, cache_dir: str | None):
         record.update(status=Status.NOT_APPLICABLE.value, message=reason)
         return None, None
     options = build_options(module.Options, spec.options, where=f"solver {spec.kind!r}")
-    reference = _reference(problem, cache_dir, spec.evaluation.get("reference_n"))
+    reference = _reference(problem, cache_dir, spec.evaluation.get("reference_n"), spec.inputs)
     if not problem.has_exact:  # training monitors report their errors against it
         problem = replace(problem, reference=reference[0])
     cpu0, t0 = cpu_seconds(), time.perf_counter()

@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
@@ -51,6 +51,7 @@ class RunSpec:
     module_file : the solver table's ``module`` (imported, relative to ``base_dir``, before
         ``module``: a file registers its solver kind under a name of its own), or None.
     repeat : which repetition of the configuration this run is (0, 1, ...).
+    inputs : hashes of the files the case reads (:mod:`.inputs`), part of the run id.
     """
 
     run_id: str
@@ -68,6 +69,7 @@ class RunSpec:
     seed: int | None
     module_file: str | None = None
     repeat: int = 0
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 def jsonable(value):
@@ -281,7 +283,7 @@ def expand_case(case: Case, *, quick: bool = False,
             specs.setdefault(rid, RunSpec(
                 run_id=rid, case=case.name, index=len(specs), problem=dict(case.problem or {}),
                 base_dir=case.base_dir, evaluation=evaluation, seed=c["options"].get("seed"),
-                **c))
+                inputs=inputs, **c))
     if own:
         errors.raise_any()
     return list(specs.values())
