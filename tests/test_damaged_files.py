@@ -150,7 +150,7 @@ def test_json_that_is_not_a_record_counts_as_damaged_in_report_and_run(tmp_path,
         assert main(["report", str(out)]) == 2  # no record left to report
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert sorted(w.split(" is damaged (")[1].split(")")[0] for w in warnings) == [
-        "a JSON list, not a record", "field 'history' is missing or not a JSON list",
-        "field 'run_id' is missing or not a JSON str"]
+        "a JSON array, not a record", "field 'history' is missing or not a JSON array",
+        "field 'run_id' is missing or not a JSON string"]
     assert run(case, out) == 0
     assert "3 executed (0 failed), 0 already finished" in capsys.readouterr().out

@@ -62,19 +62,21 @@ RECORD_FIELDS = {"run_id": str, "case": str, "label": str, "solver": str, "statu
 OPTIONAL_FIELDS = {"metrics": (dict,), "dofs": (int,), "seconds": (float, int), "info": (dict,)}
 """Fields a run record may leave null, and their JSON types otherwise."""
 
+JSON_TYPES = {str: "string", dict: "object", list: "array", int: "integer", float: "number"}
 
-def record_problem(record, run_id: str) -> str | None:
+
+def not_a_record(record, run_id: str) -> str | None:
     """What makes decoded JSON not a record of ``run_id`` (a list, a missing field, a field
     of the wrong type), or None for a record."""
     if not isinstance(record, dict):
-        return f"a JSON {type(record).__name__}, not a record"
+        return f"a JSON {JSON_TYPES.get(type(record), 'value')}, not a record"
     for key, kind in RECORD_FIELDS.items():
         if not isinstance(record.get(key), kind):
-            return f"field {key!r} is missing or not a JSON {kind.__name__}"
+            return f"field {key!r} is missing or not a JSON {JSON_TYPES[kind]}"
     for key, kinds in OPTIONAL_FIELDS.items():
         if record.get(key) is not None and (not isinstance(record[key], kinds)
                                             or isinstance(record[key], bool)):
-            return f"field {key!r} is not a JSON {kinds[0].__name__} or null"
+            return f"field {key!r} is not a JSON {JSON_TYPES[kinds[0]]} or null"
     if record["run_id"] != run_id:
         return f"it holds run {record['run_id']!r}"
     if not isinstance(record["problem"].get("name"), str):
@@ -109,12 +111,12 @@ class Store:
 
     def load(self, run_id: str) -> dict | None:
         """The stored record of ``run_id``, or None (absent, unreadable, or JSON that is not
-        a record of it: :func:`record_problem`)."""
+        a record of it: :func:`not_a_record`)."""
         try:
             record = json.loads(self.path(run_id).read_text(encoding="utf-8"))
-            problem = record_problem(record, run_id)
-            if problem:
-                raise ValueError(problem)
+            wrong = not_a_record(record, run_id)
+            if wrong:
+                raise ValueError(wrong)
             return record
         except FileNotFoundError:
             return None
