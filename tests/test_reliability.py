@@ -49,8 +49,13 @@ def _boundary(entry: str) -> str:
     return FORMULA + f'exact = "x + y"\n[problem.boundary]\n{entry}\n'
 
 
+def _hole(disk: str) -> str:
+    """The unit disk without the disk ``disk`` (its keys)."""
+    return _domain('kind = "difference"\nbase = { kind = "disk", center = [0, 0], radius = 1 }\n'
+                   f'remove = [{{ kind = "disk", {disk} }}]')
+
+
 LONG = " + ".join(f"{i % 7 + 1}*x^{i % 5}*y" for i in range(3000))
-DISK = 'kind = "disk"\ncenter = [0, 0]\nradius = 1'
 
 # (id, case-file text, extra arguments, expected text of the error line)
 CASES = [
@@ -103,16 +108,14 @@ CASES = [
      "problem.module: importing 'exits.py' raised SystemExit(3)"),
     ("module aborts", HEAD + '[problem]\nmodule = "aborts.py"\n[[solver]]\nkind = "fem"\n', [],
      "problem.module: importing 'aborts.py' crashed (SIGABRT)"),
-    ("empty difference", _domain(f'kind = "difference"\nbase = {{ {DISK.replace(chr(10), ", ")} }}'
-                                 '\nremove = [{ kind = "disk", center = [0, 0], radius = 2 }]'),
-     [], "problem.domain: the difference is empty"),
+    ("empty difference", _hole("center = [0, 0], radius = 2"), [],
+     "problem.domain: the difference is empty"),
     ("empty intersection", _domain('kind = "intersection"\nmembers = [{ kind = "disk", center = '
                                    '[0, 0], radius = 1 }, { kind = "disk", center = [3, 0], '
                                    'radius = 1 }]'), [],
      "problem.domain: the intersection is empty"),
-    ("hole outside", _domain(f'kind = "difference"\nbase = {{ {DISK.replace(chr(10), ", ")} }}'
-                             '\nremove = [{ kind = "disk", center = [5, 5], radius = 0.5 }]'),
-     [], "problem.domain.remove[0]: lies outside the base"),
+    ("hole outside", _hole("center = [5, 5], radius = 0.5"), [],
+     "problem.domain.remove[0]: lies outside the base"),
     ("crossing polygon", _domain('kind = "polygon"\nvertices = [[0, 0], [2, 0], [2, 2], [1, -1], '
                                  '[0, 2]]'), [],
      "problem.domain.vertices: the polygon crosses itself"),
@@ -124,9 +127,7 @@ CASES = [
     ("reserved edge name", _domain('kind = "polygon"\nvertices = [[0, 0], [1, 0], [0, 1]]\n'
                                    'edge_names = ["a", "boundary", "b"]'), [],
      "problem.domain.edge_names: the name 'boundary' is used twice or is reserved"),
-    ("reserved hole name", _domain(f'kind = "difference"\nbase = {{ {DISK.replace(chr(10), ", ")} }}'
-                                   '\nremove = [{ kind = "disk", center = [0, 0], radius = 0.5, '
-                                   'name = "outer" }]'), [],
+    ("reserved hole name", _hole('center = [0, 0], radius = 0.5, name = "outer"'), [],
      "problem.domain.remove: the name 'outer' is used twice or is reserved"),
     ("vertex nan", _domain('kind = "polygon"\nvertices = [[0, 0], [1, nan], [0, 1]]'), [],
      "problem.domain.vertices[1][1]: must be a finite number"),
@@ -148,7 +149,8 @@ CASES = [
      "problem.exact: its flux kappa |grad u|^(p-2) du/dn jumps"),
     ("u jumps", FORMULA + 'exact = "where(y < 0.25, 0, 1) + x"\n', [],
      "problem.exact: u jumps by 1 across the switch x2 < "),
-    ("p inf", FORMULA + 'exact = "x + y"\np = inf\n', [], "problem.p: must be a finite number >= 2"),
+    ("p inf", FORMULA + 'exact = "x + y"\np = inf\n', [],
+     "problem.p: must be a finite number >= 2"),
     ("adaptive in 1-D", FEM1 + 'refine = "adaptive"\n', [],
      "solver[0] (fem).refine: 'adaptive' refines gmsh meshes of d = 2 or 3, the problem has d = 1"),
     ("adaptive Q1", FEM2 + 'refine = "adaptive"\nelement = "Q1"\n', [],
