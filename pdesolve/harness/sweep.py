@@ -267,11 +267,12 @@ def expand_case(case: Case, *, quick: bool = False,
     evaluation = {**case.evaluation, **(case.quick_evaluation if quick else {}), "seed": case.seed}
     indices = case.solver_indices or list(range(len(case.solvers)))
     specs: dict[str, RunSpec] = {}
+    read = input_hashes(case.problem, [], case.base_dir)  # mesh files can be large: once
     for i, table in zip(indices, case.solvers):
         configs = []
         with errors.check():
             configs = expand_solver(case, i, table, quick=quick, problem=problem, errors=errors)
-        inputs = input_hashes(case.problem, [table.get("module")], case.base_dir)
+        inputs = {**read, **input_hashes(None, [table.get("module")], case.base_dir)}
         for c in configs:
             config = {"problem": case.problem, "evaluation": evaluation, "kind": c["kind"],
                       "label": c["label"], "options": c["options"]}
