@@ -12,14 +12,19 @@ from __future__ import annotations
 import argparse
 import inspect
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 
-from .errors import ConfigError, ErrorCollector, PdesolveError
+from .errors import ConfigError, ErrorCollector, PdesolveError, shortened
 
 log = logging.getLogger(__name__)
 
 EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+SCHEDULER = re.compile(r"^([a-z][a-z0-9+]*://)?(\[[0-9A-Fa-f:]+\]|[^\s:/\[\]]+):\d+$")
+"""A Dask scheduler address: [protocol://]host:port."""
 
 
 def _positive_int(text: str) -> int:
@@ -82,6 +87,9 @@ def _validated(args):
     if args.out is not None:
         with errors.check():
             check_output_directory(args.out)
+    if args.scheduler is not None and not SCHEDULER.match(args.scheduler):
+        errors.messages.append(f"--scheduler: {shortened(args.scheduler)!r} is not a scheduler "
+                               f"address; give [protocol://]host:port, e.g. tcp://host:8786")
     case, specs = None, []
     with errors.check():
         data = read_case_file(args.case)
@@ -106,6 +114,15 @@ def _write_report(root: Path) -> list[Path]:
         return write_report(root)
 
 
+def _workers(asked: int, runs: int) -> int:
+    """``--workers``, at most the CPUs and the runs of the sweep (with a note when cut)."""
+    usable = max(1, min(asked, os.cpu_count() or 1, runs))
+    if usable < asked:
+        log.info("--workers %d: using %d (%d CPUs, %d runs)", asked, usable,
+                 os.cpu_count() or 1, runs)
+    return usable
+
+
 def _run(args) -> int:
     case, specs, root = _validated(args)
     from .harness import Store, run_sweep
@@ -114,15 +131,24 @@ def _run(args) -> int:
     log.info("%s: %d runs -> %s", case.name, len(specs), root)
     store = Store(root)
     try:
-        outcome = run_sweep(specs, store, force=args.force, workers=args.workers,
+        outcome = run_sweep(specs, store, force=args.force,
+                            workers=_workers(args.workers, len(specs)),
                             scheduler=args.scheduler, progress=not args.quiet)
     except OSError as exc:
         if args.scheduler:
             raise ConfigError(f"--scheduler: cannot reach the Dask scheduler at "
                               f"{args.scheduler!r} ({exc})") from None
         raise
-    save_settings(root, {**case.report, "description": case.description})
-    written = _write_report(root)
+    if outcome.unsaved:
+        raise PdesolveError(f"{outcome.unsaved}; make {root} writable and run again "
+                            f"(finished runs are kept)")
+    try:
+        save_settings(root, {**case.report, "description": case.description})
+        written = _write_report(root)
+    except OSError as exc:
+        raise PdesolveError(f"cannot write the report in {root} ({exc.strerror}); the runs "
+                            f"are stored: run `pdesolve report {root}` once it is "
+                            f"writable") from None
     elsewhere = f", {len(outcome.elsewhere)} run by another process" if outcome.elsewhere else ""
     sys.stdout.write(
         f"{case.name}: {len(specs)} runs, {len(outcome.executed)} executed "
@@ -145,6 +171,9 @@ def _report(args) -> int:
     if is_experiment_directory(args.results):
         sys.stdout.write(f"{write_experiment_report(args.results)}\n")
         return 0
+    if not (args.results / "runs").is_dir():
+        raise ConfigError(f"{args.results}: not a results directory (it has no runs/ folder); "
+                          f"give the --out of a `pdesolve run`")
     sys.stdout.write("".join(f"{p}\n" for p in _write_report(args.results)))
     return 0
 

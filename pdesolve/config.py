@@ -9,6 +9,7 @@ or raises ConfigError naming the field and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from typing import Any, Literal, get_args, get_origin
@@ -100,11 +101,21 @@ def _check_field(field: dataclasses.Field, tp, value, where: str):
                           f"got {value!r}")
     for v in items:
         if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if not math.isfinite(v):
+                raise ConfigError(f"{where}: must be {number_range(lo, hi)}, got {v!r}")
             if lo is not None and v < lo:
                 raise ConfigError(f"{where}: must be >= {lo}, got {v!r}")
             if hi is not None and v > hi:
                 raise ConfigError(f"{where}: must be <= {hi}, got {v!r}")
     return value
+
+
+def number_range(lo=None, hi=None) -> str:
+    """'a finite number', with its bounds: '... >= 0', '... between 1e-16 and 1'."""
+    if lo is not None and hi is not None:
+        return f"a finite number between {lo:g} and {hi:g}"
+    bound = f" >= {lo:g}" if lo is not None else f" <= {hi:g}" if hi is not None else ""
+    return f"a finite number{bound}"
 
 
 def build_options(cls, mapping: dict | None = None, where: str = "options"):

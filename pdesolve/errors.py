@@ -6,6 +6,19 @@ import contextlib
 from typing import Iterator
 
 
+ECHO_CHARACTERS = 80
+"""Longest user input a message repeats whole."""
+
+
+def shortened(text: str, limit: int = ECHO_CHARACTERS) -> str:
+    """``text``, or its start and end around '...' when longer than ``limit`` characters."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    return f"{text[:half]} ... {text[-half:]}"
+
+
 class PdesolveError(Exception):
     """Base class of every error pdesolve raises on purpose."""
 

@@ -4,8 +4,9 @@ One interpreter imports pdesolve (and the toy solvers of the tests) once, then f
 child per command line; the child runs the command's ``main`` with its standard output
 and error on files of its own and exits with the command's status, so a traceback or a
 stray line would show exactly as in a fresh ``pdesolve`` process. Reads a JSON list of
-``{"argv": [...], "cwd": "..."}`` on stdin and prints a JSON list of
-``{"code": int, "stdout": str, "stderr": str}``.
+``{"argv": [...], "cwd": "...", "write": {path: text}}`` on stdin (``write``, optional: files
+written in ``cwd`` before the command runs, e.g. an input edited between two runs) and prints a
+JSON list of ``{"code": int, "stdout": str, "stderr": str}``.
 
 Usage: ``python -m tests.cli_batch < jobs.json`` from the repository root (POSIX only).
 """
@@ -46,6 +47,9 @@ def run(jobs: list[dict]) -> list[dict]:
     register()
     import pdesolve.cli  # noqa: F401 - imported once, before the forks
     import pdesolve.harness  # noqa: F401
+    import pdesolve.harness.report  # noqa: F401 - matplotlib, for the runs that report
+    import pdesolve.domains.loading  # noqa: F401
+    import meshio  # noqa: F401 - read by mesh-file domains
     import pdesolve.problems.formulas  # noqa: F401
     from pdesolve.solvers import list_solvers, solver_module
 
@@ -56,6 +60,9 @@ def run(jobs: list[dict]) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
         for job in jobs:
+            for name, text in job.get("write", {}).items():
+                with open(os.path.join(job["cwd"], name), "w", encoding="utf-8") as fh:
+                    fh.write(text)
             sys.stdout.flush()
             sys.stderr.flush()
             pid = os.fork()

@@ -124,7 +124,8 @@ CASES = [
     ("kappa not positive", FORMULA + 'exact = "x y"\nkappa = "x - 0.5"\n', [],
      "problem.kappa: must be positive inside the domain"),
     ("kink", FORMULA + 'exact = "abs(x - 0.5) + y"\n', [], "problem.exact: has a kink"),
-    ("p below 2", FORMULA + 'exact = "x y"\np = 1.5\n', [], "problem.p: must be a number >= 2"),
+    ("p below 2", FORMULA + 'exact = "x y"\np = 1.5\n', [],
+     "problem.p: must be a finite number >= 2"),
     ("coordinate beyond dim", FORMULA + 'exact = "x1 + x3"\ndim = 2\n', [],
      "problem.exact: x3 is beyond the problem's dimension 2"),
     ("module not found", 'name = "bad"\n[problem]\nmodule = "nowhere.py"\n[[solver]]\n'

@@ -133,3 +133,24 @@ def test_a_damaged_run_record_is_redone_and_damaged_report_settings_fall_back(tm
     with caplog.at_level(logging.WARNING):
         assert main(["report", str(out)]) == 0
     assert any("report.json is damaged" in r.getMessage() for r in caplog.records)
+
+
+def test_json_that_is_not_a_record_counts_as_damaged_in_report_and_run(tmp_path, caplog, capsys):
+    """`[]`, `{"status": "ok"}` and a record with a field of the wrong type are warned about
+    and left out by `report`, and redone by `run`."""
+    case, out = tmp_path / "case.toml", tmp_path / "out"
+    case.write_text(TOY.replace('["error_vs_dofs"]', "[]"))
+    assert run(case, out) == 0
+    capsys.readouterr()
+    files = sorted((out / "runs").glob("*.json"))
+    wrong_type = {**json.loads(files[2].read_text()), "history": "none"}
+    for path, text in zip(files, ("[]", '{"status": "ok"}', json.dumps(wrong_type))):
+        path.write_text(text)
+    with caplog.at_level(logging.WARNING):
+        assert main(["report", str(out)]) == 2  # no record left to report
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert sorted(w.split(" is damaged (")[1].split(")")[0] for w in warnings) == [
+        "a JSON array, not a record", "field 'history' is missing or not a JSON array",
+        "field 'run_id' is missing or not a JSON string"]
+    assert run(case, out) == 0
+    assert "3 executed (0 failed), 0 already finished" in capsys.readouterr().out

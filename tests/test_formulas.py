@@ -131,7 +131,7 @@ def test_dimension_is_taken_from_dim_box_or_coordinates():
      "problem.exact: its gradient or the derived f is not finite at x = (0)"),
     ({"exact": "x", "kappa": "x - 0.5"}, "problem.kappa: must be positive inside the domain"),
     ({"f": "1", "dim": 2}, "problem.g: needed when no exact solution is given"),
-    ({"exact": "x", "p": 1.5}, "problem.p: must be a number >= 2"),
+    ({"exact": "x", "p": 1.5}, "problem.p: must be a finite number >= 2"),
     ({"exact": "x", "colour": "red"}, "problem: unknown key 'colour'"),
     ({"exact": "x1.__class__"}, "problem.exact: cannot read"),
     ({"exact": "gamma(x)"}, "problem.exact: unknown function 'gamma'; available: sin, cos"),

@@ -72,12 +72,12 @@ def test_string_sweeps_split_the_label():
 ])
 def test_invalid_solver_tables_name_the_field(solver, message):
     with pytest.raises(ConfigError, match=None) as err:
-        expand_case(case_of({"kind": "toy"}, solver))
+        expand_case(case_of({"kind": "toy", "label": "first"}, solver))
     assert message in str(err.value).replace("solver[1]", "solver[0]")
 
 
 def test_all_configurations_are_validated_before_running():
-    case = case_of({"kind": "toy", "n": [2, 4]}, {"kind": "toy", "n": [3, -1]})
+    case = case_of({"kind": "toy", "n": [2, 4]}, {"kind": "toy", "label": "B", "n": [3, -1]})
     with pytest.raises(ConfigError, match=r"solver\[1\] \(toy\).n: must be >= 1, got -1"):
         expand_case(case)
 
@@ -257,5 +257,6 @@ def test_published_results_are_quoted_with_each_methods_time_to_reach_them(tmp_p
     assert re.search(r"\| paper X \| 0\.1 \| Table 1 \| [0-9.e+-]+ s \((16|64)\) \|", text)
     assert "| paper Y | 1e-09 |  | not reached |" in text
     assert "| best error here | | | 1.56e-02 |" in text
-    with pytest.raises(ConfigError, match=r"report.published\[0\].value: must be positive"):
+    with pytest.raises(ConfigError,
+                       match=r"report.published\[0\].value: must be a finite positive number"):
         case_of({"kind": "toy"}, report={"published": [{"label": "x", "value": -1}]})

@@ -35,6 +35,10 @@ from .pieces import Piece
 WHOLE_BOUNDARY = "boundary"
 """The group name of the whole boundary, defined on every domain."""
 
+REJECTION_ROUNDS = 100
+"""Rounds of rejection sampling before a domain counts as empty (each draws the missing
+points over the fraction of the bounding box the domain fills, at least 1e-3)."""
+
 
 @dataclass(frozen=True)
 class Part:
@@ -68,6 +72,18 @@ class Part:
 
     def renamed(self, name: str) -> Part:
         return Part(name, self.pieces, self.keep, self.flip)
+
+
+def check_part_names(names, where: str, taken=()) -> None:
+    """ConfigError for a repeated boundary part name, or one that a group or another part
+    already uses (``taken``, and the whole boundary's name)."""
+    reserved = sorted({*taken, WHOLE_BOUNDARY})
+    seen = set(reserved)
+    for name in names:
+        if name in seen:
+            raise ConfigError(f"{where}: the name {name!r} is used twice or is reserved; "
+                              f"give distinct names other than {', '.join(map(repr, reserved))}")
+        seen.add(name)
 
 
 def both(first, second):
@@ -215,12 +231,17 @@ class Domain:
         lower, upper = self.bounds
         accepted, count = [], 0
         fraction = max(self.volume / float(np.prod(upper - lower)), 1e-3)
-        while count < n:
+        for _ in range(REJECTION_ROUNDS):
+            if count >= n:
+                break
             batch = lower + (upper - lower) * rng.random((int((n - count) / fraction) + 16,
                                                          self.dim))
             batch = batch[self.contains(batch, tol=0.0)]
             accepted.append(batch)
             count += len(batch)
+        if count < n:
+            raise ConfigError(f"domain: {count} of {n} random points of the bounding box fell "
+                              f"inside; the {self.kind} is empty or too thin to sample")
         return np.concatenate(accepted)[:n]
 
     def sample_boundary(self, n: int, rng: np.random.Generator,
@@ -279,7 +300,9 @@ class Domain:
         """The FEM mesh of resolution n: cells of size (longest side of the bounding box) / n,
         straight (order 1) or quadratic (order 2, curved boundaries)."""
         self.check_resolution(n)
-        return self.mesh(float(np.max(self.lengths)) / n, order, cells)
+        h = float(np.max(self.lengths)) / n
+        # a simplex mesh by the two-argument call, which subclasses written before cells may keep
+        return self.mesh(h, order) if cells == "simplex" else self.mesh(h, order, cells)
 
     def check_resolution(self, n: int) -> None:
         """ConfigError ("n: ...") if the resolution n has no mesh on this domain."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -56,11 +58,12 @@ class Box(Domain):
                 f"{len(lower)} and {len(upper)}"
             )
         check_dim(len(lower), "domain: dimension")
-        bad = [i for i, (a, b) in enumerate(zip(lower, upper)) if not a < b]
+        bad = [i for i, (a, b) in enumerate(zip(lower, upper))
+               if not (a < b and math.isfinite(b - a))]
         if bad:
             raise ConfigError(
-                f"domain: lower bound must be below upper bound in every direction; "
-                f"direction {bad[0] + 1} has [{lower[bad[0]]}, {upper[bad[0]]}]"
+                f"domain: lower bound must be below upper bound, both finite, in every "
+                f"direction; direction {bad[0] + 1} has [{lower[bad[0]]}, {upper[bad[0]]}]"
             )
         object.__setattr__(self, "lower", lower)
         object.__setattr__(self, "upper", upper)

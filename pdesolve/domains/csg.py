@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import ConfigError
-from .base import Domain, Part, both
+from .base import Domain, Part, both, check_part_names
 from .rfunctions import conjunction, disjunction
 
 
@@ -151,13 +151,15 @@ class Difference(_Combination):
         if not removed:
             raise ConfigError("domain.remove: a difference needs at least one shape to remove")
         names = tuple(self.names) or tuple(f"hole{i + 1}" for i in range(len(removed)))
-        if len(names) != len(removed) or len(set(names)) != len(names):
-            raise ConfigError(f"domain.remove: expected {len(removed)} distinct names, got "
+        if len(names) != len(removed):
+            raise ConfigError(f"domain.remove: expected {len(removed)} names, got "
                               f"{list(self.names)}")
-        taken = {p.name for p in self.base.parts} | {"outer", "holes"}
-        if taken & set(names):
-            raise ConfigError(f"domain.remove: the name {sorted(taken & set(names))[0]!r} is "
-                              f"already a part of the base or a group name")
+        check_part_names(names, "domain.remove",
+                         {p.name for p in self.base.parts} | {"outer", "holes"})
+        for i, r in enumerate(removed):
+            if not self.base.contains(r.sample_interior(256, np.random.default_rng(0))).any():
+                raise ConfigError(f"domain.remove[{i}]: lies outside the base (none of its "
+                                  f"points is in it); remove shapes that overlap the base")
         object.__setattr__(self, "removed", removed)
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "members", members)

@@ -14,7 +14,10 @@ Every mistake is a ConfigError naming the field (``problem.domain.remove[1].radi
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import ConfigError
 from .base import Domain
@@ -40,6 +43,8 @@ REQUIRED = {"box": ("bounds",), "disk": ("center", "radius"), "ball": ("center",
 def _number(value, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{where}: must be a finite number, got {value!r}")
     return float(value)
 
 
@@ -74,13 +79,31 @@ def domain_from_table(table, *, where: str = "problem.domain", base_dir: str | P
     if missing:
         raise ConfigError(f"{where}: kind {kind!r} needs {', '.join(map(repr, missing))}")
     try:
-        return _build(kind, table, where, Path(base_dir), dim)
+        domain = _build(kind, table, where, Path(base_dir), dim)
+        if kind in ("difference", "union", "intersection"):
+            _refuse_empty(domain)
+        return domain
     except ConfigError as exc:
         text = str(exc)  # the shapes' messages say "domain..."; say where in the case file
         if not text.startswith(where):
             text = where + text.removeprefix("domain") if text.startswith("domain") else \
                 f"{where}: {text}"
         raise ConfigError(text) from None
+
+
+EMPTY_PROBES = 4096
+"""Random points of the bounding box of which at least one must lie in a CSG domain."""
+
+
+def _refuse_empty(domain: Domain) -> None:
+    """ConfigError when no point of :data:`EMPTY_PROBES` random ones of the bounding box lies
+    in ``domain`` (its volume estimate is 0): an empty difference or intersection."""
+    lower, upper = domain.bounds
+    x = lower + (upper - lower) * np.random.default_rng(0).random((EMPTY_PROBES, domain.dim))
+    if not domain.contains(x).any():
+        raise ConfigError(f"domain: the {domain.kind} is empty (none of {EMPTY_PROBES} points "
+                          f"of its bounding box lies in it); check what it removes or "
+                          f"intersects")
 
 
 def _build(kind: str, t: dict, where: str, base_dir: Path, dim: int | None) -> Domain:
@@ -130,4 +153,7 @@ def _build(kind: str, t: dict, where: str, base_dir: Path, dim: int | None) -> D
     path = t["mesh"]
     if not isinstance(path, str) or not path:
         raise ConfigError(f"{where}.mesh: expected a file name, got {path!r}")
-    return MeshDomain(base_dir / path, _number(t.get("scale", 1.0), f"{where}.scale"))
+    scale = _number(t.get("scale", 1.0), f"{where}.scale")
+    if not scale > 0:
+        raise ConfigError(f"{where}.scale: must be a finite number > 0, got {scale!r}")
+    return MeshDomain(base_dir / path, scale)

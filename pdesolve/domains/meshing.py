@@ -22,8 +22,12 @@ import numpy as np
 import skfem
 
 from ..errors import ConfigError
+from ..isolation import run_isolated
 
 log = logging.getLogger(__name__)
+
+GMSH_SECONDS = 900.0
+"""Time limit of one gmsh call (building a shape, meshing it); past it gmsh is killed."""
 
 CELL_TYPES = {(2, 1): (2, 3), (2, 2): (9, 6), (3, 1): (4, 4), (3, 2): (11, 10)}
 """(dimension, order) -> (gmsh element type, nodes per cell): 3/6-node triangles,
@@ -57,9 +61,26 @@ def gmsh_model(domain) -> Iterator:
 
 def occ_volume(domain) -> float:
     """|Omega| as OpenCASCADE computes it for the shape gmsh builds (exact for CSG of
-    boxes, balls and polygons)."""
+    boxes, balls and polygons), in a child process (:data:`GMSH_SECONDS`)."""
+    return run_isolated(_occ_volume, domain, seconds=GMSH_SECONDS,
+                        what=f"gmsh building the {domain.kind}")
+
+
+def _occ_volume(domain) -> float:
     with gmsh_model(domain) as (gmsh, tags):
         return float(sum(gmsh.model.occ.getMass(dim, tag) for dim, tag in tags))
+
+
+def write_shape(domain, path: str) -> None:
+    """Write the domain's OpenCASCADE shape to ``path`` (BREP, STEP, ... by its extension),
+    gmsh in a child process like every gmsh call."""
+    run_isolated(_write_shape, domain, path, seconds=GMSH_SECONDS,
+                 what=f"gmsh writing the {domain.kind}'s shape")
+
+
+def _write_shape(domain, path: str) -> None:
+    with gmsh_model(domain) as (gmsh, _):
+        gmsh.write(path)
 
 
 def nearest_part(domain, x: np.ndarray) -> int:
@@ -144,9 +165,19 @@ def generate_mesh(domain, h: float, order: int = 1, cells: str = "simplex") -> s
     """A scikit-fem mesh of ``domain`` with cells of size about h, straight (order 1) or
     quadratic (order 2), with ``mesh.boundaries`` = {part name: facet indices}. ``cells =
     "tensor"`` (2-D, order 1): quadrilaterals, gmsh's triangles recombined by the blossom
-    full-quad algorithm (triangles at size 2h, each split into quadrilaterals of size about h)."""
+    algorithm (triangles at size 2h, each split into quadrilaterals of size about h).
+
+    gmsh runs in a child process: a crash or a hang past :data:`GMSH_SECONDS` raises
+    :class:`pdesolve.isolation.Crashed` saying so, and leaves this process as it was."""
     if not h > 0:
         raise ConfigError(f"mesh size h: must be positive, got {h!r}")
+    return skfem_mesh(*run_isolated(_gmsh_mesh, domain, h, order, cells, seconds=GMSH_SECONDS,
+                                    what=f"gmsh meshing the {domain.kind} (h = {h:.3g})"))
+
+
+def _gmsh_mesh(domain, h: float, order: int, cells: str) -> tuple:
+    """The nodes (N, d), cells (nc, k) and boundary facets by part of gmsh's mesh (the
+    arguments of :func:`skfem_mesh`)."""
     d = domain.dim
     quads = cells == "tensor"
     if quads and (d != 2 or order != 1):
@@ -169,17 +200,17 @@ def generate_mesh(domain, h: float, order: int = 1, cells: str = "simplex") -> s
         position = np.empty(int(node_tags.max()) + 1, dtype=np.int64)
         position[node_tags.astype(np.int64)] = np.arange(len(node_tags))
         cell_type, per_cell = QUAD_TYPE if quads else CELL_TYPES[d, order]
-        cells = np.concatenate([gmsh.model.mesh.getElementsByType(cell_type, tag)[1]
-                                for dim, tag in tags if dim == d]).astype(np.int64)
+        elements = np.concatenate([gmsh.model.mesh.getElementsByType(cell_type, tag)[1]
+                                   for dim, tag in tags if dim == d]).astype(np.int64)
         facet_type, per_facet = FACET_TYPES[d, order]
         facets: dict[str, list[np.ndarray]] = {p.name: [] for p in domain.parts}
         for dim, tag in gmsh.model.getBoundary(tags, combined=True, oriented=False):
             part = domain.parts[_classify(gmsh, domain, (dim, abs(tag)))].name
             nodes = gmsh.model.mesh.getElementsByType(facet_type, abs(tag))[1]
             facets[part].append(position[nodes.astype(np.int64)].reshape(-1, per_facet)[:, :d])
-    return skfem_mesh(coords.reshape(-1, 3)[:, :d], position[cells].reshape(-1, per_cell),
-                      {name: np.concatenate(f) if f else np.zeros((0, d), dtype=np.int64)
-                       for name, f in facets.items()})
+    return (coords.reshape(-1, 3)[:, :d], position[elements].reshape(-1, per_cell),
+            {name: np.concatenate(f) if f else np.zeros((0, d), dtype=np.int64)
+             for name, f in facets.items()})
 
 
 def straight_mesh(points: np.ndarray, cells: np.ndarray) -> tuple[skfem.Mesh, np.ndarray]:

@@ -10,7 +10,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from ..errors import ConfigError
-from .base import Domain, Part
+from .base import Domain, Part, check_part_names
 from .pieces import Segment, Sphere, constant_like
 from .rfunctions import conjunction
 
@@ -151,6 +151,36 @@ class Annulus(_Centred):
                 "outer": self.outer}
 
 
+def _crossing_edges(v: np.ndarray) -> tuple[int, int] | None:
+    """(i, j), i < j, of two edges of the closed polygon ``v`` (n, 2) that intersect, other
+    than neighbours at their shared vertex; None for a simple polygon."""
+    a, b = v, np.roll(v, -1, axis=0)
+    n = len(v)
+
+    def orient(p, q, r):  # sign of the turn p -> q -> r, for every pair of edges
+        return np.sign((q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1])
+                       - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0]))
+
+    A, B, C, D = a[:, None], b[:, None], a[None, :], b[None, :]
+    o1, o2, o3, o4 = orient(A, B, C), orient(A, B, D), orient(C, D, A), orient(C, D, B)
+    lo1, hi1 = np.minimum(A, B), np.maximum(A, B)
+    lo2, hi2 = np.minimum(C, D), np.maximum(C, D)
+    boxes = np.all((lo1 <= hi2) & (lo2 <= hi1), axis=-1)
+    meet = boxes & (o1 * o2 <= 0) & (o3 * o4 <= 0)
+    i, j = np.triu_indices(n, 1)
+    neighbours = (j == i + 1) | ((i == 0) & (j == n - 1))
+    # neighbours share a vertex: they cross only when folded back onto each other (collinear)
+    folded = neighbours & (o1[i, j] == 0) & (o2[i, j] == 0) & (n > 3)
+    bad = np.flatnonzero((meet[i, j] & ~neighbours) | (folded & _overlap(a, b, i, j)))
+    return (int(i[bad[0]]), int(j[bad[0]])) if bad.size else None
+
+
+def _overlap(a, b, i, j) -> np.ndarray:
+    """Whether collinear neighbouring edges i, j overlap beyond their shared vertex."""
+    di, dj = b[i] - a[i], b[j] - a[j]
+    return np.sum(di * dj, axis=1) < 0
+
+
 @dataclass(frozen=True, repr=False)
 class Polygon(Domain):
     """A simple polygon in the plane (vertices in either orientation; stored
@@ -177,6 +207,12 @@ class Polygon(Domain):
             names = tuple(reversed(names[:-1])) + names[-1:] if names else names
         if names and len(names) != len(v):
             raise ConfigError(f"domain.edge_names: expected {len(v)} names, got {len(names)}")
+        check_part_names(names, "domain.edge_names")
+        crossing = _crossing_edges(v)
+        if crossing is not None:
+            i, j = crossing
+            raise ConfigError(f"domain.vertices: the polygon crosses itself (edges {i + 1} and "
+                              f"{j + 1} meet); give the vertices of a simple polygon in order")
         object.__setattr__(self, "vertices", tuple(map(tuple, v.tolist())))
         object.__setattr__(self, "edge_names", names)
 

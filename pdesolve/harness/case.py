@@ -8,13 +8,14 @@ validates every expanded configuration against its solver's ``Options``.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, ErrorCollector
+from ..errors import ConfigError, ErrorCollector, shortened
 
 PLOTS = ("error_vs_dofs", "error_vs_time", "time_to_tolerance", "history", "frequency",
          "solution")
@@ -31,6 +32,8 @@ PUBLISHED_KEYS = ("label", "value", "metric", "source")
 QUICK_KEYS = ("evaluation",)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MAX_NAME = 128
+"""Longest case name (the results directory ``<name>-quick`` stays a valid file name)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,19 @@ def _solver_table(table, where: str) -> dict:
     return table
 
 
+def _refuse_shared_labels(solvers: list[tuple[int, dict]], errors: ErrorCollector) -> None:
+    """A label (default: the kind) names one series of the report: two tables of a kind
+    with the same label would be merged into one."""
+    first: dict[tuple, int] = {}
+    for i, t in solvers:
+        key = (t["kind"], t.get("label", t["kind"]))
+        if key in first:
+            errors.messages.append(
+                f"solver[{i}].label: {key[1]!r} is also the label of solver[{first[key]}] "
+                f"({key[0]}), so the report would merge them; give each table its own label")
+        first.setdefault(key, i)
+
+
 def _report(data: dict) -> dict:
     report = dict(_table(data.get("report", {}), "report"))
     _check_keys(report, REPORT_KEYS, "report")
@@ -159,8 +175,8 @@ def _published(entry, metric: str, where: str) -> dict:
     _check_keys(entry, PUBLISHED_KEYS, where)
     label = _expect(entry.get("label"), str, f"{where}.label", "a string")
     value = _expect(entry.get("value"), (int, float), f"{where}.value", "a positive number")
-    if not value > 0:
-        raise ConfigError(f"{where}.value: must be positive, got {value!r}")
+    if not 0 < value < math.inf:
+        raise ConfigError(f"{where}.value: must be a finite positive number, got {value!r}")
     entry.setdefault("metric", metric)
     if entry["metric"] not in METRICS:
         raise ConfigError(f"{where}.metric: {entry['metric']!r} is not allowed; allowed: "
@@ -185,8 +201,11 @@ def parse_case(data: dict, name: str, path: Path | None = None,
     with errors.check():
         name = _expect(data.get("name", name), str, "name", "a string")
         if not _NAME.match(name):
-            raise ConfigError(f"name: {name!r} is not allowed; use letters, digits, '_', '-' "
-                              f"and '.'")
+            raise ConfigError(f"name: {shortened(name)!r} is not allowed; use letters, digits, "
+                              f"'_', '-' and '.'")
+        if len(name) > MAX_NAME:
+            raise ConfigError(f"name: {shortened(name)!r} has {len(name)} characters, too long "
+                              f"for a directory name; at most {MAX_NAME}")
     seed = 0
     with errors.check():
         seed = _expect(data.get("seed", 0), int, "seed", "a non-negative integer")
@@ -207,6 +226,7 @@ def parse_case(data: dict, name: str, path: Path | None = None,
         for i, t in enumerate(tables):
             with errors.check():
                 solvers.append((i, _solver_table(t, f"solver[{i}]")))
+        _refuse_shared_labels(solvers, errors)
     report = {"plots": list(PLOTS), "metric": METRICS[0], "published": []}
     with errors.check():
         report = _report(data)

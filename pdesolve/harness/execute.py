@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import __version__
 from ..config import build_options
-from ..errors import SolverFailed
+from ..errors import PdesolveError, SolverFailed
 from ..metrics import measure_errors
 from ..domains import Box
 from ..quadrature import sobol_points, uniform_points
@@ -129,14 +129,15 @@ def clean(value):
     return str(value)
 
 
-def _reference(problem, cache_dir, n: int | None = None):
+def _reference(problem, cache_dir, n: int | None = None, inputs: dict | None = None):
     """(u, grad, source) of the problem's exact solution, or of a fine reference solution
-    (with ``n`` cells or points per direction instead of the default's, if given)."""
+    (with ``n`` cells or points per direction instead of the default's, if given; cached under
+    the hashes of the files the problem is read from, ``inputs``)."""
     if problem.has_exact:
         return problem.exact, problem.exact_grad, "exact"
     kind, options = reference_settings(problem)
     u, grad = reference_solution(problem, cache_dir, kind=kind,
-                                 options=options | ({"n": n} if n else {}))
+                                 options=options | ({"n": n} if n else {}), inputs=inputs)
     return u, grad, "reference"
 
 
@@ -184,6 +185,52 @@ def _measure(spec: RunSpec, problem, result: Result, reference) -> dict:
     return out
 
 
+def _base_record(spec: RunSpec) -> dict:
+    """The record of ``spec`` before it runs: its configuration, status ok, no results."""
+    return {
+        "run_id": spec.run_id, "case": spec.case, "index": spec.index, "solver": spec.kind,
+        "family": spec.family, "label": spec.label, "options": spec.options, "swept": spec.swept,
+        "seed": spec.seed, "repeat": spec.repeat,
+        "problem": {"name": str(spec.problem.get("name", "formula")), "table": spec.problem},
+        "status": Status.OK.value, "message": "", "dofs": None, "seconds": None,
+        "eval_seconds": None, "metrics": None, "history": [], "info": {},
+    }
+
+
+def failed_record(spec: RunSpec, message: str) -> dict:
+    """The record of a run whose process died before it could return one."""
+    return clean({**_base_record(spec), "status": Status.FAILED.value, "message": message,
+                  "environment": {"host": platform.node(), "versions": library_versions()}})
+
+
+def _run(spec: RunSpec, record: dict, progress: bool, cache_dir: str | None):
+    """Build, solve and measure into ``record``; (cpu, wall) seconds of the solve, or
+    (None, None) when the solver does not apply."""
+    if spec.module_file is not None:  # a user's file: it registers under a name of its own
+        import_user_module(spec.module_file, spec.base_dir)
+    module = importlib.import_module(spec.module)
+    problem = build_problem(spec.problem, spec.base_dir)
+    record["problem"] = {**problem.describe(), "table": spec.problem}
+    reason = module.supports(problem)
+    if reason:
+        record.update(status=Status.NOT_APPLICABLE.value, message=reason)
+        return None, None
+    options = build_options(module.Options, spec.options, where=f"solver {spec.kind!r}")
+    reference = _reference(problem, cache_dir, spec.evaluation.get("reference_n"), spec.inputs)
+    if not problem.has_exact:  # training monitors report their errors against it
+        problem = replace(problem, reference=reference[0])
+    cpu0, t0 = cpu_seconds(), time.perf_counter()
+    result, outcome = _solve(module, problem, options, progress)
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+    record["seconds"] = wall
+    record.update(outcome)
+    if result is not None:
+        record.update(dofs=int(result.dofs), seconds=float(result.seconds),
+                      history=result.history)
+        record.update(_measure(spec, problem, result, reference))
+    return cpu, wall
+
+
 def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = False,
                 threads: int | None = None, cache_dir: str | None = None) -> dict:
     """Do one run and return its record (a JSON-able dict); never raises for a failed solve.
@@ -198,34 +245,12 @@ def execute_run(spec: RunSpec, *, progress: bool = False, concurrent: bool = Fal
     """
     limit_threads(threads)
     load_before = load_average()
-    if spec.module_file is not None:  # a user's file: it registers under a name of its own
-        import_user_module(spec.module_file, spec.base_dir)
-    module = importlib.import_module(spec.module)
-    problem = build_problem(spec.problem, spec.base_dir, spec.evaluation["seed"])
-    record = {
-        "run_id": spec.run_id, "case": spec.case, "index": spec.index, "solver": spec.kind,
-        "family": spec.family, "label": spec.label, "options": spec.options, "swept": spec.swept,
-        "seed": spec.seed, "repeat": spec.repeat, "problem": {**problem.describe(), "table": spec.problem},
-        "status": Status.OK.value, "message": "", "dofs": None, "seconds": None,
-        "eval_seconds": None, "metrics": None, "history": [], "info": {},
-    }
-    reason, cpu, wall = module.supports(problem), None, None
-    if reason:
-        record.update(status=Status.NOT_APPLICABLE.value, message=reason)
-    else:
-        options = build_options(module.Options, spec.options, where=f"solver {spec.kind!r}")
-        reference = _reference(problem, cache_dir, spec.evaluation.get("reference_n"))
-        if not problem.has_exact:  # training monitors report their errors against it
-            problem = replace(problem, reference=reference[0])
-        cpu0, t0 = cpu_seconds(), time.perf_counter()
-        result, outcome = _solve(module, problem, options, progress)
-        wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
-        record["seconds"] = wall
-        record.update(outcome)
-        if result is not None:
-            record.update(dofs=int(result.dofs), seconds=float(result.seconds),
-                          history=result.history)
-            record.update(_measure(spec, problem, result, reference))
+    record = _base_record(spec)
+    cpu = wall = None
+    try:
+        cpu, wall = _run(spec, record, progress, cache_dir)
+    except (PdesolveError, OSError) as exc:  # gmsh crashed measuring, a cache unwritable
+        record.update(status=Status.FAILED.value, message=f"{type(exc).__name__}: {exc}")
     info = record.get("info") or {}
     record["environment"] = {
         "threads": int(info.get("threads") or _threads_used(threads)),

@@ -52,16 +52,18 @@ def reference_settings(problem: Problem) -> tuple[str, dict]:
     return "grid", {"n": max(4, int(round(GRID_UNKNOWNS ** (1 / problem.dim))) + 1)}
 
 
-def reference_key(problem: Problem, kind: str, options: dict) -> str:
-    """16 hex digits of SHA-256 over the problem's description and the reference settings."""
-    text = json.dumps({"problem": problem.describe(), "kind": kind, "options": options},
-                      sort_keys=True, default=str)
+def reference_key(problem: Problem, kind: str, options: dict, inputs: dict | None = None) -> str:
+    """16 hex digits of SHA-256 over the problem's description, the reference settings and
+    the hashes of the files the problem is read from (``inputs``, if any)."""
+    content = {"problem": problem.describe(), "kind": kind, "options": options}
+    text = json.dumps({**content, "inputs": inputs} if inputs else content, sort_keys=True,
+                      default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def reference_solution(problem: Problem, cache_dir: str | Path | None = None, *,
-                       kind: str | None = None,
-                       options: dict | None = None) -> tuple[Evaluator, Evaluator]:
+                       kind: str | None = None, options: dict | None = None,
+                       inputs: dict | None = None) -> tuple[Evaluator, Evaluator]:
     """A fine numerical solution of ``problem``: ``(u, grad)``.
 
     Parameters
@@ -70,6 +72,8 @@ def reference_solution(problem: Problem, cache_dir: str | Path | None = None, *,
     cache_dir : where solutions are cached (``<name>-<key>.npz``); None keeps them in
         this process only.
     kind, options : the solver and its options; default :func:`reference_settings`.
+    inputs : hashes of the files the problem is read from (a cached solution of an earlier
+        version of them is not used).
 
     Returns
     -------
@@ -81,7 +85,7 @@ def reference_solution(problem: Problem, cache_dir: str | Path | None = None, *,
         kind, default = reference_settings(problem)
         options = default if options is None else options
     options = dict(options or {})
-    key = reference_key(problem, kind, options)
+    key = reference_key(problem, kind, options, inputs)
     if key not in _loaded:
         if cache_dir is None:
             _loaded[key] = _evaluators(_solve(problem, kind, options))

@@ -17,16 +17,20 @@ import logging
 import multiprocessing
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterator
 
 from tqdm.auto import tqdm
 
 from ..result import FINISHED
 from . import logs
-from .execute import THREAD_VARIABLES, execute_run
+from .execute import THREAD_VARIABLES, execute_run, failed_record
+from ..files import write_json_atomic
 from .store import Store
 from .sweep import RunSpec
 
@@ -42,13 +46,16 @@ POLL_SECONDS = 0.2
 @dataclass
 class SweepOutcome:
     """What a sweep did: run ids executed here, skipped (already finished), done by another
-    process meanwhile, and failed (of those executed here)."""
+    process meanwhile, and failed (of those executed here); ``unsaved`` says why it stopped
+    early, when the results directory could not be written."""
 
     executed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     elsewhere: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    unsaved: str = ""
+    """Why the sweep stopped early, where a record the store could not take was kept."""
 
 
 @contextlib.contextmanager
@@ -102,22 +109,34 @@ class _Serial:
 
 class _Processes:
     """A pool of ``workers`` spawned processes, each capped at cpu_count / workers threads;
-    their warnings are printed here."""
+    their warnings are printed here. A pool whose worker died (a native crash) is replaced
+    by a fresh one for the runs still to come."""
 
     def __init__(self, workers: int, cache_dir: str, stack: contextlib.ExitStack,
                  threads: int | None):
         self.window, self.cache_dir = workers, cache_dir
         self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
-        context = multiprocessing.get_context("spawn")
-        queue = context.Queue()
-        stack.enter_context(logs.relay(queue))
+        self.context = multiprocessing.get_context("spawn")
+        self.queue = self.context.Queue()
+        stack.enter_context(logs.relay(self.queue))
         stack.enter_context(_thread_environment(self.threads))
-        self.pool = stack.enter_context(ProcessPoolExecutor(
-            workers, mp_context=context, initializer=logs.forward_to, initargs=(queue,)))
+        self.pool = self._pool()
+        stack.callback(lambda: self.pool.shutdown())
+
+    def _pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.window, mp_context=self.context,
+                                   initializer=logs.forward_to, initargs=(self.queue,))
 
     def submit(self, spec: RunSpec) -> Future:
-        return self.pool.submit(execute_run, spec, concurrent=self.window > 1,
-                                threads=self.threads, cache_dir=self.cache_dir)
+        args = (execute_run, spec)
+        kwargs = {"concurrent": self.window > 1, "threads": self.threads,
+                  "cache_dir": self.cache_dir}
+        try:
+            return self.pool.submit(*args, **kwargs)
+        except BrokenProcessPool:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._pool()
+            return self.pool.submit(*args, **kwargs)
 
     @staticmethod
     def wait(pending: list, timeout: float | None) -> list:
@@ -166,6 +185,26 @@ def _log_record(record: dict) -> None:
             record["status"], record.get("dofs"), timing, errors, record.get("message") or "")
 
 
+def _record(future, spec: RunSpec) -> dict:
+    """The record a run's future holds, or a failed one when its worker process died."""
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:  # a native crash: this run fails, the others go on
+        return failed_record(spec, f"the worker process running it died ({type(exc).__name__})")
+
+
+def _hold(record: dict, store: Store, exc: OSError) -> str:
+    """Keep a record the store could not take in the temporary folder; say where."""
+    held = Path(tempfile.gettempdir()) / "pdesolve-unsaved" / f"{record['run_id']}.json"
+    try:
+        write_json_atomic(held, record)
+        kept = f"its record is kept in {held}"
+    except OSError:
+        kept = "its record could not be kept either"
+    return (f"cannot write run {record['run_id']} in {store.runs} ({exc.strerror}); {kept}; "
+            f"the sweep stopped")
+
+
 def _execute(todo: list[RunSpec], store: Store, backend, outcome: SweepOutcome, bar,
              force: bool) -> None:
     """Claim, submit and store the runs of ``todo``, at most ``backend.window`` in flight.
@@ -181,7 +220,13 @@ def _execute(todo: list[RunSpec], store: Store, backend, outcome: SweepOutcome, 
             if len(pending) >= backend.window:
                 break
             spec = queue.popleft()
-            lock = store.claim(spec.run_id)
+            try:
+                lock = store.claim(spec.run_id)
+            except OSError as exc:
+                outcome.unsaved = (f"cannot claim run {spec.run_id} in {store.runs} "
+                                   f"({exc.strerror}); the sweep stopped")
+                queue.clear()
+                break
             if lock is None:
                 if spec.run_id not in waited:
                     log.info("%s %s is being run by another process; waiting for it",
@@ -200,8 +245,11 @@ def _execute(todo: list[RunSpec], store: Store, backend, outcome: SweepOutcome, 
             for future in backend.wait(list(pending), timeout=POLL_SECONDS if queue else None):
                 spec, lock = pending.pop(future)
                 try:
-                    record = future.result()
+                    record = _record(future, spec)
                     store.write(record)
+                except OSError as exc:  # the results directory became unwritable: stop
+                    outcome.unsaved = _hold(record, store, exc)
+                    queue.clear()
                 finally:
                     lock.release()
                 outcome.executed.append(record["run_id"])
@@ -234,8 +282,6 @@ def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, worker
     """
     start = time.perf_counter()
     outcome = SweepOutcome()
-    store.remove_stale_temporaries()
-    store.write_manifest(specs[0].case if specs else "", [s.run_id for s in specs])
     todo = []
     for spec in specs:
         if not force and store.is_finished(spec.run_id):
@@ -247,15 +293,16 @@ def run_sweep(specs: list[RunSpec], store: Store, *, force: bool = False, worker
     cache_dir = str(store.root / "reference")
     progress = progress and sys.stderr.isatty()
     with contextlib.ExitStack() as stack:
+        if scheduler:  # connected before anything is written
+            backend = _Dask(scheduler, cache_dir, stack)
+        store.remove_stale_temporaries()
+        store.write_manifest(specs[0].case if specs else "", [s.run_id for s in specs])
         bar = stack.enter_context(tqdm(
             total=len(specs), initial=len(outcome.skipped), unit="run", disable=not progress,
             desc=specs[0].case if specs else "sweep", position=0, dynamic_ncols=True))
-        if scheduler:
-            backend = _Dask(scheduler, cache_dir, stack)
-        elif workers > 1:
-            backend = _Processes(workers, cache_dir, stack, threads)
-        else:
-            backend = _Serial(progress, cache_dir, bar, threads)
+        if not scheduler:
+            backend = (_Processes(workers, cache_dir, stack, threads) if workers > 1
+                       else _Serial(progress, cache_dir, bar, threads))
         _execute(todo, store, backend, outcome, bar, force)
     outcome.seconds = time.perf_counter() - start
     return outcome

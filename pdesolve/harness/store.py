@@ -29,11 +29,13 @@ from ..result import FINISHED
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+FOLDERS = ("runs", "runs/.locks", "reference")
+"""The folders of a results directory that a sweep writes in."""
 
 
 def check_output_directory(root: str | Path, what: str = "--out") -> None:
-    """ConfigError unless ``root`` is a directory this process can write in, or can be
-    created as one; nothing is created."""
+    """ConfigError unless ``root`` is a directory this process can write in (and in its
+    :data:`FOLDERS` that exist), or can be created as one; nothing is created."""
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise ConfigError(f"{what}: {root} is a file; give a directory (it is created if "
@@ -44,11 +46,42 @@ def check_output_directory(root: str | Path, what: str = "--out") -> None:
     if not existing.is_dir():
         raise ConfigError(f"{what}: cannot create {root}: {existing} is a file, not a "
                           f"directory; give a directory")
-    try:
-        tempfile.TemporaryFile(dir=existing).close()
-    except OSError as exc:
-        raise ConfigError(f"{what}: cannot write in {existing} ({exc.strerror}); give a "
-                          f"directory you can write to") from None
+    for folder in (existing, *(root / sub for sub in FOLDERS)):
+        if folder.is_dir():
+            try:
+                tempfile.TemporaryFile(dir=folder).close()
+            except OSError as exc:
+                raise ConfigError(f"{what}: cannot write in {folder} ({exc.strerror}); give "
+                                  f"a directory you can write to") from None
+
+
+RECORD_FIELDS = {"run_id": str, "case": str, "label": str, "solver": str, "status": str,
+                 "options": dict, "swept": dict, "problem": dict, "history": list}
+"""Fields every run record has, and their JSON types."""
+
+OPTIONAL_FIELDS = {"metrics": (dict,), "dofs": (int,), "seconds": (float, int), "info": (dict,)}
+"""Fields a run record may leave null, and their JSON types otherwise."""
+
+JSON_TYPES = {str: "string", dict: "object", list: "array", int: "integer", float: "number"}
+
+
+def not_a_record(record, run_id: str) -> str | None:
+    """What makes decoded JSON not a record of ``run_id`` (a list, a missing field, a field
+    of the wrong type), or None for a record."""
+    if not isinstance(record, dict):
+        return f"a JSON {JSON_TYPES.get(type(record), 'value')}, not a record"
+    for key, kind in RECORD_FIELDS.items():
+        if not isinstance(record.get(key), kind):
+            return f"field {key!r} is missing or not a JSON {JSON_TYPES[kind]}"
+    for key, kinds in OPTIONAL_FIELDS.items():
+        if record.get(key) is not None and (not isinstance(record[key], kinds)
+                                            or isinstance(record[key], bool)):
+            return f"field {key!r} is not a JSON {JSON_TYPES[kinds[0]]} or null"
+    if record["run_id"] != run_id:
+        return f"it holds run {record['run_id']!r}"
+    if not isinstance(record["problem"].get("name"), str):
+        return "field 'problem' has no name"
+    return None
 
 
 def _try_lock(path: Path) -> FileLock | None:
@@ -77,9 +110,14 @@ class Store:
         return self.runs / f"{run_id}.json"
 
     def load(self, run_id: str) -> dict | None:
-        """The stored record of ``run_id``, or None (absent or unreadable)."""
+        """The stored record of ``run_id``, or None (absent, unreadable, or JSON that is not
+        a record of it: :func:`not_a_record`)."""
         try:
-            return json.loads(self.path(run_id).read_text(encoding="utf-8"))
+            record = json.loads(self.path(run_id).read_text(encoding="utf-8"))
+            wrong = not_a_record(record, run_id)
+            if wrong:
+                raise ValueError(wrong)
+            return record
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:

@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
@@ -28,6 +28,7 @@ from ..problems.loading import problem_from_table
 from ..solvers import list_solvers, solver_module
 from ..user_code import import_user_module
 from .case import SOLVER_RESERVED, Case
+from .inputs import input_hashes
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class RunSpec:
     module_file : the solver table's ``module`` (imported, relative to ``base_dir``, before
         ``module``: a file registers its solver kind under a name of its own), or None.
     repeat : which repetition of the configuration this run is (0, 1, ...).
+    inputs : hashes of the files the case reads (:mod:`.inputs`), part of the run id.
     """
 
     run_id: str
@@ -67,6 +69,7 @@ class RunSpec:
     seed: int | None
     module_file: str | None = None
     repeat: int = 0
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 def jsonable(value):
@@ -75,18 +78,18 @@ def jsonable(value):
 
 
 def run_id(config: dict) -> str:
-    """12 hex digits of SHA-256 over the canonical JSON of ``config`` and the package version."""
+    """12 hex digits of SHA-256 over the canonical JSON of ``config`` (with the hashes of
+    the files the case reads, :mod:`.inputs`) and the package version."""
     text = json.dumps({"config": config, "version": __version__}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def build_problem(table: dict, base_dir: str, seed: int) -> Problem:
+def build_problem(table: dict, base_dir: str) -> Problem:
     """The problem of a case's ``[problem]`` table (registered, from a module, or formulas).
 
-    ``seed`` seeds the consistency check of the problem. Raises ConfigError naming
-    the field for any mistake in the table.
+    Raises ConfigError naming the field for any mistake in the table.
     """
-    return problem_from_table(table, base_dir=base_dir, seed=seed)
+    return problem_from_table(table, base_dir=base_dir)
 
 
 def _is_sweep(options_cls, name: str, value) -> bool:
@@ -218,8 +221,9 @@ def expand_solver(case: Case, index: int, table: dict, *, quick: bool,
     if problem is not None:
         with errors.check():
             _applicable(kind, module, problem, where)
+    quick_table = _with_quick(table, module, where)  # checked with or without --quick
     if quick:
-        table = _with_quick(table, module, where)
+        table = quick_table
     fixed, axes = _axes(table, module.Options, where)
     supported = problem is not None and not module.supports(problem)
     check = getattr(module, "check", None) if supported else None
@@ -259,24 +263,28 @@ def expand_case(case: Case, *, quick: bool = False,
     problem = None
     if case.problem is not None:
         with errors.check():
-            problem = build_problem(case.problem, case.base_dir, case.seed)
+            problem = build_problem(case.problem, case.base_dir)
     evaluation = {**case.evaluation, **(case.quick_evaluation if quick else {}), "seed": case.seed}
     indices = case.solver_indices or list(range(len(case.solvers)))
     specs: dict[str, RunSpec] = {}
+    read = input_hashes(case.problem, [], case.base_dir)  # mesh files can be large: once
     for i, table in zip(indices, case.solvers):
         configs = []
         with errors.check():
             configs = expand_solver(case, i, table, quick=quick, problem=problem, errors=errors)
+        inputs = {**read, **input_hashes(None, [table.get("module")], case.base_dir)}
         for c in configs:
             config = {"problem": case.problem, "evaluation": evaluation, "kind": c["kind"],
                       "label": c["label"], "options": c["options"]}
             if c["repeat"]:
                 config["repeat"] = c["repeat"]
+            if inputs:  # the contents of the files the case reads
+                config["inputs"] = inputs
             rid = run_id(jsonable(config))
             specs.setdefault(rid, RunSpec(
                 run_id=rid, case=case.name, index=len(specs), problem=dict(case.problem or {}),
                 base_dir=case.base_dir, evaluation=evaluation, seed=c["options"].get("seed"),
-                **c))
+                inputs=inputs, **c))
     if own:
         errors.raise_any()
     return list(specs.values())

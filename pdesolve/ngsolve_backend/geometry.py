@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import skfem
 
-from ..domains.meshing import gmsh_model, nearest_part
+from ..domains.meshing import nearest_part, write_shape
 
 
 def shape_mesh(domain, h: float, order: int, refinements: int = 0):
@@ -31,8 +31,7 @@ def shape_mesh(domain, h: float, order: int, refinements: int = 0):
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "shape.brep"
-        with gmsh_model(domain) as (gmsh, _):
-            gmsh.write(str(path))
+        write_shape(domain, str(path))
         ngmesh = OCCGeometry(str(path), dim=domain.dim).GenerateMesh(maxh=h)
     for _ in range(refinements):
         ngmesh.Refine()

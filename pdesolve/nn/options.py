@@ -43,7 +43,7 @@ class OptimizerOptions:
         "adam", help="adam; lbfgs; adam+lbfgs (Adam, then L-BFGS); engd (Gauss-Newton natural "
                      "gradient, pdesolve.nn.engd)")
     steps: int = opt(2000, help="Adam steps (L-BFGS iterations for lbfgs, ENGD steps for engd)",
-                     min=0)
+                     min=1)
     lbfgs_steps: int = opt(500, help="L-BFGS iterations after Adam (adam+lbfgs only)", min=0)
     lr: float = opt(1e-3, help="Adam learning rate", min=0)
     lr_decay: float = opt(5e-5, help="per-step decay rate: lr_k = lr (1 - lr_decay)^k", min=0, max=1)

@@ -92,6 +92,8 @@ def flux_conditions(table, domain: Domain, *, parse, point_function, exact=None,
                 continue
             alpha = (point_function(parse(entry["alpha"], f"{field}.alpha"))
                      if "alpha" in entry else None)
+            if alpha is not None:
+                _refuse_negative(alpha, domain, parts, f"{field}.alpha")
             if "h" in entry:
                 h = _given(point_function(parse(entry["h"], f"{field}.h")))
             elif exact is None:
@@ -107,6 +109,19 @@ def flux_conditions(table, domain: Domain, *, parse, point_function, exact=None,
                              f"{field}.h")
     errors.raise_any()
     return out
+
+
+def _refuse_negative(alpha, domain: Domain, parts, field: str) -> None:
+    """ConfigError where alpha < 0 on its parts: the energy's alpha u^2 / 2 term may then
+    make the problem lose coercivity (no unique solution), which nothing here can rule out."""
+    x = domain.sample_boundary(64, np.random.default_rng(0),
+                               parts=[domain.parts[k].name for k in parts]).points
+    values = np.broadcast_to(np.asarray(alpha(x), dtype=float), (len(x),))
+    if (values < 0).any():
+        k = int(np.argmin(values))
+        at = ", ".join(f"{v:.6g}" for v in x[k])
+        raise ConfigError(f"{field}: must be >= 0 (with alpha < 0 the problem may have no "
+                          f"unique solution); it is {values[k]:.3g} at x = ({at})")
 
 
 def _check_match(condition: FluxCondition, derived, domain: Domain, parts, field: str) -> None:

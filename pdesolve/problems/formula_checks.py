@@ -69,3 +69,72 @@ def check_given(functions: dict, box: Box, where: str, n: int = 64) -> None:
             _refuse_mismatch(functions["given_g"], exact, max(np.abs(exact(faces)).max(), 1.0),
                              f"{where}.g", "boundary", faces)
     errors.raise_any()
+
+
+JUMP_TOLERANCE = 1e-6
+"""Relative jump of u or of its normal flux across a switch of ``where(...)`` that makes the
+exact solution no weak solution (both sides are evaluated from exact formulas)."""
+
+
+def _switches(exprs) -> list:
+    """The conditions of every ``where(...)`` (sympy Piecewise) in ``exprs``, as expressions
+    phi whose zero set is the switch (phi = lhs - rhs)."""
+    import sympy as sp
+
+    found = {}
+    for expr in exprs:
+        for piecewise in expr.atoms(sp.Piecewise):
+            for _, cond in piecewise.args:
+                if isinstance(cond, sp.core.relational.Relational):
+                    found[str(cond)] = (cond, cond.lhs - cond.rhs)
+    return list(found.values())
+
+
+def _on_switch(phi, grad_phi, box: Box, n: int = 64) -> np.ndarray:
+    """Points of the box on phi = 0 (Newton steps from a fixed set of points), (m, d)."""
+    lo, hi = np.asarray(box.lower), np.asarray(box.upper)
+    x = lo + (hi - lo) * np.random.default_rng(0).uniform(0.05, 0.95, size=(n, box.dim))
+    with np.errstate(all="ignore"):
+        for _ in range(20):
+            g = grad_phi(x)
+            x = x - (phi(x) / np.maximum(np.sum(g**2, axis=1), 1e-300))[:, None] * g
+        keep = (np.all((x > lo) & (x < hi), axis=1) & np.isfinite(x).all(axis=1)
+                & (np.abs(phi(x)) < 1e-10 * float(np.max(hi - lo))))
+    return x[keep]
+
+
+def refuse_flux_jumps(u, kappa, p: float, box: Box, field: str) -> None:
+    """ConfigError when the exact solution u (sympy) or its normal flux
+    kappa |grad u|^(p-2) du/dn jumps across a switch of a ``where(...)`` in kappa or u: it is
+    then no weak solution of -div(kappa |grad u|^(p-2) grad u) = f (f would need a surface
+    source on the switch). Both sides are sampled at fixed points of every switch."""
+    import sympy as sp
+
+    from . import operator
+    from .formulas import COORDINATES, gradient_function, point_function
+
+    X = COORDINATES[:box.dim]
+    exact, grad = point_function(u, box.dim), gradient_function([sp.diff(u, s) for s in X],
+                                                                  box.dim)
+    coefficient = point_function(kappa, box.dim)
+    step = 1e-7 * float(np.max(box.lengths))
+    for cond, phi in _switches([u, kappa]):
+        dphi = gradient_function([sp.diff(phi, s) for s in X], box.dim)
+        x = _on_switch(point_function(phi, box.dim), dphi, box)
+        if not len(x):
+            continue
+        normal = dphi(x) / np.linalg.norm(dphi(x), axis=1, keepdims=True)
+        sides = [x + step * normal, x - step * normal]
+        values = [exact(y) for y in sides]
+        fluxes = [np.sum(operator.flux(coefficient(y), grad(y), p) * normal, axis=1)
+                  for y in sides]
+        for what, (a, b) in (("u", values), ("its flux kappa |grad u|^(p-2) du/dn", fluxes)):
+            gap = np.abs(a - b)
+            scale = max(float(np.abs(a).max()), float(np.abs(b).max()), 1.0)
+            if gap.max() > JUMP_TOLERANCE * scale:
+                k = int(np.argmax(gap))
+                at = ", ".join(f"{v:.6g}" for v in x[k])
+                raise ConfigError(
+                    f"{field}: {what} jumps by {gap[k]:.3g} across the switch {cond} at x = "
+                    f"({at}), so the exact solution is no weak solution; give one whose u and "
+                    f"flux are continuous there (e.g. phi / kappa with phi = 0 on the switch)")

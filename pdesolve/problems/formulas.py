@@ -16,6 +16,7 @@ autograd) alike.
 from __future__ import annotations
 
 import functools
+import math
 import io
 import tokenize
 
@@ -30,11 +31,11 @@ from sympy.parsing.sympy_parser import (
 from sympy.printing.numpy import NumPyPrinter
 
 from ..domains import MAX_DIM, Box, Domain, boundary_data
-from ..errors import ConfigError, ErrorCollector
+from ..errors import ConfigError, ErrorCollector, shortened
 from . import operator
 from .base import Problem
 from .conditions import flux_conditions, reaction_source
-from .formula_checks import check_given, refuse_singular
+from .formula_checks import check_given, refuse_flux_jumps, refuse_singular
 
 COORDINATES = sp.symbols(f"x1:{MAX_DIM + 1}", real=True)
 """The symbols x1 .. x10; ``x, y, z`` are aliases of x1, x2, x3."""
@@ -57,6 +58,9 @@ def _where(condition, then, otherwise):
 
 FUNCTIONS["where"] = _where
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
+
+MAX_FORMULA = 5000
+"""Longest formula read (sympy derives f from it symbolically, which grows with its length)."""
 
 _TRANSFORMATIONS = standard_transformations + (implicit_multiplication, convert_xor)
 
@@ -85,26 +89,30 @@ def parse_formula(text, *, field: str, dim: int | None = None) -> sp.Expr:
         return sp.nsimplify(text, rational=True)
     if not isinstance(text, str) or not text.strip():
         raise ConfigError(f"{field}: expected a formula (a string) or a number, got {text!r}")
+    if len(text) > MAX_FORMULA:
+        raise ConfigError(f"{field}: the formula {text[:30]!r}... has {len(text):,} characters, "
+                          f"more than the {MAX_FORMULA:,} a formula may have; define the "
+                          f"problem in a Python module instead (module = \"file.py\")")
     if "__" in text or _has_attribute(text):
-        raise ConfigError(f"{field}: cannot read {text!r} as a formula")
+        raise ConfigError(f"{field}: cannot read {shortened(text)!r} as a formula")
     names = {str(s): s for s in COORDINATES} | _ALIASES | FUNCTIONS | CONSTANTS
     _check_names(text, names, field, dim)
     try:
         expr = sp.sympify(parse_expr(text, local_dict=names, global_dict=_parser_globals(),
                                      transformations=_TRANSFORMATIONS))
     except tokenize.TokenError:
-        raise ConfigError(f"{field}: cannot read {text!r} as a formula (unbalanced "
+        raise ConfigError(f"{field}: cannot read {shortened(text)!r} as a formula (unbalanced "
                           f"parentheses)") from None
     except SyntaxError:
-        raise ConfigError(f"{field}: cannot read {text!r} as a formula (invalid syntax; "
+        raise ConfigError(f"{field}: cannot read {shortened(text)!r} as a formula (invalid syntax; "
                           f"functions need parentheses, e.g. sin(x1))") from None
     except Exception:  # sympy's own messages name its internals, not the user's mistake
-        raise ConfigError(f"{field}: cannot read {text!r} as a formula; write it with "
+        raise ConfigError(f"{field}: cannot read {shortened(text)!r} as a formula; write it with "
                           f"{coordinate_hint(dim)}, numbers, + - * / ^, the constants "
                           f"{', '.join(CONSTANTS)} and the functions "
                           f"{', '.join(FUNCTIONS)}") from None
     if not isinstance(expr, sp.Expr):
-        raise ConfigError(f"{field}: {text!r} is not a scalar formula")
+        raise ConfigError(f"{field}: {shortened(text)!r} is not a scalar formula")
     if dim is not None and formula_dim(expr) > dim:
         raise ConfigError(f"{field}: x{formula_dim(expr)} is beyond the problem's dimension "
                           f"{dim}; use {coordinate_hint(dim)}")
@@ -308,8 +316,8 @@ def manufactured_source(u: sp.Expr, kappa: sp.Expr, p: float, dim: int):
 
 def check_p(p, field: str) -> float:
     """p as a float; ConfigError unless it is a number >= 2."""
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p >= 2:
-        raise ConfigError(f"{field}: must be a number >= 2, got {p!r}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 2 <= p < math.inf:
+        raise ConfigError(f"{field}: must be a finite number >= 2, got {p!r}")
     return float(p)
 
 
@@ -380,6 +388,7 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
         refuse_singular([*grad, *plaplace_parts(u, kappa_expr, dim)], COORDINATES[:dim], box,
                         f"{where}.exact",
                         "its gradient or the derived f is ")
+        refuse_flux_jumps(u, kappa_expr, p, box, f"{where}.exact")
         functions["exact"] = point_function(u, dim)
         functions["exact_grad"] = gradient_function(grad, dim)
         f_expr, functions["f"] = manufactured_source(u, kappa_expr, p, dim)

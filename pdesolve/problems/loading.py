@@ -38,14 +38,13 @@ MISMATCH_TOLERANCE = 1e-5
 steps 5e-4 of the edge lengths, far more accurate than this) that makes f an error."""
 
 
-def problem_from_table(table: dict, *, base_dir: Path | str = ".", seed: int = 0) -> Problem:
+def problem_from_table(table: dict, *, base_dir: Path | str = ".") -> Problem:
     """The problem described by a case file's ``[problem]`` table.
 
     Parameters
     ----------
     table : the decoded ``[problem]`` table.
     base_dir : the case file's directory; ``module`` paths are relative to it.
-    seed : seeds the random points of :func:`check_problem`.
 
     Raises ConfigError naming the field (``problem.<key>``) for any mistake.
     """
@@ -74,7 +73,7 @@ def problem_from_table(table: dict, *, base_dir: Path | str = ".", seed: int = 0
         problem = dataclasses.replace(problem, domain=domain)
     if boundary is not None:
         problem = _with_boundary(problem, boundary)
-    check_problem(problem, where="problem", seed=seed)
+    check_problem(problem, where="problem")
     return problem
 
 
@@ -288,7 +287,24 @@ def _gradient(problem: Problem, h: float = 5e-4):
     return grad
 
 
-def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n: int = 64) -> None:
+DERIVED = ("exact_grad", "f", "g")
+"""Functions of a formula problem derived from its exact solution."""
+
+
+def _smooth_kappa(problem: Problem, x: np.ndarray, h: float = 5e-4) -> np.ndarray:
+    """Which points' finite-difference stencils (:func:`fd_operator`) see no switch of kappa
+    (kappa at the stencil's ends within 1e-3 of its value): f is judged only there."""
+    kappa = problem.kappa(x)
+    keep = np.ones(len(x), dtype=bool)
+    for i, s in enumerate(2 * h * problem.domain.lengths):
+        for sign in (-1, 1):
+            y = x.copy()
+            y[:, i] += sign * s
+            keep &= np.abs(problem.kappa(y) - kappa) <= 1e-3 * np.abs(kappa)
+    return keep
+
+
+def check_problem(problem: Problem, *, where: str = "problem", n: int = 64) -> None:
     """Check a problem's functions at random points and the special points of its closed domain
     (:meth:`~pdesolve.domains.base.Domain.special_points`: a lattice, a mesh file's nodes).
 
@@ -298,7 +314,7 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
     differs from -div(kappa |grad u|^(p-2) grad u) + c u (by :func:`fd_operator`) or a g that
     differs from u on the Dirichlet parts by more than :data:`MISMATCH_TOLERANCE`.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(0)  # the same points for every case: the same verdict
     inner, faces = _check_points(problem.domain, n, rng)
     if problem.fluxes:  # g is prescribed (and checked) on the Dirichlet parts only
         parts = problem.dirichlet_parts
@@ -315,8 +331,8 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
               ("reaction", problem.reaction, closed, (m,)),
               ("g", problem.g if len(faces) else None, faces, (len(faces),))]
     for name, fn, x, shape in checks:
-        if fn is not None:
-            with errors.check():
+        if fn is not None and not (name in DERIVED and errors and "exact" not in values):
+            with errors.check():  # (what is derived from a failing exact solution fails too)
                 values[name] = _evaluate(fn, x, f"{where}.{name}", shape)
     if "kappa" in values:
         kappa = values["kappa"]
@@ -346,7 +362,7 @@ def check_problem(problem: Problem, *, where: str = "problem", seed: int = 0, n:
                           axis=1)
     scale = max(np.abs(lu).max(), flux.max() / problem.domain.lengths.min(),
                 math.ulp(1.0))
-    gap = np.abs(values["f"][:n] - lu).max()
+    gap = np.abs(values["f"][:n] - lu)[_smooth_kappa(problem, inner)].max(initial=0.0)
     if gap > MISMATCH_TOLERANCE * scale:
         errors.messages.append(
             f"{where}.f: does not match its exact solution: max |f + div(kappa |grad u|^(p-2) "
