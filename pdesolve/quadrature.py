@@ -86,7 +86,7 @@ def sobol_points(domain, n: int, seed: int) -> PointSet:
     On a domain other than a box: the points of a longer sequence on its bounding box that
     lie inside (at least n of them, fewer where the domain fills little of its box)."""
     lower, upper = domain.bounds
-    box = isinstance(domain, Box)
+    box = domain.structured
     fill = 1.0 if box else min(max(domain.volume / float(np.prod(upper - lower)), 1e-3), 1.0)
     m = int(np.ceil(np.log2(max(n / fill, 2))))
     points = lower + _sobol_unit(domain.dim, m, seed) * (upper - lower)

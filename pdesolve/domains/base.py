@@ -30,7 +30,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from ..errors import ConfigError
-from .pieces import Piece
+from .pieces import Piece, constant_like
 
 WHOLE_BOUNDARY = "boundary"
 """The group name of the whole boundary, defined on every domain."""
@@ -227,22 +227,30 @@ class Domain:
         return lattice[self.contains(lattice)]
 
     def sample_interior(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """n uniform points of Omega (rejection from the bounding box), (n, d)."""
+        """n uniform points of Omega, (n, d) (:meth:`points_from_unit` of uniform draws)."""
+        return self.points_from_unit(lambda m: rng.random((m, self.dim)), n)
+
+    def points_from_unit(self, draw, n: int):
+        """n points of Omega, (n, d), from points of the unit cube: ``draw(m)`` gives m of them
+        (NumPy or torch, uniform or Sobol), mapped onto the bounding box and kept where inside
+        (rejection, at most ``REJECTION_ROUNDS`` rounds; the box keeps them all). ConfigError
+        when the domain is empty or too thin to be sampled so."""
         lower, upper = self.bounds
         accepted, count = [], 0
         fraction = max(self.volume / float(np.prod(upper - lower)), 1e-3)
         for _ in range(REJECTION_ROUNDS):
             if count >= n:
                 break
-            batch = lower + (upper - lower) * rng.random((int((n - count) / fraction) + 16,
-                                                         self.dim))
-            batch = batch[self.contains(batch, tol=0.0)]
+            unit = draw(int((n - count) / fraction) + 16)
+            xp = array_namespace(unit)
+            batch = constant_like(lower, unit) + constant_like(upper - lower, unit) * unit
+            batch = batch[xp.asarray(self.contains(np.asarray(batch), tol=0.0))]
             accepted.append(batch)
-            count += len(batch)
+            count += batch.shape[0]
         if count < n:
             raise ConfigError(f"domain: {count} of {n} random points of the bounding box fell "
                               f"inside; the {self.kind} is empty or too thin to sample")
-        return np.concatenate(accepted)[:n]
+        return xp.concat(accepted)[:n]
 
     def sample_boundary(self, n: int, rng: np.random.Generator,
                         parts=None) -> BoundarySample:

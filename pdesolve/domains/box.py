@@ -151,8 +151,11 @@ class Box(Domain):
         lower, upper = constant_like(self.lower, x), constant_like(self.upper, x)
         return xp.prod(4 * (x - lower) * (upper - x) / (upper - lower) ** 2, axis=1)
 
-    def sample_interior(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return np.asarray(self.lower) + rng.random((n, self.dim)) * self.lengths
+    def points_from_unit(self, draw, n: int):
+        """a + (b - a) * draw(n): every point of the unit cube maps into the box."""
+        unit = draw(n)
+        lower, lengths = constant_like(self.lower, unit), constant_like(self.lengths, unit)
+        return lower + lengths * unit
 
     def build_occ(self, occ) -> list[tuple[int, int]]:
         if self.dim == 2:

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ..domains import Box, Domain
+from ..domains import Domain
 
 LINE_PIXELS = 401
 PLANE_PIXELS = 81
@@ -96,7 +96,7 @@ def solution_slice(domain: Domain, u, u_ref, cells: int | None = None) -> dict:
     x, axes, per = slice_points(domain, pixels, s)
     reference = np.asarray(u_ref(x), dtype=float)
     values = {"reference": reference, "error": np.asarray(u(x), dtype=float) - reference}
-    if isinstance(domain, Box):
+    if domain.structured:
         means = {k: v.reshape(-1, per).mean(axis=1) for k, v in values.items()}
     else:
         inside = domain.contains(x).reshape(-1, per)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..domains import Box
 from ..domains.base import BoundarySample
 from ..problems.base import Problem
 from .sampling import face_normals, face_rule
@@ -40,7 +39,7 @@ class FluxPoints:
         piece); with ``kind = "gauss"`` on a box, the composite Gauss rule of the flux faces
         (n cells per direction, ``order`` points per cell direction), as the Dirichlet faces'."""
         domain, parts = problem.domain, list(problem.fluxes)
-        if kind == "gauss" and isinstance(domain, Box) and domain.dim > 1:
+        if kind == "gauss" and domain.structured and domain.dim > 1:
             points, weights, faces = face_rule(domain, n, order, domain.part_indices(parts))
             sample = BoundarySample(points, face_normals(domain, faces), weights, faces)
         else:

@@ -175,9 +175,6 @@ class InteriorSampler(_Sampler):
         _check_kind(kind)
         self.domain, self.n, self.kind = domain, int(n), kind
         self.dtype, self.device = dtype, torch.device(device)
-        lower, upper = domain.bounds
-        self.lower = torch.tensor(lower, dtype=dtype)
-        self.lengths = torch.tensor(upper - lower, dtype=dtype)
         self.fixed = None
         if kind in ("gauss", "grid"):
             points, weight = _fixed_interior(domain, self.n, kind, order)
@@ -191,24 +188,15 @@ class InteriorSampler(_Sampler):
             self.fixed = self._random()
 
     def _random(self) -> torch.Tensor:
-        if isinstance(self.domain, Box):
-            return (self.lower + self.lengths * self.draw(self.n, self.dtype)).to(self.device)
-        inside, count = [], 0
-        fraction = max(self.domain.volume / float(torch.prod(self.lengths)), 1e-3)
-        while count < self.n:
-            x = self.lower + self.lengths * self.draw(int((self.n - count) / fraction) + 16,
-                                                      self.dtype)
-            x = x[torch.as_tensor(self.domain.contains(x.numpy(), tol=0.0))]
-            inside.append(x)
-            count += len(x)
-        return torch.cat(inside)[: self.n].to(self.device)
+        points = self.domain.points_from_unit(lambda m: self.draw(m, self.dtype), self.n)
+        return points.to(self.device)
 
 
 def _fixed_interior(domain: Domain, n: int, kind: str, order: int):
     """(points, weights) of the fixed interior kinds: weights one number or (m,)."""
     if kind == "gauss":
         _check_gauss(domain.dim, n, order, "batch_interior")
-        if isinstance(domain, Box):
+        if domain.structured:
             rule = gauss_rule(domain, n, order)
             return rule.points, rule.weights
         from ..domains.meshing import positive_degree  # gmsh only for such domains
@@ -216,12 +204,12 @@ def _fixed_interior(domain: Domain, n: int, kind: str, order: int):
         # positive weights: the Ritz Gauss-Newton factor takes their square roots
         degree = positive_degree(domain.dim, 2 * order - 1)
         return domain.quadrature(float(max(domain.lengths)) / n, degree)
-    if domain.dim == 1 and isinstance(domain, Box):
+    if domain.dim == 1 and domain.structured:
         return np.linspace(domain.lower[0], domain.upper[0], n + 1)[:, None], domain.volume / n
-    box = domain if isinstance(domain, Box) else Box(*domain.bounds)
+    box = domain if domain.structured else Box(*domain.bounds)
     nodes, on_boundary = grid_nodes(box, n, "batch_interior")
     inside = ~on_boundary
-    if not isinstance(domain, Box):
+    if not domain.structured:
         inside &= np.asarray(domain.level(nodes)) > 1e-9 * domain.diameter
     if not inside.any():
         raise ConfigError(f"batch_interior: a grid with {n} intervals per direction has no "
@@ -269,12 +257,12 @@ class BoundarySampler(_Sampler):
         self.domain, self.n, self.dtype, self.device = domain, int(n), dtype, torch.device(device)
         self.draw = self.fixed = None
         self.parts = parts
-        if isinstance(domain, Box) and parts is not None and kind == "gauss" and domain.dim > 1:
+        if domain.structured and parts is not None and kind == "gauss" and domain.dim > 1:
             points, weights, _ = face_rule(domain, int(n), order, domain.part_indices(parts))
             self.fixed = (torch.as_tensor(points, dtype=dtype).to(self.device),
                           torch.as_tensor(weights, dtype=dtype).to(self.device))
             return
-        if not isinstance(domain, Box) or parts is not None:
+        if not domain.structured or parts is not None:
             self.draw = _BoundaryDraw(seed)
             if not (resample and kind in ("uniform", "sobol")):
                 self.fixed = self._random()
@@ -304,7 +292,7 @@ class BoundarySampler(_Sampler):
             self.fixed = self._random()
 
     def _random(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if not isinstance(self.domain, Box) or self.parts is not None:
+        if not self.domain.structured or self.parts is not None:
             sample = self.domain.sample_boundary(self.n, self.draw.rng, parts=self.parts)
             return (torch.as_tensor(sample.points, dtype=self.dtype).to(self.device),
                     torch.as_tensor(sample.weights, dtype=self.dtype).to(self.device))

@@ -225,7 +225,7 @@ def _check_points(domain: Domain, n: int, rng: np.random.Generator, rounds: int 
     box, so that the finite-difference stencils stay inside; on a domain too thin for that,
     or whose ``level`` is not a normalised distance (a mesh file's), the deepest of
     ``rounds`` draws) and n boundary points."""
-    if isinstance(domain, Box):
+    if domain.structured:
         return sample_points(domain, n, rng, margin=0.05)
     margin = 0.05 * float(np.min(domain.lengths))
     x = np.concatenate([domain.sample_interior(4 * n, rng) for _ in range(rounds)])

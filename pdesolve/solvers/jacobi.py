@@ -34,7 +34,6 @@ import numpy as np
 
 from .. import spectral
 from ..config import opt
-from ..domains import Box
 from ..errors import ConfigError, SolverFailed
 from ..grid.jacobi import GridSystem
 from ..problems.base import Problem
@@ -80,7 +79,7 @@ class Options:
 
 def supports(problem: Problem) -> str | None:
     """The linear problems (p = 2), on any box or any 2-D/3-D domain."""
-    if not isinstance(problem.domain, Box) and problem.dim not in (2, 3):
+    if not problem.domain.structured and problem.dim not in (2, 3):
         return (f"Jacobi on a {problem.domain.kind} iterates on its P1 mesh system, meshed in "
                 f"2-D and 3-D; the problem has d = {problem.dim}")
     if problem.p != 2:
@@ -98,7 +97,7 @@ BYTES_PER_UNKNOWN = 100
 def check(problem: Problem, options: Options) -> None:
     """ConfigError for options the problem rules out, or a grid too large for this machine."""
     check_size(problem.dim, options.n, BYTES_PER_UNKNOWN)
-    if not isinstance(problem.domain, Box) and options.system == "grid":
+    if not problem.domain.structured and options.system == "grid":
         raise ConfigError(f"system: 'grid' needs a box; the problem's domain is a "
                           f"{problem.domain.kind}; use system = \"fem\" (its mesh's P1 system)")
     if problem.beyond_dirichlet and options.system == "grid":
@@ -182,7 +181,7 @@ def _converged(entry: dict, options: Options) -> bool:
 
 def _system(problem: Problem, options: Options):
     """The system to iterate on: the grid's, the box's P1 one, or the domain mesh's P1 one."""
-    if not isinstance(problem.domain, Box) or problem.beyond_dirichlet:
+    if not problem.domain.structured or problem.beyond_dirichlet:
         return MeshFemSystem(problem, options.n, options.omega)
     grid = make_grid(problem, options.n)
     if options.system == "fem":

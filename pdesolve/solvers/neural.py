@@ -4,7 +4,6 @@ own loss and option defaults."""
 
 from __future__ import annotations
 
-from ..domains import Box
 from ..errors import ConfigError
 from ..problems.base import Problem
 
@@ -25,7 +24,7 @@ def check(problem: Problem, options) -> None:
     if options.boundary == "exact" and problem.fluxes:
         raise ConfigError(f"boundary: 'exact' builds u = g in on the whole boundary; the problem "
                           f"has {problem.beyond_dirichlet}; use boundary = 'penalty'")
-    if isinstance(problem.domain, Box):
+    if problem.domain.structured:
         return
     if options.parity != "none":
         raise ConfigError(f"parity: {options.parity!r} mirrors about a box's centre; the "
