@@ -224,3 +224,27 @@ def test_formula_problem_converges_at_the_optimal_rate(kind, options, expected):
         dofs.append(result.dofs)
         errors.append(error_metrics(points, result.u, problem.exact)["l2_rel"])
     assert fitted_slope(dofs, errors) == pytest.approx(expected, abs=0.15)
+
+
+@pytest.mark.parametrize("exact, domain, refused", [
+    ("(x^2+y^2)^(1/3)*sin(2/3*atan2(y, x))", {"kind": "lshape"}, None),
+    ("(x^2+(y-0.5)^2)^(1/3)", {"kind": "lshape"}, r"gradient or the derived f is not finite "
+     r"at x = \(0, 0.5\).*finite on the interior of the polygon"),
+    ("log(x^2 + y^2)", {"kind": "difference",
+                        "base": {"kind": "box", "bounds": [[-1, 1], [-1, 1]]},
+                        "remove": [{"kind": "disk", "center": [0, 0], "radius": 0.3}]}, None),
+    ("log(x^2 + (y-0.5)^2)", {"kind": "difference",
+                              "base": {"kind": "box", "bounds": [[-1, 1], [-1, 1]]},
+                              "remove": [{"kind": "disk", "center": [0, 0], "radius": 0.3}]},
+     r"not finite at x = \(0, 0.5\).*finite on the closed difference"),
+], ids=["corner-singularity", "inside-the-L", "inside-the-hole", "outside-the-hole"])
+def test_singularity_checks_sample_the_domain_not_its_bounding_box(exact, domain, refused):
+    """A formula singular only where the domain is not (inside a hole), or with a gradient
+    singular only on the boundary (the L-shape's re-entrant corner), is accepted; one singular
+    inside the domain is refused, naming the domain."""
+    table = {"exact": exact, "dim": 2, "domain": domain}
+    if refused is None:
+        assert problem_from_table(table).exact is not None
+    else:
+        with pytest.raises(ConfigError, match=refused):
+            problem_from_table(table)

@@ -9,26 +9,47 @@ import numpy as np
 
 from ..domains import Box
 from ..errors import ConfigError, ErrorCollector
-from .singular import find_failure
+from .singular import Region, find_failure
 
 SOURCE_TOLERANCE = 1e-9
 """Relative difference above which a given f (or g) does not match the exact solution
 (both are evaluated from exact formulas, so only round-off separates them)."""
 
 
-def refuse_singular(exprs, symbols, box: Box, field: str, what: str = "") -> None:
-    """ConfigError naming a point of the closed box where one of ``exprs`` is not finite or
-    not real (see :mod:`.singular`); ``symbols`` are the coordinates x1..xd."""
+def domain_regions(domain, box: Box) -> tuple[Region, Region]:
+    """(closed, open): where formulas of values (u, f, g, kappa, c) and where the gradient and
+    the derived f must be finite. On a box both are the closed box; on any other domain the
+    closed domain, and its interior (a gradient singular at a boundary point, such as the
+    L-shape's re-entrant corner, is allowed), each sampled at its lattice points and random
+    points of the interior and the boundary (fixed seed)."""
+    if domain.structured:
+        return Region(box), Region(box)
+    rng = np.random.default_rng(0)
+    inner = np.concatenate([domain.special_points(), domain.sample_interior(4000, rng)])
+    edge = domain.sample_boundary(2000, rng).points
+    margin = 1e-6 * domain.diameter  # closer to the boundary is the boundary's
+    return (Region(box, lambda x: domain.contains(x, tol=1e-9 * domain.diameter),
+                   np.concatenate([inner, edge]), f"the closed {domain.kind}"),
+            Region(box, lambda x: domain.contains(x, tol=0.0)
+                   & (np.asarray(domain.level(x)) > margin), inner,
+                   f"the interior of the {domain.kind} (on its boundary, at a re-entrant "
+                   f"corner say, the gradient may be singular)"))
+
+
+def refuse_singular(exprs, symbols, region: Box | Region, field: str, what: str = "") -> None:
+    """ConfigError naming a point of the region (a closed box, or a :class:`Region` of a
+    domain) where one of ``exprs`` is not finite or not real (see :mod:`.singular`);
+    ``symbols`` are the coordinates x1..xd."""
+    region = region if isinstance(region, Region) else Region(region)
     for expr in exprs:
-        found = find_failure(expr, symbols, box)
+        found = find_failure(expr, symbols, region)
         if found is None:
             continue
         point, cond = found
         at = ", ".join(f"{v:.6g}" for v in point)
         problem = f"{'not finite' if cond.kind == 'zero' else 'not real'} at x = ({at}): {cond.why}"
-        box_text = [list(ab) for ab in zip(box.lower, box.upper)]
-        raise ConfigError(f"{field}: {what}{problem}; give formulas that are finite on the "
-                          f"closed box {box_text}")
+        raise ConfigError(f"{field}: {what}{problem}; give formulas that are finite on "
+                          f"{region.describe()}")
 
 
 def _refuse_mismatch(given, derived, scale: float, field: str, points: str, x) -> None:

@@ -35,7 +35,7 @@ from ..errors import ConfigError, ErrorCollector, shortened
 from . import operator
 from .base import Problem
 from .conditions import flux_conditions, reaction_source
-from .formula_checks import check_given, refuse_flux_jumps, refuse_singular
+from .formula_checks import check_given, domain_regions, refuse_flux_jumps, refuse_singular
 
 COORDINATES = sp.symbols(f"x1:{MAX_DIM + 1}", real=True)
 """The symbols x1 .. x10; ``x, y, z`` are aliases of x1, x2, x3."""
@@ -369,9 +369,10 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
     with errors.check():
         p = check_p(p, f"{where}.p")
     errors.raise_any()
+    closed, interior = domain_regions(domain, box)
     for k, expr in parsed.items():
         with errors.check():
-            refuse_singular([expr], COORDINATES[:dim], box, f"{where}.{k}")
+            refuse_singular([expr], COORDINATES[:dim], closed, f"{where}.{k}")
     kappa_expr = parsed.get("kappa", sp.Integer(1))
     u = parsed.get("exact")
     if u is not None:
@@ -385,9 +386,8 @@ def formula_problem(box: Box, *, exact=None, f=None, g=None, kappa=None, p=2.0,
     notes = [f"{k} = {v}" for k, v in parsed.items()]
     if u is not None:
         grad = [sp.diff(u, s) for s in COORDINATES[:dim]]
-        refuse_singular([*grad, *plaplace_parts(u, kappa_expr, dim)], COORDINATES[:dim], box,
-                        f"{where}.exact",
-                        "its gradient or the derived f is ")
+        refuse_singular([*grad, *plaplace_parts(u, kappa_expr, dim)], COORDINATES[:dim],
+                        interior, f"{where}.exact", "its gradient or the derived f is ")
         refuse_flux_jumps(u, kappa_expr, p, box, f"{where}.exact")
         functions["exact"] = point_function(u, dim)
         functions["exact_grad"] = gradient_function(grad, dim)

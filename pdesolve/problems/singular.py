@@ -10,15 +10,18 @@ A formula built from the elementary functions can only fail where one of its par
     asin(a), acos(a)                undefined where 1 - a^2 < 0
     acosh(a)                        undefined where a - 1 < 0
 
-Each condition h(x) = 0 (or h(x) < 0) is decided on the closed box: symbolically when h
-depends on one coordinate (real roots of a polynomial, else ``sympy.solveset`` over the
-interval), otherwise numerically: a sign change of h between two sample points is a zero
-(h is continuous where it is defined, the box connected), and a local minimisation of |h|
-(or h) from the best samples finds the zeros and minima that samples only come near.
+Each condition h(x) = 0 (or h(x) < 0) is decided on a :class:`Region`, the closed box or a
+part of it (a domain, closed or open): symbolically when h depends on one coordinate (real
+roots of a polynomial, else ``sympy.solveset`` over the interval) and the point found lies in
+the region, otherwise numerically from samples of the region: a sign change of h between two
+sample points is a zero where the segment's zero lies in the region (h is continuous where
+it is defined), and a local minimisation of |h| (or h) from the best samples finds the zeros
+and minima that samples only come near; a point outside the region is no failure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +102,28 @@ def _univariate_zero(h: sp.Expr, s: sp.Symbol, a: float, b: float) -> float | No
     return False
 
 
+@dataclass(frozen=True)
+class Region:
+    """Where formulas must be finite: the closed ``box``, or the points of it ``inside``
+    holds for (x (n, d) -> (n,) bool), sampled at ``points`` (n, d)."""
+
+    box: Box
+    inside: Callable | None = None
+    points: np.ndarray | None = None
+    name: str = ""
+
+    def describe(self) -> str:
+        """"the closed box [[a, b], ...]", or the region's own name."""
+        bounds = [list(ab) for ab in zip(self.box.lower, self.box.upper)]
+        return self.name or f"the closed box {bounds}"
+
+    def holds(self, x: np.ndarray) -> np.ndarray:
+        return np.ones(len(x), bool) if self.inside is None else np.asarray(self.inside(x))
+
+    def samples(self, rng: np.random.Generator) -> np.ndarray:
+        return _samples(self.box, rng) if self.points is None else self.points
+
+
 def _samples(box: Box, rng: np.random.Generator) -> np.ndarray:
     """A tensor lattice (2^k + 1 per direction, about 4000 points) and 4000 random points."""
     per_axis = 2
@@ -110,15 +135,19 @@ def _samples(box: Box, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([lattice, lo + (hi - lo) * rng.uniform(size=(4000, box.dim))])
 
 
-def _numeric(cond: Condition, symbols, box: Box, rng) -> np.ndarray | None:
-    """A point of the box where the condition holds, found by sampling and minimisation."""
+def _numeric(cond: Condition, symbols, region: Region, rng) -> np.ndarray | None:
+    """A point of the region where the condition holds, found by sampling and minimisation."""
     fn = sp.lambdify(symbols, cond.h, "numpy")
 
     def h(x):
         with np.errstate(all="ignore"):
             return np.broadcast_to(np.asarray(fn(*x.T), dtype=float), x.shape[:1])
 
-    x = _samples(box, rng)
+    def found(point: np.ndarray) -> np.ndarray | None:
+        return point if region.holds(point[None])[0] else None
+
+    x = region.samples(rng)
+    x = x[region.holds(x)]
     values = h(x)
     ok = np.isfinite(values)
     x, values = x[ok], values[ok]
@@ -133,15 +162,17 @@ def _numeric(cond: Condition, symbols, box: Box, rng) -> np.ndarray | None:
         if (values == 0).any():
             return x[np.argmax(values == 0)]
         if values.min() < 0 < values.max():
-            return _bisect(h, x[np.argmin(values)], x[np.argmax(values)])
+            point = found(_bisect(h, x[np.argmin(values)], x[np.argmax(values)]))
+            if point is not None:
+                return point
         objective, starts = (lambda y: np.abs(h(y))), x[np.argsort(np.abs(values))[:3]]
-    bounds = list(zip(box.lower, box.upper))
+    bounds = list(zip(region.box.lower, region.box.upper))
     for start in starts:
         best = minimize(lambda y: float(objective(y[None])[0]), start, bounds=bounds,
                         method="L-BFGS-B")
         value = float(h(best.x[None])[0])
         if (value < -ZERO_TOLERANCE * scale if cond.kind == "negative"
-                else abs(value) <= ZERO_TOLERANCE * scale):
+                else abs(value) <= ZERO_TOLERANCE * scale) and found(best.x) is not None:
             return best.x
     return None
 
@@ -157,8 +188,9 @@ def _bisect(h, negative: np.ndarray, positive: np.ndarray, steps: int = 60) -> n
     return (negative + positive) / 2
 
 
-def failure_point(cond: Condition, symbols, box: Box, rng) -> np.ndarray | None:
-    """A point of the closed box where ``cond`` holds, or None if it holds nowhere."""
+def failure_point(cond: Condition, symbols, region: Region, rng) -> np.ndarray | None:
+    """A point of the region where ``cond`` holds, or None if it holds nowhere there."""
+    box = region.box
     used = sorted(cond.h.free_symbols, key=symbols.index)
     if cond.kind == "zero" and len(used) == 1:
         i = symbols.index(used[0])
@@ -168,19 +200,22 @@ def failure_point(cond: Condition, symbols, box: Box, rng) -> np.ndarray | None:
         if root is not False:
             point = (np.asarray(box.lower) + np.asarray(box.upper)) / 2
             point[i] = root
-            return point
-    return _numeric(cond, symbols, box, rng)
+            if region.holds(point[None])[0]:
+                return point
+    return _numeric(cond, symbols, region, rng)
 
 
-def find_failure(expr: sp.Expr, symbols, box: Box,
+def find_failure(expr: sp.Expr, symbols, region: Box | Region,
                  seed: int = 0) -> tuple[np.ndarray, Condition] | None:
-    """(point, condition) of the first part of ``expr`` that fails on the closed box, or None.
+    """(point, condition) of the first part of ``expr`` that fails in the region (a closed
+    box, or a :class:`Region`), or None.
 
     ``symbols`` are the coordinates x1..xd of the box's dimensions, in order.
     """
+    region = region if isinstance(region, Region) else Region(region)
     rng = np.random.default_rng(seed)
     for cond in conditions(expr):
-        point = failure_point(cond, list(symbols), box, rng)
+        point = failure_point(cond, list(symbols), region, rng)
         if point is not None:
             return point, cond
     return None
