@@ -75,7 +75,7 @@ class RandomFeatures:
         self.weights = v / half                                   # (K, d)
         self.bias = -np.sum(v * y, axis=1) - self.weights @ centre  # (K,)
         self.sigma = sigma
-        self.count = count
+        self.count = self.size = count
 
     def evaluate(self, x: np.ndarray, lap: bool = True) -> Evaluated:
         """The features at x (n, d): dense (n, K) matrices."""

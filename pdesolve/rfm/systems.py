@@ -106,7 +106,7 @@ class StrongForm:
     """
 
     def __init__(self, problem: Problem, basis, points: Points, beta: float, rcond: float):
-        self.basis, self.rcond, self.p = basis, rcond, problem.p
+        self.basis, self.rcond, self.p, self.solved = basis, rcond, problem.p, {}
         self.x = x = points.x
         self.at = basis.evaluate(x)
         self.kappa, self.dkappa = kappa_and_grad(problem, x)
@@ -128,6 +128,7 @@ class StrongForm:
             rhs.append(weight * points.h)
         self.boundary_rows = blocks
         self.boundary_rhs = np.concatenate(rhs) if rhs else np.zeros(0)
+        self.start = np.zeros(basis.size)
 
     def system(self, coef: np.ndarray):
         """(J, r): the Jacobian (rows, K) and the residual (rows,) at the coefficients."""
@@ -166,7 +167,9 @@ class StrongForm:
     def newton_step(self, coef: np.ndarray, gradient: np.ndarray,
                     residual: float) -> tuple[np.ndarray, int]:
         J, r = self.system(coef)
-        return least_squares(J, -r, self.rcond)[0], 0
+        delta, self.solved = least_squares(J, -r, self.rcond)
+        self.solved["rows"] = J.shape[0]
+        return delta, 0
 
 
 class RitzEnergy:
@@ -176,6 +179,7 @@ class RitzEnergy:
 
     def __init__(self, problem: Problem, basis, points: Points, beta: float, rcond: float):
         self.p, self.beta, self.rcond, self.points = problem.p, beta, rcond, points
+        self.start, self.solved = np.zeros(basis.size), {}
         self.at = basis.evaluate(points.x, lap=False)
         self.kappa = kappa_and_grad(problem, points.x)[0]
         self.f, self.c = problem.f(points.x), reaction(problem, points.x)
@@ -233,4 +237,5 @@ class RitzEnergy:
 
     def newton_step(self, coef: np.ndarray, gradient: np.ndarray,
                     residual: float) -> tuple[np.ndarray, int]:
-        return gram_solve(self.hessian_root(coef), -gradient, self.rcond)[0], 0
+        delta, self.solved = gram_solve(self.hessian_root(coef), -gradient, self.rcond)
+        return delta, 0

@@ -5,11 +5,14 @@ u(x) = sum_k c_k phi_k(x), phi_k = sigma(w_k . x + b_k) seeded and frozen
 (:mod:`pdesolve.rfm.basis`: weight-scale rule, MscaleDNN scales per group, the partition of
 unity for ``patches > 1``). The coefficients solve, in float64 (:mod:`pdesolve.rfm.systems`):
 
-- ``loss = "collocation"`` (p = 2): the strong form's weighted least squares at interior,
-  Dirichlet and flux points, one column-scaled pivoted-QR solve (:mod:`pdesolve.rfm.lstsq`);
+- ``loss = "collocation"``: the strong form's weighted least squares at interior, Dirichlet
+  and flux points, for p = 2 one column-scaled pivoted-QR solve (:mod:`pdesolve.rfm.lstsq`),
+  for p != 2 Gauss-Newton on the same rows;
 - ``loss = "ritz"``: the energy on the sampler's rule (``gauss``: a Gauss rule) with a Dirichlet
-  penalty; p = 2 by one Newton step from 0 (a QR of the Hessian's square root), p != 2 by Newton's method with the Armijo damping of
-  FEM's and the grid's Newton (:func:`pdesolve.newton.minimise`).
+  penalty; p = 2 one Newton step (a QR of the Hessian's square root), p != 2 Newton's method.
+
+Both nonlinear iterations start from the p = 2 solution and use the Armijo damping of FEM's
+and the grid's Newton (:func:`pdesolve.newton.minimise`).
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ RCOND = {"collocation": 1e-15, "ritz": 1e-12}
 solve's error grows like eps / cut-off (its right-hand side is no range of the QR'd matrix)."""
 
 BETA = {"collocation": 1.0, "ritz": 1e8}
-"""Default boundary weights: collocation's on the mean squares, Ritz's penalty."""
+"""Default boundary weights: collocation's on the mean squares (as the PINN loss's), the Ritz
+penalty's (its consistency error ~ 1 / beta against the cut-off's rounding)."""
 
 
 @dataclass
@@ -162,59 +166,41 @@ class FeatureFunction:
         return np.concatenate(parts) if parts else np.zeros((0, np.shape(x)[1]))
 
 
-def _minimise(problem: Problem, system, start, options: Options):
-    """Coefficients from ``system(problem)`` (a StrongForm or RitzEnergy): p = 2 one step from
-    c = 0; p != 2 from the p = 2 solution (the Poisson problem with the same f and g) by
-    :func:`pdesolve.newton.minimise`. Returns (coef, history, info, converged)."""
+def _minimise(problem: Problem, system, options: Options):
+    """Coefficients from ``system(problem)`` (a StrongForm or RitzEnergy): for p = 2
+    one step from the system's start; for p != 2 Newton (:func:`pdesolve.newton.minimise`)
+    from the solution for p = 2 (the Poisson problem with the same f and g). Returns
+    (coef, history, info, converged)."""
     from ..newton import minimise
 
     linear = system(dataclasses.replace(problem, p=2.0) if problem.p != 2 else problem)
-    coef = start(linear)
+    coef = linear.start + linear.newton_step(linear.start, linear.gradient(linear.start), 1.0)[0]
     if problem.p == 2:
-        return coef, [], {}, True
+        return coef, [], linear.solved, True
     coef, report = minimise(system(problem), coef, tol=options.newton_tol,
                             maxiter=options.newton_maxiter)
-    return coef, report.history, {"newton_iterations": report.iterations,
+    return coef, report.history, {**linear.solved, "newton_iterations": report.iterations,
                                   "newton_residual": report.residual}, report.converged
 
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Draw the features and the points, solve for the coefficients (module docstring)."""
-    from ..rfm.lstsq import gram_solve, least_squares
     from ..rfm.systems import RitzEnergy, StrongForm
 
     start = time.perf_counter()
     basis = build_basis(problem, options)
     points = _training_points(problem, options)
-    size = basis.count if options.patches == 1 else basis.size
-    info = {"features": size, "interior_points": len(points.x), "loss": options.loss}
-    zero = np.zeros(size)
-    solved = {}
-    if options.loss == "collocation":
-        rcond = options.rcond or RCOND["collocation"]
+    rcond = RCOND[options.loss] if options.rcond is None else options.rcond
+    beta = BETA[options.loss] if options.beta is None else options.beta
+    kind = StrongForm if options.loss == "collocation" else RitzEnergy
 
-        def system(p):
-            return StrongForm(p, basis, points, options.beta or BETA["collocation"], rcond)
-
-        def linear(s):
-            J, r = s.system(zero)
-            coef, found = least_squares(J, -r, rcond)
-            solved.update(found, rows=J.shape[0])
-            return coef
-    else:
-        rcond = options.rcond or RCOND["ritz"]
-
-        def system(p):
-            return RitzEnergy(p, basis, points, options.beta or BETA["ritz"], rcond)
-
-        def linear(s):
-            coef, found = gram_solve(s.hessian_root(zero), -s.gradient(zero), rcond)
-            solved.update(found)
-            return coef
-    coef, history, more, converged = _minimise(problem, system, linear, options)
-    info.update(solved, **more, rcond=rcond)
+    def system(p):
+        return kind(p, basis, points, beta, rcond)
+    coef, history, info, converged = _minimise(problem, system, options)
     seconds = time.perf_counter() - start
+    info.update(features=basis.size, interior_points=len(points.x), loss=options.loss,
+                rcond=rcond)
     function = FeatureFunction(basis, coef)
-    return Result("random_features", function.u, size, seconds, grad=function.grad,
+    return Result("random_features", function.u, basis.size, seconds, grad=function.grad,
                   history=history, info=info,
                   status=Status.OK if converged else Status.NOT_CONVERGED)
