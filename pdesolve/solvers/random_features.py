@@ -78,6 +78,8 @@ class Options:
     newton_tol: float = opt(1e-10, help="p != 2: stop at ||J'(c)|| <= newton_tol ||J'(0)||", min=0)
     newton_maxiter: int = opt(50, help="p != 2: most Newton iterations", min=1)
     seed: int = opt(0, help="seed of the features and the training points")
+    monitor_points: int = opt(1024, help="Sobol points for the l2_rel recorded in the history "
+                                         "(0: none)", min=0)
 
 
 def supports(problem: Problem) -> str | None:
@@ -183,6 +185,21 @@ def _minimise(problem: Problem, system, options: Options):
                                   "newton_residual": report.residual}, report.converged
 
 
+def _monitored(problem: Problem, function: FeatureFunction, options: Options) -> dict:
+    """{"l2_rel": ...} on ``monitor_points`` private Sobol points (against the exact solution
+    or the problem's reference), as the trained networks' monitor records; {} without either."""
+    from ..nn.callbacks import MONITOR_SEED_OFFSET
+    from ..quadrature import sobol_points
+
+    target = problem.exact if problem.has_exact else problem.reference
+    if target is None or not options.monitor_points:
+        return {}
+    x = sobol_points(problem.domain, options.monitor_points,
+                     options.seed + MONITOR_SEED_OFFSET).points
+    ref = np.asarray(target(x))
+    return {"l2_rel": float(np.linalg.norm(function.u(x) - ref) / np.linalg.norm(ref))}
+
+
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Draw the features and the points, solve for the coefficients (module docstring)."""
     from ..rfm.systems import RitzEnergy, StrongForm
@@ -201,6 +218,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     info.update(features=basis.size, interior_points=len(points.x), loss=options.loss,
                 rcond=rcond)
     function = FeatureFunction(basis, coef)
+    if not history:
+        history.append({"step": 0})
+    history[-1].update(seconds=seconds, **_monitored(problem, function, options))
     return Result("random_features", function.u, basis.size, seconds, grad=function.grad,
                   history=history, info=info,
                   status=Status.OK if converged else Status.NOT_CONVERGED)
