@@ -12,8 +12,8 @@ from pdesolve.solvers import solve
 
 def _system(m: int = 30, P: int = 200):
     gen = torch.Generator().manual_seed(0)
-    B = torch.randn(m, P, generator=gen, dtype=torch.float64) * torch.logspace(0, -3, m,
-                                                                               dtype=torch.float64)[:, None]
+    rows = torch.logspace(0, -3, m, dtype=torch.float64)[:, None]
+    B = torch.randn(m, P, generator=gen, dtype=torch.float64) * rows
     return B, torch.randn(P, generator=gen, dtype=torch.float64), torch.randn(
         P, generator=gen, dtype=torch.float64)
 

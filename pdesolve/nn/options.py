@@ -116,11 +116,12 @@ class NeuralOptions(RunOptions, BoundaryOptions, SamplingOptions, OptimizerOptio
 
     ``beta_schedule="auto"`` means "staircase" for mscale1/mscale2 and "constant" for mlp.
     ``steps`` counts Adam steps (L-BFGS iterations when ``optimizer="lbfgs"``, ENGD steps for
-    "engd" and "spring"); "adam+lbfgs" runs ``steps`` Adam steps then ``lbfgs_steps`` L-BFGS iterations.
+    "engd" and "spring"); "adam+lbfgs" runs ``steps`` Adam steps then ``lbfgs_steps`` L-BFGS
+    iterations.
     Defaults that depend on the optimiser: ``dtype="auto"`` is float64 for ENGD and SPRING (its
     Gauss-Newton steps resolve singular values down to 1e-12 s_1, far below float32's
-    resolution) and float32 otherwise; ``log_every=None`` records every ENGD or SPRING step (each costs
-    far more than the monitor) and every 100th first-order step.
+    resolution) and float32 otherwise; ``log_every=None`` records every ENGD or SPRING step (each
+    costs far more than the monitor) and every 100th first-order step.
     """
 
     def resolved_dtype(self) -> str:

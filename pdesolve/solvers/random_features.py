@@ -38,7 +38,7 @@ CHUNK = 1 << 13
 
 RCOND = {"collocation": 1e-15, "ritz": 1e-12}
 """Default rank cut-offs (measured best on 2-D poisson_sine with 400 tanh features): the Ritz
-solve's error grows like eps / cut-off (its right-hand side is no range of the QR'd matrix)."""
+load vector is not in the range of the factored rows, so its rounding grows like 1 / cut-off."""
 
 BETA = {"collocation": 1.0, "ritz": 1e8}
 """Default boundary weights: collocation's on the mean squares (as the PINN loss's), the Ritz
@@ -51,7 +51,8 @@ class Options:
 
     features: int = opt(400, help="features (per patch with patches > 1): the DOFs", min=1)
     activation: ActivationName = opt(
-        "tanh", help="relu, tanh, sin, relu2, relu3, reluk (ReLU^power), srelu, s2relu, phi/bspline2")
+        "tanh", help="relu, tanh, sin, relu2, relu3, reluk (ReLU^power), srelu, s2relu, "
+                     "phi/bspline2")
     power: float = opt(3.0, help="exponent k of the reluk activation", min=1)
     weight_scale: float | None = opt(
         None, help="weights ~ U(-r, r) / (box half-length); None: 2 for tanh and sin, else 1",
@@ -99,8 +100,10 @@ def check(problem: Problem, options: Options) -> None:
     columns = options.features * options.patches ** problem.dim
     rows = (options.batch_interior if options.sampler in ("uniform", "sobol")
             else (options.batch_interior * options.quadrature_order) ** problem.dim)
-    require_memory(8.0 * (3 + problem.dim) * rows * min(columns, options.features * 2 ** problem.dim)
-                   + 8.0 * 2 * columns**2, f"features: {columns} features on {rows} points")
+    # value, gradient and Laplacian matrices (a point meets at most 2^d patches), a QR's R
+    stored = rows * min(columns, options.features * 2 ** problem.dim)
+    require_memory(8.0 * (3 + problem.dim) * stored + 16.0 * columns**2,
+                   f"features: {columns} features on {rows} points")
 
 
 def _training_points(problem: Problem, options: Options):
