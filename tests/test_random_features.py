@@ -118,3 +118,19 @@ def test_poisson_2d_reaches_round_off():
     error = np.linalg.norm(result.u(x) - problem.exact(x)) / np.linalg.norm(problem.exact(x))
     assert error <= 1e-9
     assert result.dofs == 300 and result.info["rank"] <= 300
+
+
+def test_block_preconditioned_lsmr_matches_the_dense_solve(monkeypatch):
+    import pdesolve.rfm.lstsq as lstsq
+
+    problem = get_problem("poisson_sine", dim=2, k=2.0)
+    options = dict(features=12, patches=2, batch_interior=300, batch_boundary=80, rcond=1e-12)
+    x = np.random.default_rng(5).uniform(0, 1, (500, 2))
+    dense = solve(problem, "random_features", **options)
+    monkeypatch.setattr(lstsq, "DENSE_COLUMNS", 0)
+    sparse = solve(problem, "random_features", **options)
+    assert "lsmr_iterations" in sparse.info
+    scale = np.max(np.abs(problem.exact(x)))
+    # both minimise the same residual: their solutions agree where the error is small
+    error = np.max(np.abs(dense.u(x) - problem.exact(x)))
+    assert np.max(np.abs(sparse.u(x) - dense.u(x))) <= max(1e-3 * error, 1e-9 * scale)

@@ -167,7 +167,7 @@ class StrongForm:
     def newton_step(self, coef: np.ndarray, gradient: np.ndarray,
                     residual: float) -> tuple[np.ndarray, int]:
         J, r = self.system(coef)
-        delta, self.solved = least_squares(J, -r, self.rcond)
+        delta, self.solved = least_squares(J, -r, self.rcond, self.basis.count)
         self.solved["rows"] = J.shape[0]
         return delta, 0
 

