@@ -6,7 +6,7 @@ Global features on the box [l, u] (the domain's bounding box), with xhat = (x - 
     phi_k(x) = sigma(a_k (v_k . (xhat - y_k))),   v_k ~ U(-r, r)^d,  y_k ~ U(-1, 1)^d,
 
 so each feature's level sets pass through a random point y_k of the box, r is the weight
-scale (default rule: :data:`DEFAULT_WEIGHT_SCALE` of the activation) and a_k the MscaleDNN
+scale (default rule: :data:`DEFAULT_WEIGHT_SCALE`) and a_k the MscaleDNN
 scale of the feature's group (the features split into len(scales) equal groups). Derivatives
 are analytic: grad phi_k = sigma'(z_k) w_k, Lap phi_k = sigma''(z_k) |w_k|^2, with
 z_k = w_k . x + b_k the pre-activation in physical coordinates (w_k = a_k v_k / h).
@@ -36,9 +36,10 @@ import torch
 
 from ..nn.activations import DERIVATIVES
 
-DEFAULT_WEIGHT_SCALE = {}
-"""r of the weight distribution in units of the box's half-lengths; 1 for the others (whose
-kinks or supports then fall inside the box at a spacing of its size)."""
+DEFAULT_WEIGHT_SCALE = 1.0
+"""r of the weight distribution, in units of the box's half-lengths: each feature varies over
+about the box's size (measured best for one period across the box; raise it with the
+solution's frequency)."""
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ class Options:
                      "phi/bspline2")
     power: float = opt(3.0, help="exponent k of the reluk activation", min=1)
     weight_scale: float | None = opt(
-        None, help="weights ~ U(-r, r) / (box half-length); None: 2 for tanh and sin, else 1",
+        None, help="r: weights ~ U(-r, r) / (box half-length); None: 1",
         min=0)
     scales: list[float] = opt([1.0], help="MscaleDNN scales a_i: the features split into equal "
                                           "groups, group i's weights times a_i", min=0, min_items=1)
@@ -64,7 +64,8 @@ class Options:
     overlap: float = opt(0.5, help="partition of unity: overlap as a fraction of half a patch "
                                    "width", min=0.01, max=1)
     loss: Literal["collocation", "ritz"] = opt(
-        "collocation", help="collocation (strong form, p = 2) or ritz (energy on a rule, any p)")
+        "collocation", help="collocation (strong form; Gauss-Newton for p != 2) or ritz (the "
+                            "energy on the sampler's rule; Newton for p != 2)")
     sampler: Literal["uniform", "sobol", "grid", "gauss"] = opt(
         "sobol", help="training points: uniform, scrambled sobol, grid nodes or gauss rule")
     batch_interior: int = opt(2500, help="interior points (grid/gauss: intervals/cells per "
@@ -90,7 +91,8 @@ def supports(problem: Problem) -> str | None:
 
 
 def check(problem: Problem, options: Options) -> None:
-    """Refuse collocation for p != 2 and systems too large for the memory available."""
+    """Refuse what Gauss-Newton collocation lacks for p != 2 (the partition of unity's
+    Hessians, nonlinear flux rows) and systems too large for the memory available."""
     if options.loss == "collocation" and problem.p != 2 and options.patches > 1:
         raise ConfigError(f"patches: Gauss-Newton collocation for p = {problem.p:g} needs "
                           f"global features (patches = 1), or use loss = 'ritz'")
@@ -134,8 +136,9 @@ def _training_points(problem: Problem, options: Options):
 def _sampling(options: Options):
     from ..nn.options import SamplingOptions
 
-    return SamplingOptions(options.batch_interior, options.batch_boundary, options.sampler,
-                           options.quadrature_order, resample=False)
+    return SamplingOptions(batch_interior=options.batch_interior,
+                           batch_boundary=options.batch_boundary, sampler=options.sampler,
+                           quadrature_order=options.quadrature_order, resample=False)
 
 
 def build_basis(problem: Problem, options: Options):
@@ -144,8 +147,7 @@ def build_basis(problem: Problem, options: Options):
 
     lower, upper = problem.domain.bounds
     sigma = activation(options.activation, options.power)
-    r = (options.weight_scale if options.weight_scale is not None
-         else DEFAULT_WEIGHT_SCALE.get(options.activation, 1.0))
+    r = DEFAULT_WEIGHT_SCALE if options.weight_scale is None else options.weight_scale
     rng = np.random.default_rng(options.seed)
     if options.patches == 1:
         return RandomFeatures(lower, upper, options.features, sigma, options.scales, r, rng)
