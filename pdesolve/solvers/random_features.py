@@ -77,7 +77,8 @@ class Options:
                                         "squares) or 1e8 (ritz penalty)", min=0)
     rcond: float | None = opt(None, help="rank cut-off of the pivoted QR solve (relative); None: "
                                          "1e-15 (collocation) or 1e-12 (ritz)", min=0, max=1)
-    newton_tol: float = opt(1e-10, help="p != 2: stop at ||J'(c)|| <= newton_tol ||J'(0)||", min=0)
+    newton_tol: float = opt(1e-10, help="p != 2: stop when ||J'(c)|| <= newton_tol times its value "
+                                         "at the start (the p = 2 solution)", min=0)
     newton_maxiter: int = opt(50, help="p != 2: most Newton iterations", min=1)
     seed: int = opt(0, help="seed of the features and the training points")
     monitor_points: int = opt(1024, help="Sobol points for the l2_rel recorded in the history "
