@@ -1,5 +1,5 @@
 """Sample-space natural gradient for large networks: Woodbury steps, Nyström sketches and SPRING's
-momentum (Goldshlager, Abrahamsen, Lin, arXiv 2401.10190; for PINNs and Deep Ritz,
+momentum (Goldshlager, Abrahamsen, Lin, arXiv 2401.10190; for residual and Ritz losses,
 Guzmán-Cordero, Dangel, Goldshlager, Zeinhofer, arXiv 2505.12149).
 
 The loss's Gauss-Newton model on a batch (:meth:`pdesolve.nn.losses.Loss.linear_model`) is a
