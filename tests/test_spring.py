@@ -35,12 +35,12 @@ def test_sketched_step_with_the_identity_sketch_is_the_exact_step():
     assert torch.allclose(sketched, exact, rtol=1e-8, atol=1e-8 * exact.abs().max())
 
 
-def test_spring_trains_a_pinn():
-    problem = get_problem("poisson_sine", dim=1)
-    options = dict(widths=[16], optimizer="spring", steps=15, batch_interior=64,
-                   batch_boundary=2, sampler="grid", threads=1)
-    # measured: 1.8 -> 0.30 (exact kernel), 1.8 -> 0.50 (sketch of 24 of the 66 rows)
-    for sketch, factor in ((0, 0.25), (24, 0.4)):
+def test_spring_trains_a_pinn_on_redrawn_mini_batches():
+    problem = get_problem("poisson_sine", dim=2)
+    options = dict(widths=[24, 24], optimizer="spring", steps=20, batch_interior=128,
+                   batch_boundary=32, sampler="uniform", engd_cutoff=1e-3, threads=1)
+    # measured: 0.72 -> 3.5e-3 (exact kernel), 0.72 -> 2.3e-3 (sketch of 64 of the 160 rows)
+    for sketch in (0, 64):
         errors = [h["l2_rel"] for h in solve(problem, "pinn", spring_sketch=sketch,
                                              **options).history]
-        assert errors[-1] < factor * errors[0]
+        assert errors[-1] < 2e-2 * errors[0]

@@ -22,8 +22,12 @@ stable form: shift nu = eps ||Y||, C = chol(Omega^T Y_nu), SVD of Y_nu C^-T), an
 O(m P l + m l^2), memory O(m P + m l). With Omega the identity (l = m) it is the exact step.
 
 The damping is lambda = (tau)^2 Lambda_max (Lambda_max the largest eigenvalue of the kernel,
-or of its sketch), tau adapted exactly as ENGD's cut-off (the Tikhonov analogue of truncating
-at s_k > tau s_1); step lengths by ENGD's grid line search (:class:`pdesolve.nn.engd.ENGD`).
+or of its sketch), tau adapted as ENGD's cut-off on fixed points (the Tikhonov analogue of
+truncating at s_k > tau s_1) and kept fixed on redrawn mini-batches; step lengths alpha by
+ENGD's grid line search (:class:`pdesolve.nn.engd.ENGD`), and the momentum carries the step
+taken, alpha phi_k. Measured on 2-D poisson_sine (PINN 48-48, 256 + 64 points redrawn, 40
+steps, tau = 1e-3): relative L2 3.9e-4 with mu = 0.9, 1.6e-3 without momentum, 5.9e-2 with
+tau adapted on each batch.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ class SPRING(ENGD):
     def __init__(self, params: list[torch.Tensor], *, cutoff: float = 1e-4, adapt: bool = True,
                  momentum: float = 0.9, sketch: int = 0, seed: int = 0):
         super().__init__(params, cutoff=cutoff, adapt=adapt)
+        self.adapt_on_fixed = adapt
         self.momentum, self.sketch = momentum, sketch
         self.generator = torch.Generator().manual_seed(seed)
         self.previous: torch.Tensor | None = None
@@ -103,6 +108,15 @@ class SPRING(ENGD):
         self.previous = phi
         predicted = weight * float(g @ phi - 0.5 * torch.sum((B @ phi) ** 2))
         return -phi, predicted
+
+    def step(self, trainer: Trainer, step: int, remaining: int) -> int:
+        # on redrawn points the achieved-decrease test, taken on the batch the step was fitted
+        # to, drives lambda down until every step overfits its batch: keep lambda fixed there
+        self.adapt = self.adapt_on_fixed and not (trainer.interior.resamples
+                                                  or trainer.boundary.resamples)
+        done = super().step(trainer, step, remaining)
+        self.previous = self.alpha * self.previous  # the momentum of the step taken
+        return done
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "previous": self.previous,
