@@ -130,8 +130,9 @@ class StrongForm:
         self.boundary_rhs = np.concatenate(rhs) if rhs else np.zeros(0)
         self.start = np.zeros(basis.size)
 
-    def system(self, coef: np.ndarray):
-        """(J, r): the Jacobian (rows, K) and the residual (rows,) at the coefficients."""
+    def system(self, coef: np.ndarray, jacobian: bool = True):
+        """(J, r): the Jacobian (rows, K; None unless ``jacobian``) and the residual (rows,) at
+        the coefficients."""
         at = self.at
         grad = np.stack([g @ coef for g in at.grad], axis=1)
         u, lap = at.value @ coef, at.lap @ coef
@@ -143,6 +144,11 @@ class StrongForm:
             gHg = np.sum(grad * Hg, axis=1)
         S, (d_sq, d_lap, d_fd, d_gHg) = _partials(self.kappa, np.sum(grad * grad, axis=1), lap,
                                                   np.sum(self.dkappa * grad, axis=1), gHg, self.p)
+        interior = self.sw * (S + self.c * u - self.f)
+        boundary = (stack(self.boundary_rows) @ coef - self.boundary_rhs
+                    if self.boundary_rows else np.zeros(0))
+        if not jacobian:
+            return None, np.concatenate([interior, boundary])
         weights = [2 * d_sq * grad[:, i] + d_fd * self.dkappa[:, i] for i in range(len(at.grad))]
         if along is not None:
             weights = [w + 2 * d_gHg * Hg[:, i] for i, w in enumerate(weights)]
@@ -152,13 +158,10 @@ class StrongForm:
         if along is not None:
             J = J + sum(scale_rows(d_gHg * grad[:, i], m) for i, m in enumerate(along))
         rows = stack([scale_rows(self.sw, J), *self.boundary_rows])
-        interior = self.sw * (S + self.c * u - self.f)
-        boundary = (stack(self.boundary_rows) @ coef - self.boundary_rhs
-                    if self.boundary_rows else np.zeros(0))
         return rows, np.concatenate([interior, boundary])
 
     def energy(self, coef: np.ndarray) -> float:
-        return float(np.sum(self.system(coef)[1] ** 2) / 2)
+        return float(np.sum(self.system(coef, jacobian=False)[1] ** 2) / 2)
 
     def gradient(self, coef: np.ndarray) -> np.ndarray:
         J, r = self.system(coef)
