@@ -101,6 +101,10 @@ CASES = [
     ("fem in 4-D", FEM2.replace("dim = 2", "dim = 4"), [],
      "solver[0] (fem).kind: 'fem' cannot solve this problem (FEM needs d <= 3, the problem has "
      "d = 4); kinds that can: grid"),
+    ("random features activation", _solver("random_features", "activation = 'swish'"), [],
+     "solver[0] (random_features).activation: 'swish' is not allowed; allowed: 'relu', 'tanh'"),
+    ("random features count", _solver("random_features", "features = -5"), [],
+     "solver[0] (random_features).features: must be >= 1, got -5"),
     ("jacobi modes in 2-D", _solver("jacobi", "n = 7\nmodes = [1]", dim=2), [],
      "solver[0] (jacobi).modes: sine modes are tracked in 1-D only"),
     ("jacobi exact reference", 'name = "bad"\n[problem]\nf = "1"\ng = "0"\ndim = 1\n'

@@ -28,12 +28,13 @@ from ..errors import PdesolveError, SolverFailed
 from ..metrics import measure_errors
 from ..domains import Box
 from ..quadrature import sobol_points, uniform_points
-from ..result import Result, Status
+from ..result import FINISHED, Result, Status
 from ..user_code import import_user_module
 from .machine import cpu_seconds, load_average
 from .reference import reference_settings, reference_solution
 from .sweep import RunSpec, build_problem
 from .slices import solution_slice
+from .trust import trust_flags
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +229,9 @@ def _run(spec: RunSpec, record: dict, progress: bool, cache_dir: str | None):
         record.update(dofs=int(result.dofs), seconds=float(result.seconds),
                       history=result.history)
         record.update(_measure(spec, problem, result, reference))
+        if spec.family == "neural" and record["status"] in FINISHED:
+            record["flags"] = trust_flags(spec.kind, spec.options, problem, spec.problem,
+                                          result, record.get("metrics"))
     return cpu, wall
 
 

@@ -216,6 +216,18 @@ def _failures(records: list[dict]) -> list[str]:
     return lines
 
 
+def _trust(records: list[dict]) -> list[str]:
+    """The trust checks' flags (:mod:`.trust`): results not to read as converged."""
+    flagged = [(r, f) for r in records for f in r.get("flags") or []]
+    if not flagged:
+        return []
+    lines = ["", "## Trust checks: results not to read as converged", "",
+             "| run | label | flag | message |", "| --- | --- | --- | --- |"]
+    lines += [f"| {r['run_id']} | {r['label']} | {f['flag']} | {f['message']} |"
+              for r, f in flagged]
+    return lines
+
+
 def _environment(records: list[dict]) -> list[str]:
     envs = [r.get("environment", {}) for r in records]
     threads = sorted({e.get("threads") for e in envs if e.get("threads") is not None})
@@ -264,7 +276,7 @@ def write_markdown(records: list[dict], points: list[Point], figures: list[Path]
                   *_rate_table(these),
                   *_tolerance_tables(own, settings["metric"]),
                   *_published_table(own, settings.get("published", []))]
-    lines += _failures(records)
+    lines += _failures(records) + _trust(records)
     if figures:
         lines += ["", "## Figures", ""] + [f"![{f.stem}]({f.name})" for f in figures]
     lines += _environment(records)

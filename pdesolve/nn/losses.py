@@ -172,6 +172,11 @@ class Loss(ABC):
         d = -V (c / s) over the kept singular values and predicts the decrease
         share * |c|^2 (see :mod:`.engd`)."""
 
+    @abstractmethod
+    def linear_model(self, model: nn.Module, batch, weight, beta: float):
+        """(g (P,), B (rows, P), w): the Gauss-Newton model of the loss, under which the step
+        -phi decreases it by w (g . phi - |B phi|^2 / 2) (:mod:`.spring`)."""
+
     def __call__(self, model: nn.Module, x: torch.Tensor, w, y: torch.Tensor,
                  wy: torch.Tensor, beta: float) -> tuple[torch.Tensor, torch.Tensor]:
         interior = self.interior(model, x, w)
@@ -205,6 +210,12 @@ class RitzLoss(Loss):
         f = factor(rows)
         return f, f.right_t(grad) / f.s.clamp_min(torch.finfo(f.s.dtype).tiny), 0.5
 
+    def linear_model(self, model: nn.Module, batch, weight, beta: float):
+        """E ~ E + g.d + |B d|^2 / 2: (g, B, 1)."""
+        _, grad, rows = ritz_system(model, self.problem, batch, weight, beta, not self.penalised,
+                                    self.flux)
+        return grad, rows, 1.0
+
 
 class ResidualLoss(Loss):
     """The mean square of the strong-form residual with the boundary mean square."""
@@ -232,3 +243,9 @@ class ResidualLoss(Loss):
                                    self.flux)
         f = factor(jac, rho)
         return f, f.c, 1.0
+
+    def linear_model(self, model: nn.Module, batch, weight, beta: float):
+        """|rho + J d|^2 = |rho|^2 + 2 (J^T rho) . d + |J d|^2: (J^T rho, J, 2)."""
+        rho, jac = residual_system(model, self.problem, batch, weight, beta, not self.penalised,
+                                   self.flux)
+        return jac.mT @ rho, jac, 2.0

@@ -11,7 +11,8 @@ phases (:func:`build_phases`): "adam+lbfgs" is Adam for ``steps`` steps, then L-
 - L-BFGS (strong Wolfe line search): trains on one fixed batch drawn when it starts; it stops
   early when the gradient or the loss change falls below its tolerances, and says so in
   ``stop_reason``.
-- ENGD (Gauss-Newton natural gradient): :mod:`pdesolve.nn.engd`.
+- ENGD (Gauss-Newton natural gradient): :mod:`pdesolve.nn.engd`; its sample-space (Woodbury,
+  sketched) form with SPRING's momentum for large networks: :mod:`pdesolve.nn.spring`.
 """
 
 from __future__ import annotations
@@ -133,15 +134,16 @@ class LBFGS(Optimizer):
         self.batch = state["batch"]
 
 
-OPTIMIZERS = ("adam", "lbfgs", "adam+lbfgs", "engd")
+OPTIMIZERS = ("adam", "lbfgs", "adam+lbfgs", "engd", "spring")
 
 
 def build_phases(name: str, params: list[torch.Tensor], *, steps: int, lbfgs_steps: int,
-                 lr: float, lr_decay: float, engd: dict | None = None
-                 ) -> list[tuple[Optimizer, int]]:
+                 lr: float, lr_decay: float, engd: dict | None = None,
+                 spring: dict | None = None) -> list[tuple[Optimizer, int]]:
     """(optimiser, steps) of each phase of ``name`` (one of OPTIMIZERS).
 
-    ``engd`` holds the keyword arguments of :class:`pdesolve.nn.engd.ENGD`.
+    ``engd`` holds the keyword arguments of :class:`pdesolve.nn.engd.ENGD`, ``spring`` the
+    further ones of :class:`pdesolve.nn.spring.SPRING`.
     """
     if name == "adam":
         return [(Adam(params, lr, lr_decay), steps)]
@@ -153,4 +155,8 @@ def build_phases(name: str, params: list[torch.Tensor], *, steps: int, lbfgs_ste
         from .engd import ENGD
 
         return [(ENGD(params, **(engd or {})), steps)]
+    if name == "spring":
+        from .spring import SPRING
+
+        return [(SPRING(params, **(engd or {}), **(spring or {})), steps)]
     raise ValueError(f"optimizer: unknown optimiser {name!r}; valid: {', '.join(OPTIMIZERS)}")

@@ -39,9 +39,10 @@ class NetworkOptions:
 class OptimizerOptions:
     """The optimiser: which one, how many steps, learning rate and its decay, ENGD's cut-off."""
 
-    optimizer: Literal["adam", "lbfgs", "adam+lbfgs", "engd"] = opt(
+    optimizer: Literal["adam", "lbfgs", "adam+lbfgs", "engd", "spring"] = opt(
         "adam", help="adam; lbfgs; adam+lbfgs (Adam, then L-BFGS); engd (Gauss-Newton natural "
-                     "gradient, pdesolve.nn.engd)")
+                     "gradient, pdesolve.nn.engd); spring (its sample-space Woodbury form with "
+                     "momentum, pdesolve.nn.spring)")
     steps: int = opt(2000, help="Adam steps (L-BFGS iterations for lbfgs, ENGD steps for engd)",
                      min=1)
     lbfgs_steps: int = opt(500, help="L-BFGS iterations after Adam (adam+lbfgs only)", min=0)
@@ -50,6 +51,10 @@ class OptimizerOptions:
     engd_cutoff: float = opt(1e-4, help="ENGD: initial relative singular-value cut-off", min=0,
                              max=1)
     engd_adapt: bool = opt(True, help="ENGD: adapt the cut-off from the achieved decrease")
+    spring_momentum: float = opt(0.9, help="SPRING: momentum mu of the previous step", min=0,
+                                 max=1)
+    spring_sketch: int = opt(0, help="SPRING: Nyström sketch size of the kernel (0: exact)",
+                             min=0)
 
 
 @dataclass
@@ -111,21 +116,22 @@ class NeuralOptions(RunOptions, BoundaryOptions, SamplingOptions, OptimizerOptio
 
     ``beta_schedule="auto"`` means "staircase" for mscale1/mscale2 and "constant" for mlp.
     ``steps`` counts Adam steps (L-BFGS iterations when ``optimizer="lbfgs"``, ENGD steps for
-    "engd"); "adam+lbfgs" runs ``steps`` Adam steps then ``lbfgs_steps`` L-BFGS iterations.
-    Defaults that depend on the optimiser: ``dtype="auto"`` is float64 for ENGD (its
+    "engd" and "spring"); "adam+lbfgs" runs ``steps`` Adam steps then ``lbfgs_steps`` L-BFGS
+    iterations.
+    Defaults that depend on the optimiser: ``dtype="auto"`` is float64 for ENGD and SPRING (its
     Gauss-Newton steps resolve singular values down to 1e-12 s_1, far below float32's
-    resolution) and float32 otherwise; ``log_every=None`` records every ENGD step (each costs
-    far more than the monitor) and every 100th first-order step.
+    resolution) and float32 otherwise; ``log_every=None`` records every ENGD or SPRING step (each
+    costs far more than the monitor) and every 100th first-order step.
     """
 
     def resolved_dtype(self) -> str:
         """"float32" or "float64" (see ``dtype="auto"``)."""
         if self.dtype != "auto":
             return self.dtype
-        return "float64" if self.optimizer == "engd" else "float32"
+        return "float64" if self.optimizer in ("engd", "spring") else "float32"
 
     def resolved_log_every(self) -> int:
         """The history interval (see ``log_every=None``)."""
         if self.log_every is not None:
             return self.log_every
-        return 1 if self.optimizer == "engd" else 100
+        return 1 if self.optimizer in ("engd", "spring") else 100

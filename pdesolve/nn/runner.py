@@ -118,7 +118,9 @@ def optimizer_phases(options: OptimizerOptions, params: list[torch.Tensor]):
     return build_phases(options.optimizer, params, steps=options.steps,
                         lbfgs_steps=options.lbfgs_steps, lr=options.lr,
                         lr_decay=options.lr_decay,
-                        engd={"cutoff": options.engd_cutoff, "adapt": options.engd_adapt})
+                        engd={"cutoff": options.engd_cutoff, "adapt": options.engd_adapt},
+                        spring={"momentum": options.spring_momentum,
+                                "sketch": options.spring_sketch, "seed": options.seed})
 
 
 def _train(problem: Problem, options: NeuralOptions, loss: Loss, name: str, progress: bool,

@@ -1,0 +1,83 @@
+"""Column-scaled, rank-revealing solves for random-feature systems.
+
+Random features are nearly linearly dependent: their matrices have singular values down to
+rounding level. Both solves scale the columns to unit norm, A D (D = diag 1 / ||a_k||,
+zero columns left at 0), and solve by a rank-revealing factorisation with a stated cut-off:
+
+    least squares   min ||A D y - b||,  c = D y   by QR with column pivoting (LAPACK gelsy),
+                    dropping the trailing part where the estimated condition exceeds 1 / rcond;
+                    the minimum-norm solution of the numerically kept rank, as lstsq's;
+    Gram            A^T A c = r (a Ritz Hessian A^T A and gradient r) from the pivoted QR of
+                    A D alone, so that the condition number is that of A, not its square.
+
+Sparse matrices (the partition of unity) are solved densely up to :data:`DENSE_COLUMNS`
+columns; beyond, by LSMR preconditioned per block of ``block`` columns (a patch's features):
+each block A_j = U_j S_j V_j^T (its nonzero rows, SVD) is replaced by A_j V_j S_j^-1 over the
+singular values above rcond s_1, so that every block has orthonormal columns and LSMR sees
+only the coupling between patches; c = blockdiag(V_j S_j^-1) y.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from scipy.sparse.linalg import lsmr
+
+DENSE_COLUMNS = 8000
+"""Largest column count solved by a dense factorisation."""
+
+MAX_LSMR_ITERATIONS = 5000
+LSMR_TOLERANCE = 1e-14
+
+
+def _scaling(norms: np.ndarray) -> np.ndarray:
+    return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+
+
+def _block_preconditioner(A: sp.csc_matrix, block: int, rcond: float) -> sp.csr_matrix:
+    """blockdiag(V_j S_j^-1) (columns, kept) of the module docstring."""
+    blocks = []
+    for start in range(0, A.shape[1], block):
+        sub = A[:, start:start + block]
+        rows = np.unique(sub.indices)
+        if not len(rows):
+            blocks.append(sp.csr_matrix((sub.shape[1], 0)))
+            continue
+        _, s, Vt = np.linalg.svd(sub[rows].toarray(), full_matrices=False)
+        keep = s > rcond * s[0]
+        blocks.append(sp.csr_matrix(Vt[keep].T / s[keep]))
+    return sp.block_diag(blocks, format="csr")
+
+
+def least_squares(A, b: np.ndarray, rcond: float,
+                  block: int | None = None) -> tuple[np.ndarray, dict]:
+    """c minimising ||A c - b|| (module docstring) and info (rank or iterations, residual);
+    ``block``: the column count of one patch's features (sparse A only)."""
+    if sp.issparse(A) and A.shape[1] > DENSE_COLUMNS:
+        M = _block_preconditioner(sp.csc_matrix(A), block or A.shape[1], rcond)
+        y, _, iterations, residual = lsmr(A @ M, b, atol=LSMR_TOLERANCE, btol=LSMR_TOLERANCE,
+                                          maxiter=MAX_LSMR_ITERATIONS)[:4]
+        return M @ y, {"lsmr_iterations": int(iterations), "rank": M.shape[1],
+                       "residual": float(residual)}
+    dense = A.toarray() if sp.issparse(A) else A
+    D = _scaling(np.linalg.norm(dense, axis=0))
+    y, _, rank, _ = scipy.linalg.lstsq(dense * D, b, cond=rcond, lapack_driver="gelsy",
+                                       check_finite=False)
+    return D * y, {"rank": int(rank), "residual": float(np.linalg.norm((dense * D) @ y - b))}
+
+
+def gram_solve(A, r: np.ndarray, rcond: float) -> tuple[np.ndarray, dict]:
+    """c with A^T A c = r (a Ritz Hessian given by its square root A), never forming A^T A:
+    A D P = Q R by pivoted QR of the column-scaled A, rank k where |R_ii| > rcond |R_11|,
+    then R_k^T R_k y = (P^T D r)_k by two triangular solves, c = D P y (zero beyond k)."""
+    dense = A.toarray() if sp.issparse(A) else np.asarray(A)
+    D = _scaling(np.linalg.norm(dense, axis=0))
+    R, perm = scipy.linalg.qr(dense * D, mode="r", pivoting=True, check_finite=False)
+    diag = np.abs(np.diag(R))
+    rank = int(np.sum(diag > rcond * diag[0])) if len(diag) and diag[0] > 0 else 0
+    Rk = R[:rank, :rank]
+    y = scipy.linalg.solve_triangular(Rk, (D * r)[perm[:rank]], trans="T", check_finite=False)
+    coef = np.zeros(A.shape[1])
+    coef[perm[:rank]] = scipy.linalg.solve_triangular(Rk, y, check_finite=False)
+    return D * coef, {"rank": rank}
