@@ -1,0 +1,100 @@
+"""Tensor-product polynomials given by their values at the GLL nodes, as solution functions.
+
+u(x) = sum_i U_i prod_k l_(k, i_k)(x_k) (all nodes, boundary included) is evaluated at m
+points by contracting one axis at a time with the (m, N_k + 1) Lagrange matrices of
+:meth:`.basis.Basis.lagrange`: the first axis by one matrix product, the others point by point,
+O(m prod_k (N_k + 1)) work; grad u contracts l_k' instead of l_k along axis k. On a tensor
+grid of points the same contractions are 1-D matrices applied along each axis
+(:func:`tensor_values`), which makes a tensor Gauss rule on the box its cheap error rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..domains import Box
+from ..grid.tensor import apply_along
+from ..quadrature import MAX_POINTS, CellRule
+from .gni import Space
+
+BLOCK = 1 << 21
+"""Most entries of an intermediate (points, remaining nodes) array per chunk."""
+
+GAUSS_EXTRA = 2
+"""Error rule of level l: N_max + GAUSS_EXTRA (1 + l) Gauss points per direction."""
+
+
+def _contract(space: Space, values: np.ndarray, x: np.ndarray, gradient: bool) -> np.ndarray:
+    """u (m,) or grad u (m, d) at points x (m, d) for one chunk (module docstring)."""
+    m = len(x)
+    first, *rest = space.bases
+    flat = values.reshape(values.shape[0], -1)
+    val = first.lagrange(x[:, 0]) @ flat
+    ders = (first.lagrange(x[:, 0], derivative=True) @ flat)[:, None] if gradient else None
+    for k, basis in enumerate(rest, start=1):
+        lk = basis.lagrange(x[:, k])
+        old = val.reshape(m, basis.degree + 1, -1)
+        val = np.einsum("mi,mir->mr", lk, old)
+        if gradient:
+            ders = np.einsum("mi,mjir->mjr", lk, ders.reshape(m, k, basis.degree + 1, -1))
+            new = np.einsum("mi,mir->mr", basis.lagrange(x[:, k], derivative=True), old)
+            ders = np.concatenate([ders, new[:, None]], axis=1)
+    return ders.reshape(m, -1) if gradient else val.reshape(m)
+
+
+def evaluate(space: Space, values: np.ndarray, x: np.ndarray, gradient: bool = False):
+    """u (m,) (or grad u (m, d)) of the nodal ``values`` (all nodes) at points x (m, d)."""
+    x = np.asarray(x, dtype=float)
+    step = max(1, BLOCK // (values.size // values.shape[0]))
+    parts = [_contract(space, values, x[i:i + step], gradient) for i in range(0, len(x), step)]
+    return np.concatenate(parts) if parts else np.zeros((0, space.dim) if gradient else 0)
+
+
+def tensor_values(space: Space, values: np.ndarray, axes: list[np.ndarray], derivative=None):
+    """u (or du/dx_derivative) on the tensor grid of the points ``axes``, by 1-D matrices."""
+    out = values
+    for k, (basis, t) in enumerate(zip(space.bases, axes)):
+        out = apply_along(basis.lagrange(t, derivative=k == derivative), out, k)
+    return out
+
+
+@dataclass(frozen=True)
+class TensorFunction:
+    """The polynomial of ``space`` with nodal ``values`` (all nodes): callable on points
+    (m, d) -> (m,), ``grad`` (m, d), and its own error rules."""
+
+    space: Space
+    values: np.ndarray
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return evaluate(self.space, self.values, x)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        return evaluate(self.space, self.values, x, gradient=True)
+
+    def error_rules(self, level: int) -> CellRule | None:
+        """The tensor Gauss-Legendre rule with N_max + 2 (1 + level) points per direction on
+        the box, the values of u and grad u there by :func:`tensor_values`; None beyond
+        MAX_POINTS points. Exact for e^2 up to degree 2N_max + 3 + 4 level: e = u_N - u is
+        dominated by its modes near degree N, so each level gains the square of the decay
+        factor of u's Legendre coefficients per four degrees."""
+        order = max(b.degree for b in self.space.bases) + GAUSS_EXTRA * (1 + level)
+        if float(order) ** self.space.dim > MAX_POINTS:
+            return None
+        t, w = np.polynomial.legendre.leggauss(order)
+        lower = np.array([b.lower for b in self.space.bases])
+        upper = np.array([b.upper for b in self.space.bases])
+        axes = [a + (t + 1) / 2 * (b - a) for a, b in zip(lower, upper)]
+        offsets = np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], 1) - lower
+        weights = self.space.weights([w * (b - a) / 2 for a, b in zip(lower, upper)]).ravel()
+
+        def values(cells: np.ndarray):
+            u = tensor_values(self.space, self.values, axes).reshape(1, -1)
+            grad = np.stack([tensor_values(self.space, self.values, axes, k).ravel()
+                             for k in range(self.space.dim)], axis=1)
+            return u, grad[None]
+        return CellRule(Box(tuple(lower), tuple(upper)), (1,) * self.space.dim, offsets, weights,
+                        f"gauss {order}^{self.space.dim} on the box", values=values)
+
