@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..combination import CombinedFunction
 from ..domains import Box
 from ..grid.tensor import apply_along
 from ..quadrature import MAX_POINTS, CellRule
@@ -60,13 +61,42 @@ def tensor_values(space: Space, values: np.ndarray, axes: list[np.ndarray], deri
     return out
 
 
+def gauss_rules(fn, level: int) -> CellRule | None:
+    """The error rule of level l of a tensor-product polynomial ``fn`` (with ``space``,
+    ``degree`` and ``on_grid``): tensor Gauss-Legendre with degree + 2 (1 + l) points per
+    direction on the box, fn and grad fn there by 1-D matrices; None beyond MAX_POINTS points.
+    It integrates e^2 exactly up to degree 2 degree + 3 + 4 l; e = u_N - u is dominated by
+    its modes near degree N, so each level gains the square of the decay factor of u's
+    Legendre coefficients per two degrees."""
+    bases = fn.space.bases
+    order = fn.degree + GAUSS_EXTRA * (1 + level)
+    if float(order) ** len(bases) > MAX_POINTS:
+        return None
+    t, w = np.polynomial.legendre.leggauss(order)
+    lower = np.array([b.lower for b in bases])
+    upper = np.array([b.upper for b in bases])
+    axes = [a + (t + 1) / 2 * (b - a) for a, b in zip(lower, upper)]
+    offsets = np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], 1) - lower
+    weights = fn.space.weights([w * (b - a) / 2 for a, b in zip(lower, upper)]).ravel()
+
+    def values(cells: np.ndarray):
+        grad = np.stack([fn.on_grid(axes, k).ravel() for k in range(len(bases))], axis=1)
+        return fn.on_grid(axes).reshape(1, -1), grad[None]
+    return CellRule(Box(tuple(lower), tuple(upper)), (1,) * len(bases), offsets, weights,
+                    f"gauss {order}^{len(bases)} on the box", values=values)
+
+
 @dataclass(frozen=True)
 class TensorFunction:
     """The polynomial of ``space`` with nodal ``values`` (all nodes): callable on points
-    (m, d) -> (m,), ``grad`` (m, d), and its own error rules."""
+    (m, d) -> (m,), ``grad`` (m, d), and its own error rules (:func:`gauss_rules`)."""
 
     space: Space
     values: np.ndarray
+
+    @property
+    def degree(self) -> int:
+        return max(b.degree for b in self.space.bases)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return evaluate(self.space, self.values, x)
@@ -74,27 +104,29 @@ class TensorFunction:
     def grad(self, x: np.ndarray) -> np.ndarray:
         return evaluate(self.space, self.values, x, gradient=True)
 
+    def on_grid(self, axes: list[np.ndarray], derivative: int | None = None) -> np.ndarray:
+        """u (or du/dx_derivative) on the tensor grid of ``axes`` (:func:`tensor_values`)."""
+        return tensor_values(self.space, self.values, axes, derivative)
+
     def error_rules(self, level: int) -> CellRule | None:
-        """The tensor Gauss-Legendre rule with N_max + 2 (1 + level) points per direction on
-        the box, the values of u and grad u there by :func:`tensor_values`; None beyond
-        MAX_POINTS points. Exact for e^2 up to degree 2N_max + 3 + 4 level: e = u_N - u is
-        dominated by its modes near degree N, so each level gains the square of the decay
-        factor of u's Legendre coefficients per four degrees."""
-        order = max(b.degree for b in self.space.bases) + GAUSS_EXTRA * (1 + level)
-        if float(order) ** self.space.dim > MAX_POINTS:
-            return None
-        t, w = np.polynomial.legendre.leggauss(order)
-        lower = np.array([b.lower for b in self.space.bases])
-        upper = np.array([b.upper for b in self.space.bases])
-        axes = [a + (t + 1) / 2 * (b - a) for a, b in zip(lower, upper)]
-        offsets = np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], 1) - lower
-        weights = self.space.weights([w * (b - a) / 2 for a, b in zip(lower, upper)]).ravel()
+        return gauss_rules(self, level)
 
-        def values(cells: np.ndarray):
-            u = tensor_values(self.space, self.values, axes).reshape(1, -1)
-            grad = np.stack([tensor_values(self.space, self.values, axes, k).ravel()
-                             for k in range(self.space.dim)], axis=1)
-            return u, grad[None]
-        return CellRule(Box(tuple(lower), tuple(upper)), (1,) * self.space.dim, offsets, weights,
-                        f"gauss {order}^{self.space.dim} on the box", values=values)
 
+@dataclass(frozen=True)
+class TensorCombination(CombinedFunction):
+    """sum_i c_i u_i of :class:`TensorFunction` s on one box, with their error rules."""
+
+    @property
+    def space(self) -> Space:
+        return self.functions[0].space
+
+    @property
+    def degree(self) -> int:
+        return max(u.degree for u in self.functions)
+
+    def on_grid(self, axes: list[np.ndarray], derivative: int | None = None) -> np.ndarray:
+        return sum(c * u.on_grid(axes, derivative)
+                   for c, u in zip(self.coefficients, self.functions))
+
+    def error_rules(self, level: int) -> CellRule | None:
+        return gauss_rules(self, level)

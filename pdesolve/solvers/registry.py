@@ -34,7 +34,7 @@ from ..plugins import load_entry_points
 
 ENTRY_POINT_GROUP = "pdesolve.solvers"
 
-BUILTIN = ("fem", "grid", "jacobi", "deep_ritz", "pinn", "spectral")
+BUILTIN = ("fem", "grid", "jacobi", "deep_ritz", "pinn", "spectral", "sparse_grid")
 """Kinds whose module is ``pdesolve.solvers.<kind>``."""
 
 FAMILIES = ("classical", "neural")

@@ -38,9 +38,6 @@ log = logging.getLogger(__name__)
 FAMILY = "classical"
 DOFS = "unknowns (interior Gauss-Lobatto nodes, (n - 1)^d)"
 
-MAX_NODES = 10**8
-"""Largest tensor of nodal values, (n + 1)^d (0.8 GB per array)."""
-
 FLOPS = 2e9
 """Floating-point operations per second assumed for the time estimate (one core)."""
 
@@ -82,12 +79,9 @@ def estimate(dim: int, degrees, p: float) -> tuple[float, float]:
 
 
 def check(problem: Problem, options: Options) -> None:
-    """ConfigError ("n: ...") when (n + 1)^d exceeds MAX_NODES or the solve would not fit in the
-    memory available now; logs the time estimate."""
+    """ConfigError ("n: ...") when the solve would not fit in the memory available now (see
+    :func:`estimate`); logs the time estimate."""
     d, n = problem.dim, options.n
-    if float(n + 1) ** d > MAX_NODES:
-        raise ConfigError(f"n: n = {n} in d = {d} gives (n + 1)^d = {float(n + 1) ** d:.2g} "
-                          f"nodes; at most {MAX_NODES:.0e}")
     needed, seconds = estimate(d, (n,) * d, problem.p)
     require_memory(needed, f"n: degree n = {n} in d = {d} ({float(n - 1) ** d:.3g} unknowns)")
     log.info("spectral n=%d d=%d: about %.3g GB and %.3g s", n, d, needed / 1e9, seconds)
