@@ -29,7 +29,7 @@ Lambda_k (V_k^T M_k V_k = I):  A_0^-1 = (x_k V_k) diag(1 / (k0 sum_k lambda_(k,i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 import scipy.linalg

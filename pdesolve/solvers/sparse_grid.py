@@ -105,10 +105,6 @@ def _solve_one(problem: Problem, options: Options, size: tuple[int, ...]):
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Solve on every component grid and combine; see the module docstring."""
-    try:
-        check(problem, options)
-    except ConfigError as exc:
-        raise exc.prefixed("solver.") from None
     start = time.perf_counter()
     parts = sizes(problem.dim, options)
     with ThreadPoolExecutor(max_workers=options.workers) as pool:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..config import opt
 from ..domains import box_only
-from ..errors import ConfigError, SolverFailed
+from ..errors import SolverFailed
 from ..legendre.function import TensorFunction
 from ..legendre.gni import PLaplaceEnergy, Space, solve_linear
 from ..newton import minimise
@@ -56,7 +56,8 @@ def flux_refusal(problem: Problem, method: str) -> str | None:
     """The one line a Dirichlet-only tensor method gives for Neumann/Robin parts, or None."""
     if problem.fluxes:
         parts = ", ".join(f"a {c.kind} condition on {name!r}" for name, c in problem.fluxes.items())
-        return f"{method} poses u = g on the whole boundary; the problem has {parts} (FEM solves it)"
+        return (f"{method} poses u = g on the whole boundary; the problem has {parts} "
+                f"(FEM solves it)")
     return None
 
 
@@ -89,10 +90,6 @@ def check(problem: Problem, options: Options) -> None:
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """Solve on Q_n of the problem's box; see the module docstring for the method."""
-    try:
-        check(problem, options)
-    except ConfigError as exc:
-        raise exc.prefixed("solver.") from None
     start = time.perf_counter()
     box = problem.domain
     space = Space.on(box.lower, box.upper, (options.n,) * problem.dim)
