@@ -104,7 +104,9 @@ def _inner(arr: np.ndarray, skip: int | None = None) -> np.ndarray:
 class Stiffness:
     """The p = 2 system A v = b on the interior values (module docstring).
 
-    kappa, reaction : point functions or None (kappa = 1, no reaction).
+    kappa, reaction : point functions or None (kappa = 1, no reaction). ``slab[k]`` holds
+    W kappa on the slab of axis k; ``means`` = (k0, c0), the W-weighted means of kappa and c,
+    are the constants of the preconditioner.
     """
 
     def __init__(self, space: Space, kappa=None, reaction=None):
@@ -121,7 +123,6 @@ class Stiffness:
         self.reaction = None if reaction is None else mass * sample(reaction, space.axes())
         self.means = (float(np.mean(means)),
                       0.0 if reaction is None else float(np.sum(self.reaction) / np.sum(mass)))
-        """(k0, c0): the W-weighted means of kappa and c, the constants of the preconditioner."""
 
     def apply(self, v: np.ndarray) -> np.ndarray:
         """A v on the interior array (shape ``space.shape``)."""
