@@ -64,13 +64,16 @@ def tensor_values(space: Space, values: np.ndarray, axes: list[np.ndarray], deri
 def gauss_rules(fn, level: int) -> CellRule | None:
     """The error rule of level l of a tensor-product polynomial ``fn`` (with ``space``,
     ``degree`` and ``on_grid``): tensor Gauss-Legendre with degree + 2 (1 + l) points per
-    direction on the box, fn and grad fn there by 1-D matrices; None beyond MAX_POINTS points.
-    It integrates e^2 exactly up to degree 2 degree + 3 + 4 l; e = u_N - u is dominated by
-    its modes near degree N, so each level gains the square of the decay factor of u's
-    Legendre coefficients per two degrees."""
+    direction on the box, fn and grad fn there by 1-D matrices. It integrates e^2 exactly up
+    to degree 2 degree + 3 + 4 l in each variable; e = u_N - u is dominated by its modes near
+    degree N, so each level gains the square of the decay factor of u's Legendre
+    coefficients per two degrees, times the d directions where that part can sit. None (every
+    level: the harness then measures by randomised Sobol) unless the rule of level 2 has at
+    most MAX_POINTS points, so that three levels can show the rule converging; and None
+    beyond level 2 once a rule would exceed MAX_POINTS."""
     bases = fn.space.bases
     order = fn.degree + GAUSS_EXTRA * (1 + level)
-    if float(order) ** len(bases) > MAX_POINTS:
+    if float(max(order, fn.degree + 3 * GAUSS_EXTRA)) ** len(bases) > MAX_POINTS:
         return None
     t, w = np.polynomial.legendre.leggauss(order)
     lower = np.array([b.lower for b in bases])
