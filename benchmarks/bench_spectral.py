@@ -28,11 +28,10 @@ BASE = [("poisson_sine", {"dim": 2}, "spectral", {"n": n}) for n in (12, 14, 16)
 P3 = [("plaplace_5d", {"p": 3.0}, "spectral", {"n": n}) for n in (8, 10, 12)]
 SWEEP = [("gaussian_bump", {"dim": d}, kind, opts)
          for d, n, grid_n, level in ((2, 16, 256, 6), (3, 14, 64, 5), (4, 12, 24, 4),
-                                     (5, 12, 16, 3), (6, 8, 10, 2), (8, None, 5, 2),
-                                     (10, None, 3, 2))
+                                     (5, 12, 16, 3), (6, 8, 10, 2), (8, 6, 5, 2),
+                                     (10, 4, 3, 2))
          for kind, opts in (("grid", {"n": grid_n}), ("spectral", {"n": n}),
-                            ("sparse_grid", {"level": level}))
-         if opts[next(iter(opts))] is not None]
+                            ("sparse_grid", {"level": level}))]
 SPARSE10 = [("poisson_nd_pinnacle", {"dim": d}, "sparse_grid", {"level": level})
             for d, level in ((8, 2), (10, 2))] + [
     ("gaussian_bump", {"dim": d}, "sparse_grid", {"level": level}) for d, level in ((8, 3),
