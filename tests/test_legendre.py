@@ -145,3 +145,17 @@ def test_sobol_estimate_holds_within_one_percent_at_errors_of_1e_10():
     for name in ("l2_rel", "h1_rel"):
         off = abs(sobol["metrics"][name] / gauss["metrics"][name] - 1)
         assert off < min(0.01, sobol["uncertainty"][name]), (name, off)
+
+
+def test_reaction_term_and_a_stretched_box():
+    # -Lap u + c u = f on [0, 2] x [-1, 0.5], c = 3 + x1, u = sin(x1) cos(x2): spectral accuracy
+    from pdesolve import Box, Problem
+
+    def u(x):
+        return np.sin(x[:, 0]) * np.cos(x[:, 1])
+
+    problem = Problem("reaction", Box((0.0, -1.0), (2.0, 0.5)), f=lambda x: (5 + x[:, 0]) * u(x),
+                      g=u, exact=u, reaction=lambda x: 3 + x[:, 0])
+    result = solve(problem, "spectral", n=14)
+    x = np.random.default_rng(3).uniform((0, -1), (2, 0.5), (300, 2))
+    assert np.abs(result.u(x) - u(x)).max() < 1e-11
