@@ -25,7 +25,7 @@ from pdesolve.quadrature import box_rules
 BASE = [("poisson_sine", {"dim": 2}, "spectral", {"n": n}) for n in (12, 14, 16)] + [
     ("poisson_nd_pinnacle", {"dim": 5}, "spectral", {"n": n}) for n in (8, 10)] + [
     ("plaplace_5d", {"p": 2.0}, "spectral", {"n": n}) for n in (12, 14, 16)]
-P3 = [("plaplace_5d", {"p": 3.0}, "spectral", {"n": n}) for n in (8, 10, 12)]
+P3 = [("plaplace_5d", {"p": 3.0}, "spectral", {"n": n}) for n in (8, 10, 12, 14, 16)]
 SWEEP = [("gaussian_bump", {"dim": d}, kind, opts)
          for d, n, grid_n, level in ((2, 16, 256, 6), (3, 14, 64, 5), (4, 12, 24, 4),
                                      (5, 12, 16, 3), (6, 8, 10, 2), (8, 6, 5, 2),

@@ -23,7 +23,9 @@ Preconditioner (fast diagonalisation, Lynch-Rice-Thomas): the constant-coefficie
 A_0 = k0 sum_k (M x .. x K_k x .. x M) + c0 M, K_k = D_k^T W_k D_k and M = diag(w) restricted to
 the interior, is inverted exactly from the 1-D generalised eigenproblems K_k V_k = M_k V_k
 Lambda_k (V_k^T M_k V_k = I):  A_0^-1 = (x_k V_k) diag(1 / (k0 sum_k lambda_(k,i_k) + c0))
-(x_k V_k^T), O(N^(d+1)).
+(x_k V_k^T), O(N^(d+1)). For a variable coefficient a (kappa, or the Newton flux weight) it
+is scaled symmetrically, P^-1 = S^-1/2 A_0^-1 S^-1/2 with S = max(a / k0, FLOOR) at the nodes,
+since -div(a grad) = a^1/2 (-Lap) a^1/2 up to derivatives of a; k0 the W-weighted mean of a.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ from ..grid.multigrid import pcg
 from ..grid.tensor import apply_along, boundary_values, sample
 from ..problems import operator
 from .basis import Basis
+
+FLOOR = 1e-3
+"""Smallest relative coefficient the preconditioner's scaling takes (a may vanish)."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,7 @@ class Stiffness:
 
     kappa, reaction : point functions or None (kappa = 1, no reaction). ``slab[k]`` holds
     W kappa on the slab of axis k; ``means`` = (k0, c0), the W-weighted means of kappa and c,
-    are the constants of the preconditioner.
+    and ``nodal`` (kappa at the interior nodes, or None) make the preconditioner.
     """
 
     def __init__(self, space: Space, kappa=None, reaction=None):
@@ -120,6 +125,7 @@ class Stiffness:
             self.slab.append(a)
             means.append(np.sum(a) / np.sum(weight))
         mass = space.mass()
+        self.nodal = None if kappa is None else sample(kappa, space.axes())
         self.reaction = None if reaction is None else mass * sample(reaction, space.axes())
         self.means = (float(np.mean(means)),
                       0.0 if reaction is None else float(np.sum(self.reaction) / np.sum(mass)))
@@ -152,22 +158,25 @@ def _eigen(basis: Basis) -> tuple[np.ndarray, np.ndarray]:
     return scipy.linalg.eigh(d_in.T @ (w[:, None] * d_in), np.diag(w[1:-1]))
 
 
-def fast_inverse(space: Space, k0: float = 1.0, c0: float = 0.0) -> spla.LinearOperator:
-    """A_0^-1 of the module docstring as an operator on flat interior vectors."""
+def fast_inverse(space: Space, k0: float = 1.0, c0: float = 0.0,
+                 nodal: np.ndarray | None = None) -> spla.LinearOperator:
+    """A_0^-1 of the module docstring as an operator on flat interior vectors, scaled by the
+    coefficient ``nodal`` at the interior nodes when given."""
     pairs = [_eigen(b) for b in space.bases]
+    root = 1.0 if nodal is None else 1 / np.sqrt(np.maximum(nodal.ravel() / k0, FLOOR))
     denom = c0
     for lam, _ in pairs:
         denom = np.add.outer(denom, k0 * lam)
     shape, n = space.shape, space.unknowns
 
     def solve(r: np.ndarray) -> np.ndarray:
-        t = r.reshape(shape)
+        t = (root * r).reshape(shape)
         for k, (_, V) in enumerate(pairs):
             t = apply_along(V.T, t, k)
         t = t / denom
         for k, (_, V) in enumerate(pairs):
             t = apply_along(V, t, k)
-        return t.ravel()
+        return root * t.ravel()
     return spla.LinearOperator((n, n), matvec=solve, dtype=float)
 
 
@@ -178,7 +187,7 @@ def solve_linear(space: Space, f, g, kappa=None, reaction=None, *, rtol: float,
     stiffness = Stiffness(space, kappa, reaction)
     boundary = space.boundary(g)
     rhs = stiffness.rhs(f, boundary).ravel()
-    v, its, ok = pcg(stiffness.operator(), rhs, fast_inverse(space, *stiffness.means),
+    v, its, ok = pcg(stiffness.operator(), rhs, fast_inverse(space, *stiffness.means, stiffness.nodal),
                      rtol=rtol, maxiter=maxiter)
     return space.fill(boundary, v), v, its, ok
 
@@ -187,7 +196,7 @@ class PLaplaceEnergy:
     """J, J' and Newton steps of the p-Laplacian G-NI energy on the interior values (flat):
     the :class:`pdesolve.newton.Energy` (module docstring). Steps solve J'' delta = -J' by CG
     to the forcing tolerance max(min(0.1, residual), cg_tol), preconditioned by
-    :func:`fast_inverse` with the W-weighted mean of the flux weight a."""
+    :func:`fast_inverse` scaled by the flux weight a."""
 
     def __init__(self, space: Space, p: float, kappa, f, reaction, boundary: np.ndarray, *,
                  cg_tol: float, cg_maxiter: int):
@@ -244,7 +253,7 @@ class PLaplaceEnergy:
         k0 = float(np.sum(_inner(a)) / np.sum(_inner(self.weight)))
         c0 = 0.0 if self.c is None else float(np.sum(self.c) / np.sum(self.mass))
         delta, its, _ = pcg(spla.LinearOperator((n, n), matvec=hessian, dtype=float), -gradient,
-                            fast_inverse(self.space, k0, c0),
+                            fast_inverse(self.space, k0, c0, _inner(a / self.weight)),
                             rtol=max(min(0.1, residual), self.cg_tol), maxiter=self.cg_maxiter)
         self.cg_iterations.append(its)
         return delta, its
