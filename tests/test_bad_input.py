@@ -98,6 +98,16 @@ CASES = [
      "solver[0] (fem).n: n = 1000000000 (P1, d = 2, 1e+18 DOFs) needs about"),
     ("grid too large", _solver("grid", "n = 100000", dim=2), [],
      "solver[0] (grid).n: n = 100000 in d = 2 gives (n + 2)^d = 1e+10 grid nodes; at most"),
+    ("spectral too large", _solver("spectral", "n = 60", dim=5), [],
+     "solver[0] (spectral).n: degree n = 60 in d = 5 (7.15e+08 unknowns) needs about"),
+    ("sparse grid too large", _solver("sparse_grid", "level = 9", dim=10), [],
+     "solver[0] (sparse_grid).level: level 9 in d = 10 (92378 component grids) needs about"),
+    ("spectral off a box", 'name = "bad"\n[problem]\nname = "lshape_corner"\n[[solver]]\n'
+     'kind = "spectral"\n', [], "(spectral).kind: 'spectral' cannot solve this problem (the "
+     "spectral solver needs a box domain; the problem's domain is a polygon"),
+    ("sparse grid with Robin faces", 'name = "bad"\n[problem]\nname = "pinnacle_poisson2d_ms"\n'
+     '[[solver]]\nkind = "sparse_grid"\n', [], "the sparse grid poses u = g on the whole "
+     "boundary; the problem has a robin condition on 'x1min'"),
     ("fem in 4-D", FEM2.replace("dim = 2", "dim = 4"), [],
      "solver[0] (fem).kind: 'fem' cannot solve this problem (FEM needs d <= 3, the problem has "
      "d = 4); kinds that can: grid"),

@@ -86,43 +86,55 @@ class TensorGrid:
                                              for m, s in zip(self.n, strong)))
 
     def sample(self, fn, axes: list[np.ndarray]) -> np.ndarray:
-        """fn on the tensor product of the coordinate vectors ``axes``.
-
-        fn : x (m, d) -> (m,). The trailing axes whose product fits in CHUNK points (at least
-        the last axis) form one block of points built once; fn is called once per index of
-        the leading axes, with only their coordinates rewritten. Returns shape
-        (len(axes[0]), ..., len(axes[d-1])).
-        """
-        shape = tuple(len(a) for a in axes)
-        d, k, block = len(axes), 1, len(axes[-1])
-        while k < d and block * shape[d - 1 - k] <= CHUNK:
-            block *= shape[d - 1 - k]
-            k += 1
-        x = np.empty((block, d))
-        tail = np.meshgrid(*axes[d - k:], indexing="ij")
-        x[:, d - k:] = np.stack([t.ravel() for t in tail], axis=1)
-        out = np.empty((int(np.prod(shape[:d - k])), block))
-        for i, index in enumerate(np.ndindex(*shape[:d - k])):
-            x[:, :d - k] = [axes[j][index[j]] for j in range(d - k)]
-            out[i] = np.asarray(fn(x), dtype=float)
-        return out.reshape(shape)
+        """fn on the tensor product of the coordinate vectors ``axes`` (:func:`sample`)."""
+        return sample(fn, axes)
 
     def boundary_values(self, g) -> np.ndarray:
-        """Padded array with g at every boundary node and 0 inside, shape ``self.shape``.
+        """Padded array with g at every boundary node and 0 inside, shape ``self.shape``
+        (:func:`boundary_values`)."""
+        return boundary_values(g, [self.axis(j) for j in range(self.dim)])
 
-        Face (j, end) takes the nodes with x_j at that end and interior coordinates in
-        the directions before j, so every boundary node is evaluated once.
-        """
-        full = np.zeros(self.shape)
-        axes = [self.axis(j) for j in range(self.dim)]
-        for j in range(self.dim):
-            for end in (0, -1):
-                face = [a[1:-1] if l < j else a for l, a in enumerate(axes)]
-                face[j] = axes[j][[end]]
-                idx = [slice(1, -1) if l < j else slice(None) for l in range(self.dim)]
-                idx[j] = slice(end, None) if end == -1 else slice(0, 1)
-                full[tuple(idx)] = self.sample(g, face)
-        return full
+
+def sample(fn, axes: list[np.ndarray]) -> np.ndarray:
+    """fn on the tensor product of the coordinate vectors ``axes``.
+
+    fn : x (m, d) -> (m,). The trailing axes whose product fits in CHUNK points (at least
+    the last axis) form one block of points built once; fn is called once per index of
+    the leading axes, with only their coordinates rewritten. Returns shape
+    (len(axes[0]), ..., len(axes[d-1])).
+    """
+    shape = tuple(len(a) for a in axes)
+    d, k, block = len(axes), 1, len(axes[-1])
+    while k < d and block * shape[d - 1 - k] <= CHUNK:
+        block *= shape[d - 1 - k]
+        k += 1
+    x = np.empty((block, d))
+    tail = np.meshgrid(*axes[d - k:], indexing="ij")
+    x[:, d - k:] = np.stack([t.ravel() for t in tail], axis=1)
+    out = np.empty((int(np.prod(shape[:d - k])), block))
+    for i, index in enumerate(np.ndindex(*shape[:d - k])):
+        x[:, :d - k] = [axes[j][index[j]] for j in range(d - k)]
+        out[i] = np.asarray(fn(x), dtype=float)
+    return out.reshape(shape)
+
+
+def boundary_values(g, axes: list[np.ndarray]) -> np.ndarray:
+    """g at every boundary node of the tensor grid of ``axes`` and 0 inside, shape
+    (len(axes[0]), ..., len(axes[d-1])).
+
+    Face (j, end) takes the nodes with x_j at that end and interior coordinates in
+    the directions before j, so every boundary node is evaluated once.
+    """
+    dim = len(axes)
+    full = np.zeros(tuple(len(a) for a in axes))
+    for j in range(dim):
+        for end in (0, -1):
+            face = [a[1:-1] if l < j else a for l, a in enumerate(axes)]
+            face[j] = axes[j][[end]]
+            idx = [slice(1, -1) if l < j else slice(None) for l in range(dim)]
+            idx[j] = slice(end, None) if end == -1 else slice(0, 1)
+            full[tuple(idx)] = sample(g, face)
+    return full
 
 
 def interp_matrix(src: np.ndarray, dst: np.ndarray) -> sp.csr_matrix:

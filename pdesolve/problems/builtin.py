@@ -128,6 +128,43 @@ def plaplace_5d(p: float = 2.0) -> Problem:
     )
 
 
+def _bump_factors(x, width):
+    """phi = exp(-(x - 1/2)^2 / width^2) and its first two derivatives, each (n, d)."""
+    xp = array_namespace(x)
+    t = (x - 0.5) / width**2
+    phi = xp.exp(-(x - 0.5) * t)
+    return phi, -2 * t * phi, (4 * t * t - 2 / width**2) * phi
+
+
+@register_problem("gaussian_bump", source="builtin")
+def gaussian_bump(dim: int = 5, width: float = 1.0) -> Problem:
+    """u = exp(-|x - c|^2 / width^2) on [0,1]^d (c the centre), kappa = 1 + |x|^2 / (2d)."""
+    dim = check_dim(dim, "problem.dim")
+    if not (isinstance(width, (int, float)) and width > 0):
+        raise ConfigError(f"problem.width: must be a positive number, got {width!r}")
+    width = float(width)
+
+    def kappa(x):
+        xp = array_namespace(x)
+        return 1 + xp.sum(x * x, axis=1) / (2 * dim)
+
+    def exact(x):
+        return product_rule(*_bump_factors(x, width))[0]
+
+    def exact_grad(x):
+        return product_rule(*_bump_factors(x, width))[1]
+
+    def f(x):
+        _, grad, lap = product_rule(*_bump_factors(x, width))
+        return plaplace_source(kappa(x), x / dim, grad, lap, None, 2.0)
+
+    return Problem(
+        name="gaussian_bump", domain=Box.cube(dim, 0.0, 1.0), f=f, g=exact, kappa=kappa,
+        exact=exact, exact_grad=exact_grad, params={"dim": dim, "width": width},
+        description="non-separable smooth solution with variable kappa in any dimension",
+    )
+
+
 @register_problem("poisson_sin_sq", source="builtin")
 def poisson_sin_sq(dim: int = 2, mu: float = 15.0) -> Problem:
     """u = sum_i sin(mu x_i^2) on [-1,1]^d (MscaleDNN test A)."""

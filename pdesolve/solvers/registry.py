@@ -34,7 +34,8 @@ from ..plugins import load_entry_points
 
 ENTRY_POINT_GROUP = "pdesolve.solvers"
 
-BUILTIN = ("fem", "grid", "jacobi", "deep_ritz", "pinn", "random_features")
+BUILTIN = ("fem", "grid", "spectral", "sparse_grid", "jacobi", "deep_ritz", "pinn",
+           "random_features")
 """Kinds whose module is ``pdesolve.solvers.<kind>``."""
 
 FAMILIES = ("classical", "neural")

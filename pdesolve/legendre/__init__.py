@@ -1,0 +1,1 @@
+"""Legendre spectral discretisation on boxes: GLL bases, the G-NI operator, tensor functions."""

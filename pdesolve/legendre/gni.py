@@ -1,0 +1,259 @@
+"""Legendre Galerkin with numerical integration (G-NI) on a box, matrix-free.
+
+The discrete solution u_N lies in Q_N = span{prod_k l_(k, i_k)(x_k)} (degree N_k in x_k, the
+GLL Lagrange bases of :mod:`.basis`), equals g at the boundary nodes, and minimises the Ritz
+energy integrated by the tensor GLL rule (nodes x_q, weights W_q = prod_k w_(k, q_k)):
+
+    J(u) = sum_q W_q [psi(kappa_q, |grad u(x_q)|^2) + c_q u_q^2 / 2 - f_q u_q],
+
+psi the p-Laplacian density of :mod:`pdesolve.problems.operator`. For p = 2 its gradient in the
+interior values v is A v - b with the symmetric positive definite
+
+    A v = sum_k D_k^T (W kappa (D_k v)) + W c v,
+
+D_k the 1-D differentiation matrix applied along axis k (sum factorisation: O(N^(d+1))). A
+term k at a node q with another coordinate on the boundary is fixed by g (the k-line lies in
+that face), so axis k only needs the *slab* of nodes interior in the other directions and all
+N_k + 1 nodes along k: :class:`Stiffness` works on the interior array and reads g only on the
+face interiors (the lifting in b). For p != 2, :class:`PLaplaceEnergy` evaluates J and its
+derivatives on all nodes (a = 2 psi_s and b = 4 psi_ss from the operator module) for
+:func:`pdesolve.newton.minimise`.
+
+Preconditioner (fast diagonalisation, Lynch-Rice-Thomas): the constant-coefficient operator
+A_0 = k0 sum_k (M x .. x K_k x .. x M) + c0 M, K_k = D_k^T W_k D_k and M = diag(w) restricted to
+the interior, is inverted exactly from the 1-D generalised eigenproblems K_k V_k = M_k V_k
+Lambda_k (V_k^T M_k V_k = I):  A_0^-1 = (x_k V_k) diag(1 / (k0 sum_k lambda_(k,i_k) + c0))
+(x_k V_k^T), O(N^(d+1)). For a variable coefficient a (kappa, or the Newton flux weight) it
+is scaled symmetrically, P^-1 = S^-1/2 A_0^-1 S^-1/2 with S = max(a / k0, FLOOR) at the nodes,
+since -div(a grad) = a^1/2 (-Lap) a^1/2 up to derivatives of a; k0 the W-weighted mean of a.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse.linalg as spla
+
+from ..grid.multigrid import pcg
+from ..grid.tensor import apply_along, boundary_values, sample
+from ..problems import operator
+from .basis import Basis
+
+FLOOR = 1e-3
+"""Smallest relative coefficient the preconditioner's scaling takes (a may vanish)."""
+
+
+@dataclass(frozen=True)
+class Space:
+    """Q_N on a box: one GLL :class:`Basis` per axis."""
+
+    bases: tuple[Basis, ...]
+
+    @classmethod
+    def on(cls, lower, upper, degrees) -> Space:
+        return cls(tuple(Basis(int(n), float(a), float(b))
+                         for n, a, b in zip(degrees, lower, upper)))
+
+    @property
+    def dim(self) -> int:
+        return len(self.bases)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Interior nodes per axis (N_k - 1)."""
+        return tuple(b.degree - 1 for b in self.bases)
+
+    @property
+    def unknowns(self) -> int:
+        return int(np.prod(self.shape))
+
+    def axes(self, interior: bool = True) -> list[np.ndarray]:
+        return [b.nodes[1:-1] if interior else b.nodes for b in self.bases]
+
+    def slab_axes(self, k: int) -> list[np.ndarray]:
+        """Interior nodes in the directions l != k, all nodes along k."""
+        axes = self.axes()
+        axes[k] = self.bases[k].nodes
+        return axes
+
+    def weights(self, axes: list[np.ndarray]) -> np.ndarray:
+        """prod_k w_k on the tensor grid of one 1-D weight vector per axis."""
+        out = np.ones(())
+        for w in axes:
+            out = np.multiply.outer(out, w)
+        return out
+
+    def mass(self) -> np.ndarray:
+        """W at the interior nodes, shape ``self.shape``."""
+        return self.weights([b.weights[1:-1] for b in self.bases])
+
+    def boundary(self, g) -> np.ndarray:
+        """All nodes, g on the boundary and 0 inside."""
+        return boundary_values(g, self.axes(interior=False))
+
+    def fill(self, boundary: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """The nodal values of all nodes: ``boundary`` with the interior replaced by v."""
+        out = boundary.copy()
+        out[(slice(1, -1),) * self.dim] = np.reshape(v, self.shape)
+        return out
+
+
+def _inner(arr: np.ndarray, skip: int | None = None) -> np.ndarray:
+    """arr restricted to the interior indices along every axis except ``skip``."""
+    return arr[tuple(slice(None) if l == skip else slice(1, -1) for l in range(arr.ndim))]
+
+
+class Stiffness:
+    """The p = 2 system A v = b on the interior values (module docstring).
+
+    kappa, reaction : point functions or None (kappa = 1, no reaction). ``slab[k]`` holds
+    W kappa on the slab of axis k; ``means`` = (k0, c0), the W-weighted means of kappa and c,
+    and ``nodal`` (kappa at the interior nodes, or None) make the preconditioner.
+    """
+
+    def __init__(self, space: Space, kappa=None, reaction=None):
+        self.space = space
+        self.d_in = [b.diff[:, 1:-1] for b in space.bases]
+        self.slab, means = [], []
+        for k in range(space.dim):
+            weight = space.weights([b.weights if l == k else b.weights[1:-1]
+                                    for l, b in enumerate(space.bases)])
+            a = weight if kappa is None else weight * sample(kappa, space.slab_axes(k))
+            self.slab.append(a)
+            means.append(np.sum(a) / np.sum(weight))
+        mass = space.mass()
+        self.nodal = None if kappa is None else sample(kappa, space.axes())
+        self.reaction = None if reaction is None else mass * sample(reaction, space.axes())
+        self.means = (float(np.mean(means)),
+                      0.0 if reaction is None else float(np.sum(self.reaction) / np.sum(mass)))
+
+    def apply(self, v: np.ndarray) -> np.ndarray:
+        """A v on the interior array (shape ``space.shape``)."""
+        out = 0.0 if self.reaction is None else self.reaction * v
+        for k, (dk, a) in enumerate(zip(self.d_in, self.slab)):
+            out = out + apply_along(dk.T, a * apply_along(dk, v, k), k)
+        return out
+
+    def rhs(self, f, boundary: np.ndarray) -> np.ndarray:
+        """b = W f - (A applied to the boundary values), interior shape."""
+        b = self.space.mass() * sample(f, self.space.axes())
+        for k, (basis, a) in enumerate(zip(self.space.bases, self.slab)):
+            ends = np.take(_inner(boundary, k), [0, -1], axis=k)
+            b -= apply_along(self.d_in[k].T, a * apply_along(basis.diff[:, [0, -1]], ends, k), k)
+        return b
+
+    def operator(self) -> spla.LinearOperator:
+        n, shape = self.space.unknowns, self.space.shape
+        return spla.LinearOperator((n, n), dtype=float,
+                                   matvec=lambda v: self.apply(v.reshape(shape)).ravel())
+
+
+@lru_cache(maxsize=256)
+def _eigen(basis: Basis) -> tuple[np.ndarray, np.ndarray]:
+    """(lambda, V) of K V = M V Lambda on the interior nodes of one axis."""
+    d_in, w = basis.diff[:, 1:-1], basis.weights
+    return scipy.linalg.eigh(d_in.T @ (w[:, None] * d_in), np.diag(w[1:-1]))
+
+
+def fast_inverse(space: Space, k0: float = 1.0, c0: float = 0.0,
+                 nodal: np.ndarray | None = None) -> spla.LinearOperator:
+    """A_0^-1 of the module docstring as an operator on flat interior vectors, scaled by the
+    coefficient ``nodal`` at the interior nodes when given."""
+    pairs = [_eigen(b) for b in space.bases]
+    root = 1.0 if nodal is None else 1 / np.sqrt(np.maximum(nodal.ravel() / k0, FLOOR))
+    denom = c0
+    for lam, _ in pairs:
+        denom = np.add.outer(denom, k0 * lam)
+    shape, n = space.shape, space.unknowns
+
+    def solve(r: np.ndarray) -> np.ndarray:
+        t = (root * r).reshape(shape)
+        for k, (_, V) in enumerate(pairs):
+            t = apply_along(V.T, t, k)
+        t = t / denom
+        for k, (_, V) in enumerate(pairs):
+            t = apply_along(V, t, k)
+        return root * t.ravel()
+    return spla.LinearOperator((n, n), matvec=solve, dtype=float)
+
+
+def solve_linear(space: Space, f, g, kappa=None, reaction=None, *, rtol: float,
+                 maxiter: int) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """The p = 2 G-NI solution: (all nodal values, interior values (flat), CG iterations,
+    converged), by CG preconditioned with :func:`fast_inverse`."""
+    stiffness = Stiffness(space, kappa, reaction)
+    boundary = space.boundary(g)
+    rhs = stiffness.rhs(f, boundary).ravel()
+    v, its, ok = pcg(stiffness.operator(), rhs, fast_inverse(space, *stiffness.means, stiffness.nodal),
+                     rtol=rtol, maxiter=maxiter)
+    return space.fill(boundary, v), v, its, ok
+
+
+class PLaplaceEnergy:
+    """J, J' and Newton steps of the p-Laplacian G-NI energy on the interior values (flat):
+    the :class:`pdesolve.newton.Energy` (module docstring). Steps solve J'' delta = -J' by CG
+    to the forcing tolerance max(min(0.1, residual), cg_tol), preconditioned by
+    :func:`fast_inverse` scaled by the flux weight a."""
+
+    def __init__(self, space: Space, p: float, kappa, f, reaction, boundary: np.ndarray, *,
+                 cg_tol: float, cg_maxiter: int):
+        self.space, self.p, self.boundary = space, p, boundary
+        nodes = space.axes(interior=False)
+        self.weight = space.weights([b.weights for b in space.bases])
+        self.kappa = self.weight * (1.0 if kappa is None else sample(kappa, nodes))
+        self.mass = space.mass().ravel()
+        self.f = sample(f, space.axes()).ravel() * self.mass
+        self.c = None if reaction is None else sample(reaction, space.axes()).ravel() * self.mass
+        self.cg_tol, self.cg_maxiter = cg_tol, cg_maxiter
+        self.cg_iterations: list[int] = []
+
+    def _grads(self, full: np.ndarray) -> list[np.ndarray]:
+        return [apply_along(b.diff, full, k) for k, b in enumerate(self.space.bases)]
+
+    def _state(self, v: np.ndarray):
+        grads = self._grads(self.space.fill(self.boundary, v))
+        return grads, sum(gk * gk for gk in grads)
+
+    def _divergence(self, fluxes: list[np.ndarray]) -> np.ndarray:
+        """sum_k D_k^T flux_k at the interior nodes, flat."""
+        return sum(_inner(apply_along(b.diff.T, q, k)) for k, (b, q) in
+                   enumerate(zip(self.space.bases, fluxes))).ravel()
+
+    def _lower_order(self, v: np.ndarray) -> float:
+        return (0.0 if self.c is None else float(self.c @ (v * v)) / 2) - float(self.f @ v)
+
+    def energy(self, v: np.ndarray) -> float:
+        _, s = self._state(v)
+        return float(np.sum(operator.density(self.kappa, s, self.p))) + self._lower_order(v)
+
+    def gradient(self, v: np.ndarray) -> np.ndarray:
+        grads, s = self._state(v)
+        a = operator.flux_weight(self.kappa, s, self.p)
+        out = self._divergence([a * gk for gk in grads]) - self.f
+        return out if self.c is None else out + self.c * v
+
+    def newton_step(self, v: np.ndarray, gradient: np.ndarray,
+                    residual: float) -> tuple[np.ndarray, int]:
+        grads, s = self._state(v)
+        a = operator.flux_weight(self.kappa, s, self.p)
+        safe = np.maximum(s, np.finfo(float).tiny ** 0.5 * max(float(s.max()), 1.0))
+        b = operator.curvature_weight(self.kappa, safe, self.p)
+        zero = np.zeros_like(self.boundary)
+
+        def hessian(dv: np.ndarray) -> np.ndarray:
+            dg = self._grads(self.space.fill(zero, dv))
+            t = b * sum(gk * dk for gk, dk in zip(grads, dg))
+            out = self._divergence([a * dk + t * gk for gk, dk in zip(grads, dg)])
+            return out if self.c is None else out + self.c * dv
+
+        n = self.space.unknowns
+        k0 = float(np.sum(_inner(a)) / np.sum(_inner(self.weight)))
+        c0 = 0.0 if self.c is None else float(np.sum(self.c) / np.sum(self.mass))
+        delta, its, _ = pcg(spla.LinearOperator((n, n), matvec=hessian, dtype=float), -gradient,
+                            fast_inverse(self.space, k0, c0, _inner(a / self.weight)),
+                            rtol=max(min(0.1, residual), self.cg_tol), maxiter=self.cg_maxiter)
+        self.cg_iterations.append(its)
+        return delta, its
