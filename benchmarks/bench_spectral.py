@@ -8,8 +8,8 @@ uncertainty, by the harness's rule (the solution's own tensor Gauss rule for a s
 solution in d <= 6, else randomised Sobol with ``--n-sobol`` points at level 0; in d >= 8,
 where evaluating a sparse grid costs the sum of its components' nodes per point, 1,024 and
 2,048 points only), and the load average. ``--p3`` adds plaplace_5d with p = 3 (minutes); ``--sweep`` the dimension sweep of
-gaussian_bump through grid, spectral and sparse grid; ``--sparse10`` the sparse grid in d = 8
-and 10 (PNd and gaussian_bump; evaluation dominates there, see the README).
+bump_nd through grid, spectral and sparse grid; ``--sparse10`` the sparse grid in d = 8
+and 10 (PNd and bump_nd; evaluation dominates there, see the README).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ BASE = [("poisson_sine", {"dim": 2}, "spectral", {"n": n}) for n in (12, 14, 16)
     ("poisson_nd_pinnacle", {"dim": 5}, "spectral", {"n": n}) for n in (8, 10)] + [
     ("plaplace_5d", {"p": 2.0}, "spectral", {"n": n}) for n in (12, 14, 16)]
 P3 = [("plaplace_5d", {"p": 3.0}, "spectral", {"n": n}) for n in (8, 10, 12, 14, 16)]
-SWEEP = [("gaussian_bump", {"dim": d}, kind, opts)
+SWEEP = [("bump_nd", {"dim": d}, kind, opts)
          for d, n, grid_n, level in ((2, 16, 256, 6), (3, 14, 64, 5), (4, 12, 24, 4),
                                      (5, 12, 16, 3), (6, 8, 10, 2), (8, 6, 5, 2),
                                      (10, 4, 3, 2))
@@ -34,7 +34,7 @@ SWEEP = [("gaussian_bump", {"dim": d}, kind, opts)
                             ("sparse_grid", {"level": level}))]
 SPARSE10 = [("poisson_nd_pinnacle", {"dim": d}, "sparse_grid", {"level": level})
             for d, level in ((8, 2), (10, 2))] + [
-    ("gaussian_bump", {"dim": d}, "sparse_grid", {"level": level}) for d, level in ((8, 3),
+    ("bump_nd", {"dim": d}, "sparse_grid", {"level": level}) for d, level in ((8, 3),
                                                                                     (10, 2))]
 
 

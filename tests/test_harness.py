@@ -123,7 +123,8 @@ def test_failures_are_recorded_and_retried_on_rerun(tmp_path):
 
 def test_an_unsupported_problem_is_refused_before_running_and_recorded_if_run_anyway():
     with pytest.raises(ConfigError, match=r"solver\[0\] \(toy\).kind: 'toy' cannot solve this "
-                       r"problem \(the toy solver needs d <= 3\); kinds that can: grid, jacobi"):
+                       r"problem \(the toy solver needs d <= 3\); kinds that can: grid, spectral, "
+                       r"sparse_grid, jacobi"):
         expand_case(case_of({"kind": "toy"}, dim=4))
     (spec,) = expand_case(case_of({"kind": "toy"}, dim=3))
     record = execute_run(dataclasses.replace(spec, problem={"name": "poisson_sine", "dim": 4}))

@@ -68,7 +68,7 @@ def test_error_falls_exponentially_in_the_degree(dim, degrees):
     # analytic solution, variable kappa: log error is linear in n with a clearly negative
     # slope (measured about -1.6 per degree in 2-D and 3-D); an algebraic rate n^-k would
     # bend (its slope in n flattens as n grows)
-    problem = get_problem("gaussian_bump", dim=dim, width=0.5)
+    problem = get_problem("bump_nd", dim=dim, width=0.5)
     rule = TensorRule(problem.domain, 1, 24)
     errors = [measure_errors(r.u, problem.exact, default=lambda level: rule if level == 0
                              else None)["metrics"]["l2_rel"]
@@ -120,7 +120,7 @@ def test_combination_reproduces_additively_separable_functions(rng):
 @pytest.mark.parametrize("component,level,bound", [("spectral", 4, 1e-7), ("grid", 4, 3e-3)])
 def test_sparse_grid_converges(component, level, bound):
     # measured max errors 2.0e-8 (spectral components) and 1.2e-3 (finite differences)
-    problem = get_problem("gaussian_bump", dim=2)
+    problem = get_problem("bump_nd", dim=2)
     result = solve(problem, "sparse_grid", level=level, component=component)
     x = np.random.default_rng(2).uniform(0, 1, (400, 2))
     err = np.abs(result.u(x) - problem.exact(x)).max()

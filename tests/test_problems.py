@@ -19,7 +19,7 @@ CASES = [
     ("plaplace_5d", {"p": 3}),
     ("plaplace_sine", {"dim": 2, "p": 3}),
     ("poisson_nd_pinnacle", {"dim": 5}),
-    ("gaussian_bump", {"dim": 4, "width": 0.7}),
+    ("bump_nd", {"dim": 4, "width": 0.7}),
 ]
 
 
@@ -50,7 +50,7 @@ def test_gradient_matches_autograd_and_numpy_matches_torch(name, params, rng):
 
 
 @pytest.mark.parametrize("name", ["poisson_sine", "poisson_sin_prod", "poisson_multifreq_1d",
-                                  "poisson_nd_pinnacle", "plaplace_5d", "gaussian_bump"])
+                                  "poisson_nd_pinnacle", "plaplace_5d", "bump_nd"])
 def test_boundary_data_is_the_exact_trace(name, rng):
     problem = get_problem(name)
     d = problem.dim
@@ -82,7 +82,7 @@ def test_registry_lists_builtins():
     ("poisson_sine", {"dimm": 2}, "allowed: dim, k"),
     ("poisson_sine", {"dim": 0}, "problem.dim"),
     ("plaplace_5d", {"p": 1.5}, "problem.p"),
-    ("gaussian_bump", {"width": 0}, "problem.width"),
+    ("bump_nd", {"width": 0}, "problem.width"),
 ])
 def test_bad_problem_parameters_name_the_field(name, params, fragment):
     with pytest.raises(ConfigError, match=fragment):

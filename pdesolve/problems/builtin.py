@@ -136,8 +136,8 @@ def _bump_factors(x, width):
     return phi, -2 * t * phi, (4 * t * t - 2 / width**2) * phi
 
 
-@register_problem("gaussian_bump", source="builtin")
-def gaussian_bump(dim: int = 5, width: float = 1.0) -> Problem:
+@register_problem("bump_nd", source="builtin")
+def bump_nd(dim: int = 5, width: float = 1.0) -> Problem:
     """u = exp(-|x - c|^2 / width^2) on [0,1]^d (c the centre), kappa = 1 + |x|^2 / (2d)."""
     dim = check_dim(dim, "problem.dim")
     if not (isinstance(width, (int, float)) and width > 0):
@@ -159,7 +159,7 @@ def gaussian_bump(dim: int = 5, width: float = 1.0) -> Problem:
         return plaplace_source(kappa(x), x / dim, grad, lap, None, 2.0)
 
     return Problem(
-        name="gaussian_bump", domain=Box.cube(dim, 0.0, 1.0), f=f, g=exact, kappa=kappa,
+        name="bump_nd", domain=Box.cube(dim, 0.0, 1.0), f=f, g=exact, kappa=kappa,
         exact=exact, exact_grad=exact_grad, params={"dim": dim, "width": width},
         description="non-separable smooth solution with variable kappa in any dimension",
     )
