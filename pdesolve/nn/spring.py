@@ -26,8 +26,8 @@ or of its sketch), tau adapted as ENGD's cut-off on fixed points (the Tikhonov a
 truncating at s_k > tau s_1) and kept fixed on redrawn mini-batches; step lengths alpha by
 ENGD's grid line search (:class:`pdesolve.nn.engd.ENGD`), and the momentum carries the step
 taken, alpha phi_k. Measured on 2-D poisson_sine (residual loss, 48-48 network, 256 + 64
-points redrawn, 40 steps, tau = 1e-3): relative L2 3.9e-4 with mu = 0.9, 1.6e-3 without momentum, 5.9e-2 with
-tau adapted on each batch.
+points redrawn, 40 steps, tau = 1e-3): relative L2 3.9e-4 with mu = 0.9, 1.6e-3 without
+momentum, 5.9e-2 with tau adapted on each batch.
 """
 
 from __future__ import annotations
