@@ -76,6 +76,12 @@ CASES = [
     ("toy delay inf", TOY + "delay = inf\n", [], "(toy).delay: must be a finite number >= 0"),
     ("pinn steps 0", _neural("pinn", "").replace("steps = 1", "steps = 0"), [],
      "solver[0] (pinn).steps: must be >= 1, got 0"),
+    ("resume without a checkpoint folder", _neural("pinn", "resume = true"), [],
+     "solver[0] (pinn).resume: needs checkpoint_dir"),
+    ("freq_history without an exact solution",
+     HEAD + '[problem]\ndim = 1\nf = "1"\ng = "0"\n[[solver]]\nkind = "deep_ritz"\nsteps = 1\n'
+     "freq_history = true\n", [], "solver[0] (deep_ritz).freq_history: needs a problem with an "
+     "exact solution"),
     ("deep_ritz steps 0", _neural("deep_ritz", "").replace("steps = 1", "steps = 0"), [],
      "solver[0] (deep_ritz).steps: must be >= 1, got 0"),
     ("quick nan without --quick", _neural("pinn", "quick = { lr = nan }"), [],

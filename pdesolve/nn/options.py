@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..config import opt
+from ..errors import ConfigError
 
 ActivationName = Literal["relu", "tanh", "sin", "relu2", "relu3", "reluk", "srelu", "s2relu", "phi",
                          "bspline2"]
@@ -135,3 +136,17 @@ class NeuralOptions(RunOptions, BoundaryOptions, SamplingOptions, OptimizerOptio
         if self.log_every is not None:
             return self.log_every
         return 1 if self.optimizer in ("engd", "spring") else 100
+
+
+def check_combinations(problem, options: NeuralOptions) -> None:
+    """ConfigError for options that cannot run on this problem or together (checked when the
+    case is validated, and again by the training loop): per-frequency errors need an exact
+    solution, resuming and periodic checkpoints need a checkpoint folder."""
+    if options.freq_history and not problem.has_exact:
+        raise ConfigError("freq_history: needs a problem with an exact solution (this one is "
+                          "measured against a reference); use freq_history = false")
+    if options.resume and not options.checkpoint_dir:
+        raise ConfigError("resume: needs checkpoint_dir (the folder of the checkpoints to "
+                          "resume from)")
+    if options.checkpoint_every and not options.checkpoint_dir:
+        raise ConfigError("checkpoint_every: needs checkpoint_dir (where to write them)")

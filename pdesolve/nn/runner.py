@@ -20,7 +20,7 @@ from .function import NetworkFunction
 from .losses import DirichletAnsatz, Loss
 from .networks import build_network, count_parameters
 from .options import (BoundaryOptions, NetworkOptions, NeuralOptions, OptimizerOptions,
-                      SamplingOptions)
+                      SamplingOptions, check_combinations)
 from .optimizers import build_phases
 from .parity import Parity, check_parity
 from .sampling import BoundarySampler, InteriorSampler
@@ -40,12 +40,7 @@ def resolve_device(name: str) -> torch.device:
 
 def check_options(problem: Problem, options: NeuralOptions, loss: Loss) -> None:
     """Refuse combinations the field-by-field validation cannot see."""
-    if options.freq_history and not problem.has_exact:
-        raise ConfigError("freq_history: needs a problem with an exact solution")
-    if options.resume and not options.checkpoint_dir:
-        raise ConfigError("resume: needs checkpoint_dir")
-    if options.checkpoint_every and not options.checkpoint_dir:
-        raise ConfigError("checkpoint_every: needs checkpoint_dir")
+    check_combinations(problem, options)
     if options.parity != "none":
         check_parity(problem, options.parity)
     if loss.problem is not problem or loss.exact_boundary != (options.boundary == "exact"):

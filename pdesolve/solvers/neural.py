@@ -5,6 +5,7 @@ own loss and option defaults."""
 from __future__ import annotations
 
 from ..errors import ConfigError
+from ..nn.options import check_combinations
 from ..problems.base import Problem
 
 FAMILY = "neural"
@@ -19,8 +20,11 @@ def supports(problem: Problem) -> str | None:
 
 
 def check(problem: Problem, options) -> None:
-    """Refuse options that need a box on a domain that is not one: the parity ansatz mirrors
-    about the box's centre, the per-frequency errors are DFTs on its tensor grid."""
+    """Refuse options that cannot run together or on this problem
+    (:func:`pdesolve.nn.options.check_combinations`), and those that need a box on a domain
+    that is not one: the parity ansatz mirrors about the box's centre, the per-frequency
+    errors are DFTs on its tensor grid."""
+    check_combinations(problem, options)
     if options.boundary == "exact" and problem.fluxes:
         raise ConfigError(f"boundary: 'exact' builds u = g in on the whole boundary; the problem "
                           f"has {problem.beyond_dirichlet}; use boundary = 'penalty'")
