@@ -45,7 +45,7 @@ TOL = 1e-8
 def write_mesh(n: int, path: Path) -> None:
     import meshio
 
-    from pdesolve.domains.loading import domain_from_table
+    from pdesolve.domains.tables import domain_from_table
 
     mesh = domain_from_table(HOLES).mesh(1.0 / n)
     meshio.write(path, meshio.Mesh(mesh.p.T, [("triangle", mesh.t.T)]), file_format="gmsh22",
@@ -54,7 +54,7 @@ def write_mesh(n: int, path: Path) -> None:
 
 def run_pdesolve(path: str) -> dict:
     from pdesolve.metrics import measure_errors
-    from pdesolve.problems.loading import problem_from_table
+    from pdesolve.problems.tables import problem_from_table
     from pdesolve.solvers import solve, solver_module
 
     solver_module("fem")  # imported before the clock starts, as the bare script's modules are

@@ -3,7 +3,7 @@
     python benchmarks/bench_jacobi.py [--sweeps 100000] [--repeats 5]
 
 bare : ``u[1:-1] = 0.5 * (u[:-2] + u[2:] + h2f)`` (omega = 1) in a Python loop;
-ours : :class:`pdesolve.grid.jacobi.JacobiSweeps` on the grid system of
+ours : :class:`pdesolve.grid.sweeps.JacobiSweeps` on the grid system of
 ``poisson_multifreq_1d`` (n = 999), and the whole ``solve`` with one record at the end.
 Best of ``repeats`` interleaved runs each (the machine is shared); prints microseconds per
 sweep and the ratios from the same run.
@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from pdesolve import get_problem, solve
-from pdesolve.grid.jacobi import JacobiSweeps
+from pdesolve.grid.sweeps import JacobiSweeps
 from pdesolve.solvers.grid import linear_system, make_grid
 
 

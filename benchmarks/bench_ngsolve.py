@@ -17,7 +17,7 @@ import numpy as np
 
 from pdesolve import get_problem, solve
 from pdesolve.metrics import measure_errors
-from pdesolve.problems.loading import problem_from_table
+from pdesolve.problems.tables import problem_from_table
 
 RING = {"kind": "difference", "base": {"kind": "disk", "center": [0, 0], "radius": 1.0},
         "remove": [{"kind": "disk", "center": [0.2, 0.1], "radius": 0.3}]}

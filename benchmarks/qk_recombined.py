@@ -21,7 +21,7 @@ from pdesolve.fem.mesh_function import mesh_function
 from pdesolve.fem.mesh_system import MeshSystem
 from pdesolve.fem.system import solve_system
 from pdesolve.metrics import measure_errors
-from pdesolve.problems.loading import problem_from_table
+from pdesolve.problems.tables import problem_from_table
 
 DOMAINS = {
     "L-bracket with a square hole": {"kind": "difference", "base": {"kind": "lshape"},

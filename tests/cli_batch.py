@@ -48,7 +48,7 @@ def run(jobs: list[dict]) -> list[dict]:
     import pdesolve.cli  # noqa: F401 - imported once, before the forks
     import pdesolve.harness  # noqa: F401
     import pdesolve.harness.report  # noqa: F401 - matplotlib, for the runs that report
-    import pdesolve.domains.loading  # noqa: F401
+    import pdesolve.domains.tables  # noqa: F401
     import meshio  # noqa: F401 - read by mesh-file domains
     import pdesolve.problems.formulas  # noqa: F401
     from pdesolve.solvers import list_solvers, solver_module

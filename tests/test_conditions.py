@@ -7,7 +7,7 @@ import pytest
 from .helpers import fitted_slope
 from pdesolve.errors import ConfigError
 from pdesolve.metrics import measure_errors
-from pdesolve.problems.loading import problem_from_table
+from pdesolve.problems.tables import problem_from_table
 from pdesolve.solvers import configure, solve
 from pdesolve.solvers.registry import solver_module
 

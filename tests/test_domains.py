@@ -181,7 +181,7 @@ def test_mesh_file_errors_name_the_field(tmp_path):
 
 
 def test_case_file_tables_build_every_kind():
-    from pdesolve.domains.loading import domain_from_table
+    from pdesolve.domains.tables import domain_from_table
 
     holes = domain_from_table({
         "kind": "difference", "base": {"kind": "box", "bounds": [[-0.5, 0.5], [-0.5, 0.5]]},
@@ -210,7 +210,7 @@ def test_case_file_tables_build_every_kind():
     ({"mesh": "nowhere.msh"}, r"problem.domain.mesh: file .* not found"),
 ])
 def test_case_file_table_errors_name_the_field(table, message):
-    from pdesolve.domains.loading import domain_from_table
+    from pdesolve.domains.tables import domain_from_table
 
     with pytest.raises(ValueError, match=message):
         domain_from_table(table)

@@ -7,13 +7,12 @@ import math
 
 import numpy as np
 import pytest
-import skfem
 
 from pdesolve.domains import Box
 from pdesolve.errors import ConfigError
 from pdesolve.fem.assembly import Discretisation
 from pdesolve.fem.linear import LinearSolver
-from pdesolve.fem.newton import PLaplaceEnergy
+from pdesolve.fem.energy import PLaplaceEnergy
 from pdesolve.fem.mesh_system import weighted_laplace, weighted_load  # generic assembly
 from pdesolve.metrics import error_metrics
 from pdesolve.problems import get_problem
@@ -135,7 +134,7 @@ def test_newton_derivatives_on_a_mesh_with_reaction_and_robin_terms(rng):
     """The same check on a gmsh mesh of a disk with c u and a Robin part: J' and J'' carry
     the lower-order form m(u, v) and the flux data."""
     from pdesolve.fem.mesh_system import MeshSystem
-    from pdesolve.problems.loading import problem_from_table
+    from pdesolve.problems.tables import problem_from_table
 
     problem = problem_from_table({"exact": "exp(x)*sin(y + 1)", "dim": 2, "p": 3,
                                   "reaction": "1 + x^2",

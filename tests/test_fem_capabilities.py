@@ -55,7 +55,7 @@ def test_qk_on_recombined_quadrilaterals_reaches_its_rate():
     from pdesolve.fem.mesh_system import MeshSystem
     from pdesolve.fem.system import solve_system
     from pdesolve.metrics import measure_errors
-    from pdesolve.problems.loading import problem_from_table
+    from pdesolve.problems.tables import problem_from_table
 
     bracket = {"kind": "difference", "base": {"kind": "lshape"},
                "remove": [{"kind": "box", "bounds": [[-0.7, -0.3], [0.3, 0.7]]}]}
@@ -83,7 +83,7 @@ def test_edge_dofs_follow_the_global_edge_direction():
     from pdesolve.fem.mesh_function import mesh_function
     from pdesolve.fem.mesh_system import MeshSystem
     from pdesolve.fem.system import solve_system
-    from pdesolve.problems.loading import problem_from_table
+    from pdesolve.problems.tables import problem_from_table
 
     problem = problem_from_table({"exact": "sin(3*x)*exp(y)", "dim": 2})
     square = problem.domain.mesh_at(4, cells="tensor")

@@ -8,7 +8,7 @@ import pytest
 
 from .helpers import fitted_slope
 from pdesolve.metrics import measure_errors
-from pdesolve.problems.loading import problem_from_table
+from pdesolve.problems.tables import problem_from_table
 from pdesolve.solvers import configure
 from pdesolve.solvers.registry import solver_module
 

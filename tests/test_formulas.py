@@ -9,7 +9,7 @@ import torch
 
 from pdesolve import ConfigError
 from pdesolve.problems.formulas import parse_formula
-from pdesolve.problems.loading import problem_from_table
+from pdesolve.problems.tables import problem_from_table
 
 from .helpers import autograd_operator
 

@@ -6,7 +6,7 @@ import pytest
 from pdesolve import Box, ConfigError, Status, get_problem, solve
 from pdesolve.grid import stencil
 from pdesolve.grid.tensor import TensorGrid
-from pdesolve.grid.jacobi import JacobiSweeps
+from pdesolve.grid.sweeps import JacobiSweeps
 from pdesolve.spectral import convergence_steps
 
 
@@ -166,7 +166,7 @@ def test_jacobi_on_a_disk_converges_to_the_p1_solution_of_the_same_mesh():
     """system = "fem" on a disk iterates on the mesh's P1 system: with tol 1e-10 its iterate
     is the FEM P1 solution on that mesh (h = 1 / (n + 1) there, 1 / n for FEM), and the
     discrete residual falls at every record; no spectra off a box."""
-    from pdesolve.problems.loading import problem_from_table
+    from pdesolve.problems.tables import problem_from_table
     from pdesolve.solvers import configure
 
     disk = {"kind": "disk", "center": [0.5, 0.5], "radius": 0.5}

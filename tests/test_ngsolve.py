@@ -9,7 +9,7 @@ import pytest
 from pdesolve import solve
 from pdesolve.metrics import measure_errors
 from pdesolve.ngsolve_backend import available, supports
-from pdesolve.problems.loading import problem_from_table
+from pdesolve.problems.tables import problem_from_table
 
 needs_ngsolve = pytest.mark.skipif(not available(), reason='NGSolve is not installed: '
                                    'pip install "pdesolve[ngsolve]"')

@@ -12,7 +12,7 @@ from pdesolve.nn.losses import DirichletAnsatz
 from pdesolve.nn.networks import build_network
 from pdesolve.nn.activations import get_activation
 from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
-from pdesolve.problems.loading import problem_from_table
+from pdesolve.problems.tables import problem_from_table
 from pdesolve.quadrature import domain_rules
 from pdesolve.solvers import configure
 

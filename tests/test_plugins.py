@@ -17,7 +17,7 @@ import pytest
 from pdesolve import ConfigError
 from pdesolve.cli import main
 from pdesolve.problems import list_problems, refresh_entry_points
-from pdesolve.problems.loading import problem_from_table
+from pdesolve.problems.tables import problem_from_table
 
 REPO = Path(__file__).resolve().parents[1]
 PLUGIN_SRC = Path(__file__).parent / "plugin_pkg"

@@ -26,7 +26,7 @@ def test_piecewise_coefficient_example_converges_at_the_rate_the_readme_states()
     import tomllib
 
     from pdesolve.metrics import measure_errors
-    from pdesolve.problems.loading import problem_from_table
+    from pdesolve.problems.tables import problem_from_table
     from pdesolve.solvers import solve
 
     from .helpers import fitted_slope

@@ -103,7 +103,7 @@ def test_report_names_a_domain_other_than_a_box_and_its_boundary_conditions():
     """A formula problem on a holed domain: the heading drops the bounding box, and a line
     names the domain, each part's condition and the reaction term."""
     from pdesolve.harness.summary import domain_text, problem_name
-    from pdesolve.problems.loading import problem_from_table
+    from pdesolve.problems.tables import problem_from_table
 
     problem = problem_from_table({
         "exact": "x*y", "dim": 2, "reaction": "1",

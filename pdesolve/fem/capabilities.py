@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..metrics import measure_errors
-from ..problems.loading import problem_from_table
+from ..problems.tables import problem_from_table
 
 EXACT = {2: "exp(x)*sin(y + 1) + x", 3: "exp(x)*sin(y + 1)*cos(z/2) + x"}
 """Smooth solutions with |grad u| >= 1 on the domains below (no degenerate p-Laplacian)."""

@@ -9,7 +9,7 @@ assembly is here, once:
     p = 2:   (A + M) u = l  condensed on the Dirichlet DOFs, A the stiffness, M the
              lower-order (reaction, Robin) matrix, l the load (f, Neumann/Robin data h);
     p != 2:  Newton's method with line search on the Ritz energy from the p = 2 solution
-             (:mod:`pdesolve.fem.newton`).
+             (:mod:`pdesolve.fem.energy`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import skfem
 
 from ..newton import NewtonReport
 from .linear import LinearSolver
-from .newton import PLaplaceEnergy, solve_newton
+from .energy import PLaplaceEnergy, solve_newton
 
 
 class FEMSystem(Protocol):

@@ -45,7 +45,7 @@ class Case:
     name : the case name (directory under the results root).
     description : free text for the report.
     seed : evaluation-set seed, and the run seed of solvers that take one and are not given one.
-    problem : the ``[problem]`` table (see :func:`pdesolve.problems.loading.problem_from_table`);
+    problem : the ``[problem]`` table (see :func:`pdesolve.problems.tables.problem_from_table`);
         None only in a partial Case returned with errors (see :func:`parse_case`).
     evaluation : keyword arguments of :func:`pdesolve.quadrature.evaluation_points`.
     solvers : the ``[[solver]]`` tables, as written.

@@ -24,7 +24,7 @@ from .. import __version__
 from ..config import build_options, is_list_option, is_table_option, option_fields
 from ..errors import ConfigError, ErrorCollector
 from ..problems import Problem
-from ..problems.loading import problem_from_table
+from ..problems.tables import problem_from_table
 from ..solvers import list_solvers, solver_module
 from ..user_code import import_user_module
 from .case import SOLVER_RESERVED, Case

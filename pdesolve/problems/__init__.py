@@ -1,7 +1,7 @@
 """Problem interface, registry, built-in problems, and problems from case files."""
 
 from .base import FluxCondition, Problem, unit_kappa
-from .loading import check_problem, problem_from_table
+from .tables import check_problem, problem_from_table
 from .registry import (
     ENTRY_POINT_GROUP,
     get_problem,

@@ -5,7 +5,7 @@
 
 p = 2: one linear solve of the condensed system A_II u_I = b_I - A_ID g_D.
 p > 2: Newton's method with a line search on the Ritz energy, started from the
-p = 2 solution (:mod:`pdesolve.fem.system`, :mod:`pdesolve.fem.newton`). The space is built
+p = 2 solution (:mod:`pdesolve.fem.system`, :mod:`pdesolve.fem.energy`). The space is built
 on ``domain.mesh_at(n)`` (cells of size (longest edge of the bounding box) / n; Lagrange Pk
 on triangles/tetrahedra, uniform or adaptive refinement, :mod:`pdesolve.fem.on_domain`); a
 box with u = g on all of its boundary takes the structured accelerator (cell tables, Qk on

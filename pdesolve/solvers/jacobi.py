@@ -1,6 +1,6 @@
 """Weighted Jacobi, frequency by frequency (``kind = "jacobi"``).
 
-The system is the grid solver's, A u = f - A g (:mod:`pdesolve.grid.jacobi`, n interior
+The system is the grid solver's, A u = f - A g (:mod:`pdesolve.grid.sweeps`, n interior
 points per direction), or with ``system = "fem"`` (d <= 3) the P1 finite-element system on
 Kuhn simplices whose vertices are the same grid nodes; on any other 2-D/3-D domain the P1
 system of its mesh (:mod:`.jacobi_fem`, ``system = "fem"`` only). One sweep is
@@ -35,7 +35,7 @@ import numpy as np
 from .. import spectral
 from ..config import opt
 from ..errors import ConfigError, SolverFailed
-from ..grid.jacobi import GridSystem
+from ..grid.sweeps import GridSystem
 from ..problems.base import Problem
 from ..result import Result, Status
 from .grid import check_size, linear_system, make_grid

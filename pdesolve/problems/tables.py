@@ -9,7 +9,7 @@ Three ways, chosen by the keys present:
   ``dim``, ``name``): a problem written as formulas (:mod:`.formulas`);
 - otherwise ``name`` (+ parameters): a registered problem, built-in or from a plugin.
 
-Any of them takes ``[problem.domain]`` (:func:`pdesolve.domains.loading.domain_from_table`):
+Any of them takes ``[problem.domain]`` (:func:`pdesolve.domains.tables.domain_from_table`):
 the problem's functions are then posed on that domain instead of their own (formulas on its
 bounding box when no ``box`` is given). Every problem built here then passes
 :func:`check_problem`.
@@ -101,7 +101,7 @@ def _domain(table: dict, base_dir: Path) -> Domain | None:
     """The ``domain`` table popped from ``table`` as a Domain, or None."""
     if "domain" not in table:
         return None
-    from ..domains.loading import domain_from_table  # gmsh/meshio only for such cases
+    from ..domains.tables import domain_from_table  # gmsh/meshio only for such cases
 
     dim = table.get("dim")
     dim = dim if isinstance(dim, int) and not isinstance(dim, bool) else None
