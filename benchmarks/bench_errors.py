@@ -8,7 +8,8 @@ solves once and measures the relative L2 error of the same solution three ways:
   own uncertainty estimate;
 - "qmc": an independent randomised quasi-Monte Carlo integral, 2^23 scrambled Sobol
   points in 8 replicates (point location, not the cell tables), mean +- 2 standard errors;
-- "fixed": the old fixed composite Gauss set (``quadrature.evaluation_points``).
+- "fixed": the old fixed composite Gauss set (100 x 100 cells of 4 x 4 points in 2-D,
+  20^3 cells of 4^3 in 3-D; ``quadrature.gauss_rule``), once the default, now removed.
 
     python benchmarks/bench_errors.py                 # 2-D n = 1000 and 3-D n = 100
     python benchmarks/bench_errors.py --cases 2:200   # other sizes, dim:n
@@ -48,10 +49,14 @@ def qmc_l2(problem, u_h) -> tuple[float, float]:
                                                            / ratios.mean())
 
 
+OLD_FIXED_SET = {2: (100, 4), 3: (20, 4)}
+"""(cells per direction, points per cell and direction) of the removed fixed set."""
+
+
 def run(dim: int, n: int) -> None:
     from pdesolve.metrics import error_metrics, measure_errors
     from pdesolve.problems import get_problem
-    from pdesolve.quadrature import box_rules, evaluation_points
+    from pdesolve.quadrature import box_rules, gauss_rule
     from pdesolve.solvers import solve
 
     problem = get_problem("poisson_sine", dim=dim)
@@ -62,8 +67,9 @@ def run(dim: int, n: int) -> None:
                               default=box_rules(problem.domain))
     harness_s = time.perf_counter() - solved
     t = time.perf_counter()
-    fixed = error_metrics(evaluation_points(problem.domain), result.u, problem.exact,
-                          result.grad, problem.exact_grad)["l2_rel"]
+    fixed_rule = gauss_rule(problem.domain, *OLD_FIXED_SET[dim])
+    fixed = error_metrics(fixed_rule, result.u, problem.exact, result.grad,
+                          problem.exact_grad)["l2_rel"]
     fixed_s = time.perf_counter() - t
     t = time.perf_counter()
     qmc, qmc_unc = qmc_l2(problem, result.u)
@@ -76,7 +82,7 @@ def run(dim: int, n: int) -> None:
           f"{measured['points']} points, {harness_s:.2f} s")
     print(f"  qmc     l2_rel {qmc:.4e} +- {qmc_unc:.1e} (relative, 2 SE), {QMC_POINTS} points, "
           f"{qmc_s:.1f} s")
-    print(f"  fixed   l2_rel {fixed:.4e} ({len(evaluation_points(problem.domain))} points, "
+    print(f"  fixed   l2_rel {fixed:.4e} ({len(fixed_rule.points)} points, "
           f"with H1, {fixed_s:.2f} s)")
     print(f"  harness / qmc - 1 = {l2 / qmc - 1:+.2e} (acceptance: within 1e-2); "
           f"fixed / qmc - 1 = {fixed / qmc - 1:+.2e}", flush=True)

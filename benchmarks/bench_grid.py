@@ -7,7 +7,7 @@ Each measurement runs in its own process so that its peak resident memory is its
   rhs ~ N(0, 1) (seed 0), the time of the CG call alone: at scipy's default rtol 1e-5 (the
   issue's baseline) and at rtol 1e-10, the tolerance the grid solver solves to;
 - grid: ``solve(plaplace_5d, "grid", n)`` (kappa, f, g evaluation, assembly, multigrid set-up,
-  CG to rtol 1e-10) plus ``error_metrics`` on the 2^17 Sobol evaluation points.
+  CG to rtol 1e-10) plus ``measure_errors`` (the harness's measurement, randomised Sobol).
 Prints the wall and CPU times, iteration counts, peak memory and the ratios grid / bare from
 the same run (``--repeat`` alternates them and keeps the fastest of each). On a shared
 machine the CPU-time ratio is the steadier one: other processes slow the memory-bound bare
@@ -52,14 +52,13 @@ def bare(n: int, rtol: float = 1e-5) -> dict:
 
 def grid(n: int) -> dict:
     from pdesolve import get_problem, solve
-    from pdesolve.metrics import error_metrics
-    from pdesolve.quadrature import evaluation_points
+    from pdesolve.metrics import measure_errors
 
     problem = get_problem("plaplace_5d")
-    points = evaluation_points(problem.domain, seed=0)
     start, cpu = time.perf_counter(), time.process_time()
     result = solve(problem, "grid", n=n)
-    errors = error_metrics(points, result.u, problem.exact, result.grad, problem.exact_grad)
+    errors = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
+                            domain=problem.domain)["metrics"]
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"seconds": seconds, "cpu": cpu, "solve_seconds": result.seconds,
             "iterations": result.info["cg_iterations"][0], "levels": result.info["levels"],

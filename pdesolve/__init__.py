@@ -4,6 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .domains import Box
 from .errors import ConfigError, PdesolveError
+from .metrics import measure_errors
 from .problems import Problem, get_problem, list_problems, register_problem
 from .result import Result, Status
 from .solvers import list_solvers, solve
@@ -24,6 +25,7 @@ __all__ = [
     "get_problem",
     "list_problems",
     "list_solvers",
+    "measure_errors",
     "register_problem",
     "solve",
 ]

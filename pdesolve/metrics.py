@@ -25,7 +25,8 @@ Point statistics of the finest rule's points, without an accuracy estimate:
     max_err = max |e| (a lower bound of the maximum norm)
     l2re    = sqrt(sum e^2 / sum u^2), unweighted (PINNacle's L2RE on these points)
 
-:func:`error_metrics` is the same set of measures on one fixed :class:`PointSet`.
+:func:`error_metrics` is the same set of measures on one :class:`PointSet` the caller chooses
+(no accuracy estimate: the caller answers for the rule resolving the error).
 """
 
 from __future__ import annotations

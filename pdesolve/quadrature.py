@@ -1,7 +1,9 @@
 """Quadrature for error integrals: fixed point sets and measurement rules with a known accuracy.
 
 Fixed sets (:class:`PointSet`): composite Gauss rules and scrambled Sobol points, for
-callers that want one set of points (experiments, benchmarks, training monitors).
+callers that choose their own points (experiments, training monitors, exact reference
+integrals in the tests); errors for a record are measured by :func:`pdesolve.measure_errors`,
+which chooses its rules and checks their accuracy.
 
 Measurement rules, used by :mod:`pdesolve.metrics` to estimate integrals
 int_Omega F dx together with their own error, yield :class:`Samples` chunk by chunk:
@@ -21,8 +23,8 @@ sampling of cells (R draws per stratum).
 A *rule family* is a callable ``level -> rule | None`` of rules of increasing accuracy
 (None: no finer rule). :func:`box_rules` is the default family of a box; a mesh-based
 solution offers the family of its own cells as ``u.error_rules`` (see
-:meth:`pdesolve.fem.evaluate.FEMFunction.error_rules`). A future non-box domain provides
-its family the same way.
+:meth:`pdesolve.fem.evaluate.FEMFunction.error_rules`); every domain gives its default family
+as ``domain.error_rules()``.
 """
 
 from __future__ import annotations
@@ -99,23 +101,6 @@ def uniform_points(domain: Box, n: int, seed: int) -> np.ndarray:
     """n independent uniform random points in the box (NumPy's default generator), (n, d)."""
     rng = np.random.default_rng(seed)
     return np.asarray(domain.lower) + domain.lengths * rng.random((n, domain.dim))
-
-
-DEFAULT_GAUSS = {1: (2000, 5), 2: (100, 4), 3: (20, 4)}
-"""(cells per direction, Gauss order) of the fixed set per dimension: 1e4, 1.6e5, 5.1e5 points."""
-
-
-def evaluation_points(domain: Box, *, seed: int = 0, n_sobol: int = 2**17,
-                      cells: int | None = None, order: int | None = None) -> PointSet:
-    """A fixed point set for a domain: composite Gauss (d <= 3) or scrambled Sobol (d > 3).
-
-    It does not resolve a mesh finer than its own cells; the harness measures errors with
-    :func:`box_rules` or the solution's own cells instead (DESIGN.md, 'Measuring error').
-    """
-    if domain.dim <= 3:
-        c, o = DEFAULT_GAUSS[domain.dim]
-        return gauss_rule(domain, cells or c, order or o)
-    return sobol_points(domain, n_sobol, seed)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,15 @@ import torch
 
 from pdesolve import ConfigError, Status, get_problem, solve
 from pdesolve.errors import SolverFailed
-from pdesolve.metrics import error_metrics
+from pdesolve.metrics import measure_errors
 from pdesolve.nn.engd import ENGD
 from pdesolve.problems.base import Problem
-from pdesolve.quadrature import evaluation_points
 
 FAST = {"threads": 1, "widths": [16, 16], "log_every": 50, "monitor_points": 256}
 
 
 def l2_rel(problem, result):
-    points = evaluation_points(problem.domain, seed=0, cells=20)
-    return error_metrics(points, result.u, problem.exact)["l2_rel"]
+    return measure_errors(result.u, problem.exact, domain=problem.domain)["metrics"]["l2_rel"]
 
 
 @pytest.mark.slow

@@ -47,7 +47,8 @@ class Case:
     seed : evaluation-set seed, and the run seed of solvers that take one and are not given one.
     problem : the ``[problem]`` table (see :func:`pdesolve.problems.tables.problem_from_table`);
         None only in a partial Case returned with errors (see :func:`parse_case`).
-    evaluation : keyword arguments of :func:`pdesolve.quadrature.evaluation_points`.
+    evaluation : the first rule of :func:`pdesolve.quadrature.box_rules` (seed, n_sobol, cells,
+        order) and probes, reference_n.
     solvers : the ``[[solver]]`` tables, as written.
     report : the ``[report]`` table with defaults filled in (``plots``, ``metric``).
     quick_evaluation : evaluation overrides used by ``--quick``.

@@ -46,7 +46,7 @@ class RunSpec:
     swept : the options this run varies within its solver table.
     problem : the case's ``[problem]`` table.
     base_dir : the case file's directory (``problem.module`` paths are relative to it).
-    evaluation : keyword arguments of ``evaluation_points`` (seed included).
+    evaluation : the ``[evaluation]`` keys (seed included): the first rule of ``box_rules``.
     seed : the run's ``seed`` option, or None for solvers without one.
     module_file : the solver table's ``module`` (imported, relative to ``base_dir``, before
         ``module``: a file registers its solver kind under a name of its own), or None.
