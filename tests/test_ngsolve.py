@@ -81,3 +81,24 @@ def test_ball_with_neumann_and_reaction_takes_outward_normals():
                                   "domain": {"kind": "ball", "center": [0, 0, 0], "radius": 1}})
     result = solve(problem, "ngsolve", order=2, n=4)
     assert result.info["ngsolve_l2_rel"] < 0.02
+
+
+@needs_ngsolve
+def test_a_network_trains_after_an_ngsolve_run_in_the_same_process():
+    """A fresh interpreter (torch not imported yet) solves with NGSolve, then trains Deep Ritz
+    by ENGD: NGSolve's OpenBLAS, loaded before torch, made that segfault (exit 139; with 32
+    neurons, not with 8)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from pdesolve import solve\n"
+        "from pdesolve.problems.tables import problem_from_table\n"
+        "p = problem_from_table({'exact': 'exp(x)*sin(y) + x^2', 'dim': 2})\n"
+        "solve(p, 'ngsolve', order=2, n=2)\n"
+        "solve(p, 'deep_ritz', optimizer='engd', widths=[32], boundary='exact', "
+        "sampler='gauss', batch_interior=4, steps=3, threads=1)\n"
+        "print('trained')\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0 and "trained" in run.stdout, run.stderr[-2000:]

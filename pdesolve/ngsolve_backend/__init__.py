@@ -55,10 +55,22 @@ class Options:
     tol: float = opt(1e-12, min=1e-16, max=1.0, help="CG relative residual tolerance (bddc)")
 
 
+def load_ngsolve():
+    """``import ngsolve``, torch first. NGSolve's wheel brings its own OpenBLAS and loads it
+    globally: imported before torch, it takes over the LAPACK symbols torch binds later, and
+    the first Gauss-Newton step of a network trained in the same process (a sweep with an
+    ngsolve run before a network run) ends in a segfault. Imported after torch, each keeps
+    its own."""
+    import torch  # noqa: F401 - see the docstring
+    import ngsolve
+
+    return ngsolve
+
+
 def available() -> bool:
-    """Whether NGSolve imports."""
+    """Whether NGSolve imports (torch first, :func:`load_ngsolve`)."""
     try:
-        import ngsolve  # noqa: F401
+        load_ngsolve()
     except ImportError:
         return False
     return True
@@ -82,6 +94,7 @@ def check(problem: Problem, options: Options) -> None:
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:
     """u_h in NGSolve's H1 space of order ``options.order`` (see :mod:`.h1_solve`)."""
+    load_ngsolve()
     from .h1_solve import solve_ngsolve
 
     return solve_ngsolve(problem, options)
