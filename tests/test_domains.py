@@ -214,3 +214,16 @@ def test_case_file_table_errors_name_the_field(table, message):
 
     with pytest.raises(ValueError, match=message):
         domain_from_table(table)
+
+
+def test_reentrant_corners_of_polygons_and_of_holes():
+    """The L-shape's one re-entrant corner is the origin; a square hole's four convex corners
+    are re-entrant corners of the domain around it, and a disk or a box has none."""
+    from pdesolve.domains import Ball, Box, Difference, lshape
+
+    np.testing.assert_allclose(lshape().reentrant_corners(), [[0.0, 0.0]])
+    holed = Difference(Box((0.0, 0.0), (1.0, 1.0)), (Box((0.25, 0.25), (0.5, 0.5)),))
+    np.testing.assert_allclose(sorted(map(tuple, holed.reentrant_corners())),
+                               [(0.25, 0.25), (0.25, 0.5), (0.5, 0.25), (0.5, 0.5)])
+    assert Box((0.0, 0.0), (1.0, 1.0)).reentrant_corners().shape == (0, 2)
+    assert Ball((0.0, 0.0), 1.0).reentrant_corners().shape == (0, 2)

@@ -219,6 +219,17 @@ class Domain:
         return float(sum(m for (k, _, _), m in zip(self.pieces(), self.piece_measures)
                          if k in wanted))
 
+    def corners(self) -> tuple[np.ndarray, np.ndarray]:
+        """The corners of a 2-D domain's boundary, (m, 2), and whether each is convex (interior
+        angle below pi), (m,); none for curved or higher-dimensional shapes."""
+        return np.empty((0, self.dim)), np.empty(0, dtype=bool)
+
+    def reentrant_corners(self) -> np.ndarray:
+        """Corners with interior angle above pi, (m, d): where solutions of elliptic problems
+        are singular in general (u ~ r^(pi/omega), omega the angle)."""
+        points, convex = self.corners()
+        return points[~convex]
+
     def special_points(self, budget: int = 5000) -> np.ndarray:
         """Points of the closed domain where formulas are often singular and random points
         never land, (m, d): the bounding box's lattice (corners, centre, halves, ...;
@@ -318,11 +329,12 @@ class Domain:
     def error_rules(self, **evaluation):
         """The family of error-measurement rules for functions without cells of their own
         (networks, NGSolve's solution): :func:`pdesolve.quadrature.domain_rules` (rules on
-        quadratic gmsh meshes, finer at each level). ``evaluation`` (a case's
-        ``[evaluation]`` keys) sets the box's first rule and is not used here."""
+        quadratic gmsh meshes, finer at each level). Of ``evaluation`` (a case's
+        ``[evaluation]`` keys) ``cells`` sets the first rule's cells per diameter; the box's
+        other keys are not used here."""
         from ..quadrature import domain_rules
 
-        return domain_rules(self)
+        return domain_rules(self, evaluation.get("cells"))
 
     def quadrature(self, h: float | None = None, intorder: int = 8):
         """An accurate rule for integrals over Omega: a quadratic gmsh mesh of size h

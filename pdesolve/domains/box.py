@@ -127,6 +127,13 @@ class Box(Domain):
     def piece_measures(self) -> np.ndarray:
         return self.face_areas()
 
+    def corners(self):
+        """In 2-D the four corners, all convex; none in other dimensions."""
+        if self.dim != 2:
+            return super().corners()
+        (a, c), (b, d) = self.lower, self.upper
+        return np.array([[a, c], [b, c], [b, d], [a, d]]), np.ones(4, dtype=bool)
+
     def contains(self, x: np.ndarray, tol: float = 1e-12) -> np.ndarray:
         """Boolean mask of points of x (n, d) inside the closed box (within tol)."""
         x = np.asarray(x)

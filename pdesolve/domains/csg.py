@@ -168,6 +168,21 @@ class Difference(_Combination):
     def bounds(self):
         return self.base.bounds
 
+    def corners(self):
+        """The base's corners outside the removed shapes, and the removed shapes' corners
+        inside the base, their convexity flipped (a convex corner of a hole is re-entrant)."""
+        points, convex = self.base.corners()
+        kept = np.ones(len(points), dtype=bool)
+        for r in self.removed:
+            kept &= ~r.contains(points, -1e-12)
+        points, convex = [points[kept]], [convex[kept]]
+        for r in self.removed:
+            corners, hole_convex = r.corners()
+            inside = self.base.contains(corners, -1e-12)
+            points.append(corners[inside])
+            convex.append(~hole_convex[inside])
+        return np.concatenate(points), np.concatenate(convex)
+
     def contains(self, x, tol: float = 1e-12):
         inside = self.base.contains(x, tol)
         for r in self.removed:

@@ -236,6 +236,14 @@ class Polygon(Domain):
         names = self.edge_names or tuple(f"edge{k + 1}" for k in range(len(self.segments)))
         return tuple(Part(name, (s,)) for name, s in zip(names, self.segments))
 
+    def corners(self):
+        """The vertices; convex where the turn from the incoming to the outgoing edge is to the
+        left (counter-clockwise storage)."""
+        v = np.asarray(self.vertices)
+        incoming, outgoing = v - np.roll(v, 1, axis=0), np.roll(v, -1, axis=0) - v
+        turn = incoming[:, 0] * outgoing[:, 1] - incoming[:, 1] * outgoing[:, 0]
+        return v, turn > 0
+
     def _inside(self, x):
         """Even-odd rule (crossings of a ray in +x direction), array-API, (n,) boolean."""
         xp = array_namespace(x)

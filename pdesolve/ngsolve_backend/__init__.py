@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..config import opt
+from ..errors import ConfigError
 from ..problems.base import Problem
 from ..result import Result
 
@@ -45,6 +46,12 @@ class Options:
                  "mesh file n = 2^k refines the file's cells k times")
     refinements: int = opt(0, min=0, max=6, help="uniform refinements of Netgen's mesh "
                            "(nested meshes, new boundary nodes on the curved geometry)")
+    hp_levels: int = opt(0, min=0, max=30, help="geometric refinement toward the domain's "
+                         "re-entrant corners (Netgen's RefineHP, factor hp_factor): with a high "
+                         "order, hp-FEM, exponential convergence at corner singularities; 2-D "
+                         "Netgen meshes")
+    hp_factor: float = opt(0.2, min=0.01, max=0.5, help="grading of hp_levels: each layer "
+                           "toward a corner is this fraction of the one before")
     mesh: Literal["auto", "netgen", "pdesolve"] = opt(
         "auto", help="netgen: Netgen meshes the domain's shape, curved to the order; "
         "pdesolve: the mesh pdesolve's FEM uses (straight; a mesh file's always); auto: "
@@ -88,8 +95,17 @@ def supports(problem: Problem) -> str | None:
 
 
 def check(problem: Problem, options: Options) -> None:
-    """ConfigError for a resolution the domain has no mesh for (a mesh file's n)."""
-    problem.domain.check_resolution(options.n)
+    """ConfigError for a resolution the domain has no mesh for (a mesh file's n), or
+    hp refinement where there is no corner to grade toward or no Netgen mesh."""
+    domain = problem.domain
+    domain.check_resolution(options.n)
+    if options.hp_levels and (domain.dim != 2 or options.mesh == "pdesolve" or domain.structured
+                              or domain.kind == "mesh"):
+        raise ConfigError("hp_levels: geometric refinement runs on Netgen's meshes of 2-D "
+                          f"shapes, not on {domain.kind} domains or mesh = 'pdesolve'")
+    if options.hp_levels and not len(domain.reentrant_corners()):
+        raise ConfigError(f"hp_levels: the {domain.kind} domain has no re-entrant corner to "
+                          "refine toward; use hp_levels = 0")
 
 
 def solve(problem: Problem, options: Options, *, progress: bool = False) -> Result:

@@ -23,16 +23,26 @@ import skfem
 from ..domains.meshing import nearest_part, write_shape
 
 
-def shape_mesh(domain, h: float, order: int, refinements: int = 0):
+def shape_mesh(domain, h: float, order: int, refinements: int = 0, hp_levels: int = 0,
+               hp_factor: float = 0.2):
     """Netgen's mesh of the domain's shape at size h, refined uniformly ``refinements`` times
-    (new boundary nodes on the geometry), curved to ``order``."""
+    (new boundary nodes on the geometry), then ``hp_levels`` times geometrically toward the
+    domain's re-entrant corners (layers shrinking by ``hp_factor``), curved to ``order``."""
     import ngsolve
     from netgen.occ import OCCGeometry
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "shape.brep"
         write_shape(domain, str(path))
-        ngmesh = OCCGeometry(str(path), dim=domain.dim).GenerateMesh(maxh=h)
+        geometry = OCCGeometry(str(path), dim=domain.dim)
+    if hp_levels:
+        corners = domain.reentrant_corners()
+        for vertex in geometry.shape.vertices:
+            p = vertex.p
+            if np.min(np.hypot(corners[:, 0] - p.x, corners[:, 1] - p.y)) < 1e-9 * h:
+                vertex.hpref = 1
+        geometry = OCCGeometry(geometry.shape, dim=domain.dim)
+    ngmesh = geometry.GenerateMesh(maxh=h)
     for _ in range(refinements):
         ngmesh.Refine()
     boundary = ngmesh.Elements1D() if domain.dim == 2 else ngmesh.Elements2D()
@@ -44,6 +54,8 @@ def shape_mesh(domain, h: float, order: int, refinements: int = 0):
         part = nearest_part(domain, points[np.unique(vertices)])
         ngmesh.SetBCName(index - 1, domain.parts[part].name)
     mesh = ngsolve.Mesh(ngmesh)
+    if hp_levels:
+        mesh.RefineHP(hp_levels, hp_factor)
     if order > 1:
         mesh.Curve(order)
     return mesh

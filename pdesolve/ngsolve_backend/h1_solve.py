@@ -124,7 +124,7 @@ def _mesh(problem: Problem, options):
     if _source(problem, options) != "netgen":
         return imported_mesh(domain.mesh_at(options.n, order=1), domain)
     return shape_mesh(domain, float(np.max(domain.lengths)) / options.n, options.order,
-                      options.refinements)
+                      options.refinements, options.hp_levels, options.hp_factor)
 
 
 def _coo(matrix) -> sp.csr_matrix:
@@ -215,6 +215,7 @@ def solve_ngsolve(problem: Problem, options) -> Result:
     fn = NGSolveFunction(gfu, mesh)
     source = _source(problem, options)
     info = {"order": k, "n": options.n, "refinements": options.refinements, "mesh": source,
+            "hp_levels": options.hp_levels,
             "cells": mesh.ne, "total_dofs": fes.ndof, "linear_solver": method,
             "cg_iterations": iterations, "curved": source == "netgen" and k > 1,
             "timings": {"mesh": meshed, "assemble": assembled,
