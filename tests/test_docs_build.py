@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import pdesolve
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 BUILD_SECONDS = 60
@@ -34,6 +36,10 @@ def test_the_site_builds_in_strict_mode(tmp_path):
     assert (tmp_path / "site" / "index.html").is_file()
     included = (tmp_path / "site" / "reproduced" / "verdict" / "index.html").read_text()
     assert "verdict:start" in included, "the README's verdict section is not in the site"
+    api = (tmp_path / "site" / "api" / "index.html").read_text()
+    missing = [name for name in pdesolve.__all__
+               if not name.startswith("__") and f'id="pdesolve.{name}"' not in api]
+    assert not missing, f"pdesolve.__all__ names without an entry in the API reference: {missing}"
     assert seconds < BUILD_SECONDS
 
 

@@ -49,6 +49,8 @@ RUN_ELSEWHERE = {
 SLOW = {"docs/getting-started.md", "docs/case-files.md", "docs/howto/dask.md",
         "docs/reproduced/shallow-relu.md"}
 """Pages whose blocks take more than a few seconds at quick size (the slow tier)."""
+BLOCK_SECONDS = 900
+"""A block that runs longer has hung (a job that outlived it holds its output open)."""
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.M | re.S)
 
 
@@ -87,14 +89,20 @@ def quick_command(line: str, folder: Path) -> str:
 
 
 def shell_script(text: str, folder: Path, python: str) -> str:
-    """A bash script running the block ``text`` with this interpreter."""
+    """A bash script running the block ``text`` with the interpreter ``python``."""
+    commands = folder / ".commands"  # python, pip, pdesolve, dask: exec'd, so a job is its pid
+    commands.mkdir(exist_ok=True)
+    for name, line in {"python": f'exec "{python}" "$@"', "pip": 'exec python -m pip "$@"',
+                       "pdesolve": 'exec python -m pdesolve.cli "$@"',
+                       "dask": 'exec python -m dask "$@"'}.items():
+        (commands / name).write_text(f"#!/bin/sh\n{line}\n")
+        (commands / name).chmod(0o755)
     lines = [quick_command(line, folder) for line in text.splitlines()]
     lines = [re.sub(r"\bpip install (\./\S+)", r"pip install --quiet --no-deps "
                     r"--no-build-isolation --no-index \1", line) for line in lines]
-    prelude = [f'python() {{ "{python}" "$@"; }}', 'pip() { python -m pip "$@"; }',
-               'pdesolve() { python -m pdesolve.cli "$@"; }', 'dask() { python -m dask "$@"; }',
-               "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"]  # no process outlives it
-    return "set -euo pipefail\n" + "\n".join(prelude + lines) + "\n"
+    prelude = ["set -euo pipefail", f'export PATH="{commands}:$PATH"',
+               "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"]  # no job outlives the block
+    return "\n".join(prelude + lines) + "\n"
 
 
 def run_page(page: str, folder: Path) -> None:
@@ -129,7 +137,8 @@ def run_page(page: str, folder: Path) -> None:
             if "pip install ./" in text and python == sys.executable:
                 python = str(make_venv(folder / "venv"))
             command = ["bash", "-c", shell_script(text, folder, python)]
-        proc = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+        proc = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
+                              timeout=BLOCK_SECONDS)
         assert proc.returncode == 0, (f"{page}, block {index} ({lang}) failed:\n{text}\n"
                                       f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
 
