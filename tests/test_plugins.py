@@ -264,8 +264,11 @@ def test_plugin_installed_by_pip_is_listed_and_runs_a_case(tmp_path):
 
 
 @pytest.mark.slow
-def test_every_example_of_the_readme_add_your_own_problem_section_runs(tmp_path):
-    files = doc_files(REPO / "README.md")
+def test_every_example_of_the_how_to_guides_runs(tmp_path):
+    """Every block of docs/howto/add-problem.md and docs/howto/add-solver.md: the files, the
+    cases run with them, the plugin installed and listed."""
+    files = {**doc_files(REPO / "docs/howto/add-problem.md"),
+             **doc_files(REPO / "docs/howto/add-solver.md")}
     assert len(files) == 10
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

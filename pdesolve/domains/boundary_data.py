@@ -22,7 +22,7 @@ PointFunction = Callable[[Any], Any]
 
 @dataclass(frozen=True)
 class BoundaryData:
-    """g(x) = by_part[k](x) for x nearest to part k of ``domain`` (one function per part)."""
+    """``g(x) = by_part[k](x)`` for x nearest to part k of ``domain`` (one function per part)."""
 
     domain: Domain
     by_part: tuple[PointFunction, ...]

@@ -46,7 +46,10 @@ def problem_from_table(table: dict, *, base_dir: Path | str = ".") -> Problem:
     table : the decoded ``[problem]`` table.
     base_dir : the case file's directory; ``module`` paths are relative to it.
 
-    Raises ConfigError naming the field (``problem.<key>``) for any mistake.
+    Raises
+    ------
+    ConfigError
+        Naming the field (``problem.<key>``) for any mistake.
     """
     if not isinstance(table, dict):
         raise ConfigError(f"problem: expected a table, got {table!r}")
