@@ -13,7 +13,7 @@ refuses in one line. NGSolve's H1 space of order k (hierarchical, any k) on
   same mesh as pdesolve's FEM, for comparisons on one mesh.
 
 It solves -div(kappa grad u) + c u = f with u = g on the Dirichlet parts and
-kappa du/dn + alpha u = h on the flux parts (p = 2), the data evaluated at NGSolve's own
+kappa du/dn + alpha u = h on the flux parts (p = 2; p != 2 by Newton on the energy), the data evaluated at NGSolve's own
 quadrature points (an integration-rule space) and g projected in L2 onto the trace space of
 the Dirichlet parts; static condensation of the cell-interior DOFs and a sparse Cholesky
 factorisation, or CG preconditioned by NGSolve's BDDC for large systems
@@ -84,13 +84,11 @@ def available() -> bool:
 
 
 def supports(problem: Problem) -> str | None:
-    """None if NGSolve is installed and the problem is in its scope (d = 2, 3; p = 2)."""
+    """None if NGSolve is installed and the problem is in its scope (d = 2, 3)."""
     if not available():
         return f"kind 'ngsolve' needs the optional extra: {INSTALL}"
     if problem.dim not in (2, 3):
         return f"ngsolve solves d = 2 and 3, the problem has d = {problem.dim}"
-    if problem.p != 2:
-        return f"ngsolve solves p = 2 here, the problem has p = {problem.p}"
     return None
 
 

@@ -8,6 +8,14 @@ the points of NGSolve's rules of degree 2k + 2 (``IntegrationRuleSpace``: a poin
 all NGSolve needs), and g_h the L2 projection of g onto the trace space of the Dirichlet parts.
 Static condensation of the cell-interior DOFs, then a sparse Cholesky factorisation of the
 condensed matrix or CG preconditioned by BDDC.
+
+For p != 2 that solution (kappa, c, the flux data as above) starts Newton's method on the energy
+
+    J(u) = int kappa |grad u|^p / p + c u^2 / 2 - f u dx + sum_flux parts int alpha u^2 / 2 - h u ds
+
+(NGSolve's ``Variation``: the residual and the Hessian by automatic differentiation, each
+step a sparse Cholesky solve), stopped when the residual's norm falls below
+``NEWTON_TOL`` times its value at the start.
 """
 
 from __future__ import annotations
@@ -25,6 +33,11 @@ from .geometry import imported_mesh, shape_mesh
 
 DIRECT_MAX_DOFS = {2: 200_000, 3: 30_000}
 """'auto' factorises up to this many unknowns, by dimension (BDDC-CG above)."""
+
+NEWTON_TOL = 1e-10
+"""p != 2: Newton stops at this residual norm relative to the p = 2 solution's residual."""
+
+NEWTON_MAXITER = 50
 
 NUDGES = (1e-9, 1e-6, 1e-3, 0.1, 0.5, 1.0)
 """Fractions of the way to the nearest mesh vertex tried for a point outside the mesh."""
@@ -178,6 +191,39 @@ def _forms(problem: Problem, fes, mesh, order: int, condense: bool):
     return a, load
 
 
+def _newton(problem: Problem, fes, mesh, order: int, gfu) -> dict:
+    """Newton on J (module docstring) from ``gfu``, in place: {iterations, converged}."""
+    import ngsolve
+    from ngsolve.solvers import Newton
+
+    u = fes.TrialFunction()
+    cells = PointData(mesh, order)
+    dx = ngsolve.dx(intrules=cells.rules)
+    kappa = 1.0 if problem.constant_kappa else cells.function(problem.kappa(cells.x))
+    grad_u = ngsolve.grad(u)
+    density = kappa / problem.p * (grad_u * grad_u) ** (problem.p / 2) \
+        - cells.function(problem.f(cells.x)) * u
+    if problem.reaction is not None:
+        density += cells.function(problem.reaction(cells.x)) / 2 * u * u
+    energy = ngsolve.BilinearForm(fes, symmetric=True)
+    energy += ngsolve.Variation(density * dx)
+    facets = PointData(mesh, order, boundary=True) if problem.fluxes else None
+    for name, condition in problem.fluxes.items():
+        ds = ngsolve.ds(definedon=mesh.Boundaries(_regions([name])), intrules=facets.rules)
+        boundary = -facets.function(condition.h(facets.x, facets.normals(mesh))) * u
+        if condition.alpha is not None:
+            boundary += facets.function(condition.alpha(facets.x)) / 2 * u * u
+        energy += ngsolve.Variation(boundary * ds)
+    residual = gfu.vec.CreateVector()
+    energy.Apply(gfu.vec, residual)
+    free = fes.FreeDofs()
+    start = float(np.linalg.norm(residual.FV().NumPy()[np.array(list(free), dtype=bool)]))
+    status, iterations = Newton(energy, gfu, freedofs=free, maxit=NEWTON_MAXITER,
+                                maxerr=max(NEWTON_TOL * start, 1e-300),
+                                inverse="sparsecholesky", printing=False)
+    return {"iterations": int(iterations), "converged": status == 0}
+
+
 def solve_ngsolve(problem: Problem, options) -> Result:
     """Mesh, assemble, solve (see the module docstring); ``seconds`` covers all three."""
     import ngsolve
@@ -211,6 +257,7 @@ def solve_ngsolve(problem: Problem, options) -> Result:
         solver = ngsolve.krylovspace.CGSolver(a.mat, pre.mat, tol=options.tol, maxiter=2000)
         gfu.vec.data += solver * residual
         iterations = solver.iterations
+    newton = _newton(problem, fes, mesh, 2 * k + 2, gfu) if problem.p != 2 else None
     seconds = time.perf_counter() - start
     fn = NGSolveFunction(gfu, mesh)
     source = _source(problem, options)
@@ -221,6 +268,8 @@ def solve_ngsolve(problem: Problem, options) -> Result:
             "timings": {"mesh": meshed, "assemble": assembled,
                         "solve": seconds - meshed - assembled},
             "ngsolve": ngsolve.__version__}
+    if newton is not None:
+        info["newton"] = newton
     if problem.exact is not None:
         info["ngsolve_l2_rel"] = own_l2_error(problem, gfu, mesh, 2 * k + 4)
     return Result("ngsolve", u=fn, grad=fn.grad, dofs=free, seconds=seconds, info=info)
