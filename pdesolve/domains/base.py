@@ -110,8 +110,17 @@ class BoundarySample:
 def lattice_points(lower, upper, budget: int = 5000) -> np.ndarray:
     """The tensor lattice of 2^k + 1 points per direction of the box [lower, upper]
     (corners, centre, halves, ...) with the most points up to ``budget`` (at least the 2^d
-    corners), (m, d)."""
+    corners), (m, d). Where 2^d exceeds the budget: the centre, the 2d face centres and
+    ``budget`` corners drawn with a fixed seed."""
     per_axis, dim = 2, len(lower)
+    if 2**dim > budget:
+        lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+        centre = (lower + upper) / 2
+        faces = np.repeat(centre[None], 2 * dim, axis=0)
+        faces[np.arange(dim), np.arange(dim)] = lower
+        faces[dim + np.arange(dim), np.arange(dim)] = upper
+        pick = np.random.default_rng(0).random((budget, dim)) < 0.5
+        return np.concatenate([centre[None], faces, np.where(pick, upper, lower)])
     while (2 * per_axis - 1) ** dim <= budget:
         per_axis = 2 * per_axis - 1
     axes = [np.linspace(a, b, per_axis) for a, b in zip(lower, upper)]

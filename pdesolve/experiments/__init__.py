@@ -4,6 +4,10 @@ An experiment module declares
 
     CASES          names of case files in ``pdesolve/experiments/cases`` (possibly none): its
                    PDE solves, run by the harness into ``<out>/<case>/`` (stored, resumed);
+    cases(quick), case(name)
+                   optional, instead of CASES: the case names of a full or quick run, and
+                   the :class:`~pdesolve.harness.case.Case` of each (cases built from a
+                   template, e.g. one per dimension);
     WORKERS        optional: processes for the full runs (quick runs use one);
     computations(quick) -> {name: Computation}
                    optional: what is not a PDE solve (least-squares fits, a training loop of
@@ -31,7 +35,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ConfigError, PdesolveError
-from .stored import case_records, compute, load_computed, run_cases, write_case_reports
+from .stored import (case_records, compute, experiment_case, load_computed, run_cases,
+                     write_case_reports)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,11 @@ EXPERIMENTS: dict[str, tuple[str, str]] = {
     "plaplace5d": (
         "pdesolve.experiments.plaplace5d",
         "5-D p-Laplacian: MscaleDNN-1 (s2ReLU, sReLU, tanh) vs the grid solver (arXiv 2009.14597)",
+    ),
+    "dimension_sweep": (
+        "pdesolve.experiments.dimension_sweep",
+        "regime (f) of the verdict: time to 1e-3 and 1e-6 against the dimension d = 2..100, the "
+        "fastest classical and the fastest network method",
     ),
     "engd": (
         "pdesolve.experiments.engd",
@@ -97,8 +107,9 @@ def run_experiment(name: str, out_dir: Path | str | None = None, quick: bool = F
         raise ConfigError(f"{out}: holds the runs of {_marker(out)}; give another --out for "
                           f"experiment {name!r} (quick: {quick})")
     marker.write_text(json.dumps({"experiment": name, "quick": quick}) + "\n")
-    cases = getattr(module, "CASES", ())
-    failed = run_cases(out, cases, quick, workers or (1 if quick else getattr(module, "WORKERS", 1)))
+    cases = _cases(module, quick)
+    failed = run_cases(out, cases, quick, workers or (1 if quick else getattr(module, "WORKERS", 1)),
+                       getattr(module, "case", experiment_case))
     compute(out, _computations(module, quick))
     if failed:
         write_case_reports(out, cases)
@@ -113,7 +124,7 @@ def write_experiment_report(out_dir: Path | str) -> Path:
     out = Path(out_dir)
     info = _marker(out)
     module = get_experiment(info["experiment"])
-    cases = getattr(module, "CASES", ())
+    cases = _cases(module, info["quick"])
     write_case_reports(out, cases)
     report = module.analyse(out, case_records(out, cases),
                             load_computed(out, _computations(module, info["quick"])),
@@ -133,6 +144,10 @@ def _marker(out: Path) -> dict:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{out / MARKER}: unreadable ({exc}); it names the experiment whose "
                           f"runs the directory holds") from None
+
+
+def _cases(module, quick: bool) -> tuple[str, ...]:
+    return tuple(module.cases(quick)) if hasattr(module, "cases") else getattr(module, "CASES", ())
 
 
 def _computations(module, quick: bool) -> dict:

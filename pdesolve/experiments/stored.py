@@ -40,12 +40,13 @@ def experiment_case(name: str) -> Case:
     return load_case(CASE_DIR / f"{name}.toml")
 
 
-def run_cases(out_dir: Path, names: tuple[str, ...], quick: bool, workers: int) -> int:
-    """Run the cases ``names`` into ``out_dir/<name>`` (finished runs are kept); the number
-    of runs that failed."""
+def run_cases(out_dir: Path, names: tuple[str, ...], quick: bool, workers: int,
+              load: Callable[[str], Case] = experiment_case) -> int:
+    """Run the cases ``names`` (each built by ``load``) into ``out_dir/<name>`` (finished runs
+    are kept); the number of runs that failed."""
     failed = 0
     for name in names:
-        case = experiment_case(name)
+        case = load(name)
         root = out_dir / name
         outcome = run_sweep(expand_case(case, quick=quick), Store(root), workers=workers,
                             progress=False, threads=THREADS)
