@@ -18,6 +18,7 @@ from .store import Store, write_json_atomic
 from .summary import (COLUMNS, Point, domain_text, format_value, problem_name, rates,
                       seed_points, series, series_descriptions, summary_rows)
 from .tolerance import accuracy_table, methods, speed_table, time_budgets
+from .verdict import case_verdict, markdown, problem_verdict
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +276,7 @@ def write_markdown(records: list[dict], points: list[Point], figures: list[Path]
         lines += ["", f"## {problem}", "", domain_text(own[0]), "", *_point_table(these),
                   *_rate_table(these),
                   *_tolerance_tables(own, settings["metric"]),
+                  *markdown(problem_verdict(own, settings["metric"])),
                   *_published_table(own, settings.get("published", []))]
     lines += _failures(records) + _trust(records)
     if figures:
@@ -310,5 +312,6 @@ def write_report(root: str | Path) -> list[Path]:
     }
     figures = [f for name in settings["plots"] if (f := makers[name](root / f"{name}.png"))]
     write_markdown(records, points, figures, settings, root / "report.md")
+    write_json_atomic(root / "verdict.json", case_verdict(records, metric))
     log.info("report written to %s", root / "report.md")
-    return [root / "summary.csv", root / "report.md", *figures]
+    return [root / "summary.csv", root / "report.md", root / "verdict.json", *figures]
