@@ -13,7 +13,8 @@ from pdesolve.errors import SolverFailed
 from pdesolve.nn.activations import get_activation
 from pdesolve.nn.engd import ENGD
 from pdesolve.nn.factor import factor
-from pdesolve.nn.gauss_newton import ParameterVector, residual_system, ritz_system
+from pdesolve.nn.gauss_newton import residual_system, ritz_system
+from pdesolve.nn.pointwise import ParameterVector
 from pdesolve.nn.losses import DirichletAnsatz, ResidualLoss, RitzLoss, residual
 from pdesolve.nn.networks import build_network
 from pdesolve.nn.training import Trainer

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .gauss_newton import ParameterVector
+from .pointwise import ParameterVector
 from .optimizers import Optimizer
 
 if TYPE_CHECKING:

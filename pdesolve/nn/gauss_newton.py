@@ -28,128 +28,20 @@ the Ritz energy). :func:`ritz_system` returns E, g and B with G = B^T B, the row
 sqrt(w_i) H_i^(1/2) D Phi_i and sqrt(2 beta w_j) Phi(y_j), so G is factored through B and never
 formed. H and its square root come from the energy density by automatic differentiation.
 
-All derivatives are torch.func transforms of one point's function, vmapped over the points
-(no Python loop over points), in chunks of :data:`CHUNK` points to bound the memory of the
-intermediates; J and B take 8 (N + M) P bytes (float64). The divergence in r uses the forward
-Laplacian (:mod:`.laplacian`) for Poisson on an MLP, otherwise forward-over-reverse
-differentiation of the flux.
+All derivatives are torch.func transforms of the per-point residuals of :mod:`.pointwise`
+(the functions the losses batch), vmapped over the points in chunks of
+:data:`.pointwise.CHUNK` points to bound the memory of the intermediates; J and B take
+8 (N + M) P bytes (float64).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
-from torch.func import functional_call, jacfwd, jacrev, vmap
+from torch.func import jacfwd, jacrev, vmap
 
-from ..problems import operator
 from ..problems.base import Problem
-from .laplacian import mlp_laplacian, supports_forward_laplacian
-
-CHUNK = 2048
-"""Points per vmapped chunk of a Jacobian."""
-
-
-class _ForwardLaplacian(nn.Module):
-    """x -> Lap u(x) of an MLP as a module, so that functional_call can swap its parameters."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return mlp_laplacian(self.model, x)
-
-
-class ParameterVector:
-    """The trainable parameters of ``model`` as one flat vector (names in model order)."""
-
-    def __init__(self, model: nn.Module):
-        self.model = model
-        self.named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-        self.buffers = dict(model.named_buffers())
-
-    @property
-    def size(self) -> int:
-        return sum(p.numel() for _, p in self.named)
-
-    def get(self) -> torch.Tensor:
-        """theta, shape (P,), detached."""
-        return torch.cat([p.detach().reshape(-1) for _, p in self.named])
-
-    def set(self, theta: torch.Tensor) -> None:
-        """Write theta (P,) into the model's parameters."""
-        with torch.no_grad():
-            torch.nn.utils.vector_to_parameters(theta, [p for _, p in self.named])
-
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """The current parameters and buffers by name (detached), for functional_call."""
-        return {**{n: p.detach() for n, p in self.named}, **self.buffers}
-
-    def flatten(self, jacobians: dict[str, torch.Tensor], rows: int) -> torch.Tensor:
-        """Per-parameter Jacobians {name: (rows, ...)} -> (rows, P) in the vector's order."""
-        return torch.cat([jacobians[n].reshape(rows, -1) for n, _ in self.named], dim=1)
-
-
-def _value(module: nn.Module, params: dict, x: torch.Tensor) -> torch.Tensor:
-    """The module at one point x (d,) with ``params``: a scalar."""
-    return functional_call(module, params, (x[None],))[0]
-
-
-def _jacobian(fn, params: dict, vector: ParameterVector, *inputs: torch.Tensor):
-    """(Jacobian (n, k, P) or (n, P), values) of the per-point fn(params, *point_inputs) -> (value,
-    value), vmapped over the leading dimension of ``inputs``."""
-    jac, value = vmap(jacrev(fn, has_aux=True), in_dims=(None,) + (0,) * len(inputs),
-                      chunk_size=CHUNK)(params, *inputs)
-    return vector.flatten(jac, value.numel()).reshape(*value.shape, -1), value
-
-
-@dataclass
-class PointFunctions:
-    """Per-point functions of a model, each (params, x (d,), ...) -> (value, value)."""
-
-    model: nn.Module
-    problem: Problem
-
-    def __post_init__(self):
-        self.laplacian = (_ForwardLaplacian(self.model)
-                          if self.problem.p == 2 and self.problem.constant_kappa
-                          and supports_forward_laplacian(self.model) else None)
-
-    def u(self, params: dict, x: torch.Tensor):
-        v = _value(self.model, params, x)
-        return v, v
-
-    def grad(self, params: dict, x: torch.Tensor) -> torch.Tensor:
-        return jacrev(lambda y: _value(self.model, params, y))(x)
-
-    def u_and_grad(self, params: dict, x: torch.Tensor):
-        """(u, grad u) stacked, shape (d + 1,)."""
-        v = torch.cat([_value(self.model, params, x)[None], self.grad(params, x)])
-        return v, v
-
-    def residual(self, params: dict, x: torch.Tensor, f: torch.Tensor, c: torch.Tensor):
-        """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at one point (c = 0: no reaction)."""
-        if self.laplacian is not None:
-            prefixed = {f"model.{k}": v for k, v in params.items()}
-            div = operator.flux_weight(1.0, None, 2) * _value(self.laplacian, prefixed, x)
-        else:
-            div = torch.trace(jacfwd(lambda y: self._flux(params, y))(x))
-        r = -div - f
-        if self.problem.reaction is not None:
-            r = r + c * _value(self.model, params, x)
-        return r, r
-
-    def flux(self, params: dict, y: torch.Tensor, normal: torch.Tensor, alpha: torch.Tensor):
-        """kappa |grad u|^(p-2) grad u . n + alpha u at one boundary point."""
-        q = torch.dot(self._flux(params, y), normal) + alpha * _value(self.model, params, y)
-        return q, q
-
-    def _flux(self, params: dict, x: torch.Tensor) -> torch.Tensor:
-        kappa = None if self.problem.constant_kappa else self.problem.kappa(x[None])[0]
-        return operator.flux(kappa, self.grad(params, x), self.problem.p)
-
+from .pointwise import ParameterVector, PointFunctions, jacobian
 
 def _weights(weight, x: torch.Tensor) -> torch.Tensor:
     """Interior weights as a tensor (n,): ``weight`` is one number or one per point."""
@@ -166,18 +58,19 @@ def residual_system(model: nn.Module, problem: Problem, batch, weight, beta: flo
     vector, points = ParameterVector(model), PointFunctions(model, problem)
     params = vector.tensors()
     c = problem.reaction(x) if problem.reaction is not None else torch.zeros_like(x[:, 0])
-    jac, r = _jacobian(points.residual, params, vector, x, problem.f(x), c)
+    jac, r = jacobian(points.residual, params, vector, x, problem.f(x), c)
     scale = torch.sqrt(_weights(weight, x) / problem.domain.volume)
     rho, rows = [r * scale], [jac * scale[:, None]]
     if not exact_boundary:
-        jb, ub = _jacobian(points.u, params, vector, y)
+        jb, ub = jacobian(points.u, params, vector, y)
         weight = torch.sqrt(beta * wy / problem.domain.boundary_measure)
         rho.append(weight * (ub - problem.g(y)))
         rows.append(weight[:, None] * jb)
     if flux is not None:
-        jq, q = _jacobian(points.flux, params, vector, flux.y, flux.normals, flux.alpha)
+        jq, q = jacobian(points.flux_residual, params, vector, flux.y, flux.normals, flux.alpha,
+                         flux.h)
         weight = torch.sqrt(beta * flux.weights / problem.domain.boundary_measure)
-        rho.append(weight * (q - flux.h))
+        rho.append(weight * q)
         rows.append(weight[:, None] * jq)
     return torch.cat(rho), torch.cat(rows)
 
@@ -208,21 +101,21 @@ def ritz_system(model: nn.Module, problem: Problem, batch, weight, beta: float,
     x, y, wy = (t.detach() for t in batch)
     vector, points = ParameterVector(model), PointFunctions(model, problem)
     params = vector.tensors()
-    jac, z = _jacobian(points.u_and_grad, params, vector, x)  # (n, d + 1, P), (n, d + 1)
+    jac, z = jacobian(points.u_and_grad, params, vector, x)  # (n, d + 1, P), (n, d + 1)
     first, second = _density_hessian(problem, z, x)
     w = _weights(weight, x)
     energy = torch.sum(w * problem.energy_density(z[:, 1:], z[:, 0], x))
     grad = torch.einsum("n,nk,nkp->p", w, first, jac)
     rows = [(torch.sqrt(w)[:, None, None] * (_psd_sqrt(second) @ jac)).reshape(-1, jac.shape[-1])]
     if flux is not None:
-        jf, uf = _jacobian(points.u, params, vector, flux.y)
+        jf, uf = jacobian(points.u, params, vector, flux.y)
         energy = energy + torch.sum(flux.weights * problem.boundary_energy_density(
             uf, flux.alpha, flux.h))
         grad = grad + (flux.weights * (flux.alpha * uf - flux.h)) @ jf
         robin = flux.alpha > 0
         rows.append(torch.sqrt(flux.weights * flux.alpha)[robin, None] * jf[robin])
     if not exact_boundary:
-        jb, ub = _jacobian(points.u, params, vector, y)
+        jb, ub = jacobian(points.u, params, vector, y)
         miss = ub - problem.g(y)
         energy = energy + beta * torch.sum(wy * miss * miss)
         grad = grad + 2 * beta * (wy * miss) @ jb

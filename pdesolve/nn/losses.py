@@ -38,12 +38,11 @@ import torch
 from torch import nn
 
 from ..domains import Domain
-from ..problems import operator
 from ..problems.base import Problem
 from .factor import factor
 from .flux_points import FluxPoints
 from .gauss_newton import residual_system, ritz_system
-from .laplacian import mlp_laplacian, supports_forward_laplacian
+from .pointwise import PointFunctions, batched, live_parameters
 
 
 class DirichletAnsatz(nn.Module):
@@ -80,60 +79,46 @@ class DirichletAnsatz(nn.Module):
         return self.extension(x) + self.distance(x) * self.net(x)
 
 
-def value_and_grad(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """u (n,) and grad u (n, d) at x, differentiable again; also returns the leaf x used."""
-    x = x.detach().requires_grad_(True)
-    u = model(x)
-    (grad,) = torch.autograd.grad(u.sum(), x, create_graph=True)
-    return u, grad, x
-
-
-def value_and_flux(model: nn.Module, problem: Problem, x: torch.Tensor):
-    """u (n,), the flux kappa |grad u|^(p-2) grad u (n, d) and the leaf x, differentiable."""
-    u, grad, xl = value_and_grad(model, x)
-    kappa = None if problem.constant_kappa else problem.kappa(xl)
-    return u, operator.flux(kappa, grad, problem.p), xl
+def _points(model: nn.Module, problem: Problem) -> tuple[PointFunctions, dict]:
+    """The per-point functions of ``model`` and its live parameters (:mod:`.pointwise`)."""
+    return PointFunctions(model, problem), live_parameters(model)
 
 
 def boundary_penalty(model: nn.Module, problem: Problem, y: torch.Tensor,
                      wy: torch.Tensor) -> torch.Tensor:
     """sum_j w_j (u(y_j) - g(y_j))^2, the estimate of int_dOmega (u - g)^2."""
-    r = model(y) - problem.g(y)
+    points, params = _points(model, problem)
+    r = batched(points.u, params, y) - problem.g(y)
     return torch.sum(wy * r * r)
 
 
 def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w) -> torch.Tensor:
-    """sum_i w_i kappa/p |grad u|^p - f u at the interior points x (n, d); w a number or (n,)."""
-    u, grad, _ = value_and_grad(model, x)
-    return torch.sum(w * problem.energy_density(grad, u, x.detach()))
+    """sum_i w_i e(x_i), e = kappa/p |grad u|^p + c u^2 / 2 - f u, at the interior points
+    x (n, d); w a number or (n,)."""
+    points, params = _points(model, problem)
+    return torch.sum(w * batched(points.energy_density, params, x.detach()))
 
 
 def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tensor:
-    """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at x (n, d), shape (n,).
-
-    Poisson (p = 2, kappa = 1) on an MLP: the forward Laplacian (:mod:`.laplacian`);
-    otherwise the flux's divergence by double backward.
-    """
+    """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at x (n, d), shape (n,)
+    (:meth:`.pointwise.PointFunctions.residual` at every point)."""
     x = x.detach()
-    reaction = 0.0 if problem.reaction is None else problem.reaction(x) * model(x)
-    if problem.p == 2 and problem.constant_kappa and supports_forward_laplacian(model):
-        weight = operator.flux_weight(1.0, None, 2)  # the flux is weight * grad u
-        return -(weight * mlp_laplacian(model, x)) + reaction - problem.f(x)
-    _, flux, xl = value_and_flux(model, problem, x)
-    div = sum(torch.autograd.grad(flux[:, i].sum(), xl, create_graph=True)[0][:, i]
-              for i in range(x.shape[1]))
-    return -div + reaction - problem.f(x)
+    points, params = _points(model, problem)
+    c = problem.reaction(x) if problem.reaction is not None else torch.zeros_like(x[:, 0])
+    return batched(points.residual, params, x, problem.f(x), c)
 
 
 def flux_residual(model: nn.Module, problem: Problem, points: FluxPoints) -> torch.Tensor:
     """q = kappa |grad u|^(p-2) grad u . n + alpha u - h at the flux points, (m,)."""
-    u, flux, _ = value_and_flux(model, problem, points.y)
-    return torch.sum(flux * points.normals, dim=1) + points.alpha * u - points.h
+    functions, params = _points(model, problem)
+    return batched(functions.flux_residual, params, points.y, points.normals, points.alpha,
+                   points.h)
 
 
 def boundary_energy(model: nn.Module, problem: Problem, points: FluxPoints) -> torch.Tensor:
     """sum_j w_j (alpha u^2 / 2 - h u) at the flux points: the flux parts' Ritz energy."""
-    u = model(points.y)
+    functions, params = _points(model, problem)
+    u = batched(functions.u, params, points.y)
     return torch.sum(points.weights * problem.boundary_energy_density(u, points.alpha, points.h))
 
 
