@@ -14,11 +14,11 @@ from pdesolve.nn.activations import get_activation
 from pdesolve.nn.engd import ENGD
 from pdesolve.nn.factor import factor
 from pdesolve.nn.gauss_newton import residual_system, ritz_system
-from pdesolve.nn.pointwise import ParameterVector
 from pdesolve.nn.losses import DirichletAnsatz, ResidualLoss, RitzLoss, residual
 from pdesolve.nn.networks import build_network
-from pdesolve.nn.training import Trainer
+from pdesolve.nn.pointwise import ParameterVector
 from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
+from pdesolve.nn.training import Trainer
 
 LOSSES = {"deep_ritz": RitzLoss, "pinn": ResidualLoss}
 

@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .pointwise import ParameterVector
 from .optimizers import Optimizer
+from .pointwise import ParameterVector
 
 if TYPE_CHECKING:
     from .training import Trainer

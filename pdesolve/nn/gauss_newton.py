@@ -43,6 +43,7 @@ from torch.func import jacfwd, jacrev, vmap
 from ..problems.base import Problem
 from .pointwise import ParameterVector, PointFunctions, jacobian
 
+
 def _weights(weight, x: torch.Tensor) -> torch.Tensor:
     """Interior weights as a tensor (n,): ``weight`` is one number or one per point."""
     return torch.as_tensor(weight, dtype=x.dtype, device=x.device).expand(len(x))
@@ -57,8 +58,7 @@ def residual_system(model: nn.Module, problem: Problem, batch, weight, beta: flo
     x, y, wy = (t.detach() for t in batch)
     vector, points = ParameterVector(model), PointFunctions(model, problem)
     params = vector.tensors()
-    c = problem.reaction(x) if problem.reaction is not None else torch.zeros_like(x[:, 0])
-    jac, r = jacobian(points.residual, params, vector, x, problem.f(x), c)
+    jac, r = jacobian(points.residual, params, vector, x, *points.sources(x))
     scale = torch.sqrt(_weights(weight, x) / problem.domain.volume)
     rho, rows = [r * scale], [jac * scale[:, None]]
     if not exact_boundary:

@@ -22,12 +22,14 @@ equal weights w_i = |Omega| / n the interior term is mean_i r(x_i)^2.
 With ``boundary="exact"`` the network is wrapped in :class:`DirichletAnsatz` and the
 penalty is dropped.
 
-Derivatives: grad u by reverse mode with ``create_graph``. The residual's divergence, measured on
-this 2-core CPU (float32, 2-100-100-100-1 tanh, 4096 points, whole Adam step): torch.func
-``vmap(hessian)`` 23 steps/s and double backward (one more reverse pass per dimension)
-29 steps/s, both with 2 threads; the forward Laplacian of :mod:`.laplacian` is about 1.45x
-faster than double backward (1 thread, measured side by side). So Poisson on an MLP/MscaleDNN-1 uses the forward Laplacian; variable kappa,
-p != 2 and other networks use double backward. Neither needs compilation.
+Every term is a sum over points of a residual of :mod:`.pointwise`, the functions the
+Gauss-Newton Jacobians of :mod:`.gauss_newton` differentiate point by point. The residual's
+divergence, measured on this 2-core CPU (float32, 2-100-100-100-1 tanh, 4096 points, whole Adam
+step): torch.func ``vmap(hessian)`` 23 steps/s and double backward (one more reverse pass per
+dimension) 29 steps/s, both with 2 threads; the forward Laplacian of :mod:`.laplacian` is about
+1.45x faster than double backward (1 thread, measured side by side). So Poisson on an
+MLP/MscaleDNN-1 uses the forward Laplacian; variable kappa, p != 2 and other networks one reverse
+pass per dimension. Neither needs compilation.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from ..problems.base import Problem
 from .factor import factor
 from .flux_points import FluxPoints
 from .gauss_newton import residual_system, ritz_system
-from .pointwise import PointFunctions, batched, live_parameters
+from .pointwise import PointFunctions
 
 
 class DirichletAnsatz(nn.Module):
@@ -79,46 +81,35 @@ class DirichletAnsatz(nn.Module):
         return self.extension(x) + self.distance(x) * self.net(x)
 
 
-def _points(model: nn.Module, problem: Problem) -> tuple[PointFunctions, dict]:
-    """The per-point functions of ``model`` and its live parameters (:mod:`.pointwise`)."""
-    return PointFunctions(model, problem), live_parameters(model)
-
-
 def boundary_penalty(model: nn.Module, problem: Problem, y: torch.Tensor,
                      wy: torch.Tensor) -> torch.Tensor:
     """sum_j w_j (u(y_j) - g(y_j))^2, the estimate of int_dOmega (u - g)^2."""
-    points, params = _points(model, problem)
-    r = batched(points.u, params, y) - problem.g(y)
+    r = PointFunctions(model, problem).u(None, y) - problem.g(y)
     return torch.sum(wy * r * r)
 
 
 def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w) -> torch.Tensor:
     """sum_i w_i e(x_i), e = kappa/p |grad u|^p + c u^2 / 2 - f u, at the interior points
     x (n, d); w a number or (n,)."""
-    points, params = _points(model, problem)
-    return torch.sum(w * batched(points.energy_density, params, x.detach()))
+    return torch.sum(w * PointFunctions(model, problem).energy_density(None, x.detach()))
 
 
 def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tensor:
     """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at x (n, d), shape (n,)
-    (:meth:`.pointwise.PointFunctions.residual` at every point)."""
-    x = x.detach()
-    points, params = _points(model, problem)
-    c = problem.reaction(x) if problem.reaction is not None else torch.zeros_like(x[:, 0])
-    return batched(points.residual, params, x, problem.f(x), c)
+    (:meth:`.pointwise.PointFunctions.residual`); ``model`` may be any function of x."""
+    x, points = x.detach(), PointFunctions(model, problem)
+    return points.residual(None, x, *points.sources(x))
 
 
 def flux_residual(model: nn.Module, problem: Problem, points: FluxPoints) -> torch.Tensor:
     """q = kappa |grad u|^(p-2) grad u . n + alpha u - h at the flux points, (m,)."""
-    functions, params = _points(model, problem)
-    return batched(functions.flux_residual, params, points.y, points.normals, points.alpha,
-                   points.h)
+    return PointFunctions(model, problem).flux_residual(None, points.y, points.normals,
+                                                        points.alpha, points.h)
 
 
 def boundary_energy(model: nn.Module, problem: Problem, points: FluxPoints) -> torch.Tensor:
     """sum_j w_j (alpha u^2 / 2 - h u) at the flux points: the flux parts' Ritz energy."""
-    functions, params = _points(model, problem)
-    u = batched(functions.u, params, points.y)
+    u = model(points.y)
     return torch.sum(points.weights * problem.boundary_energy_density(u, points.alpha, points.h))
 
 
