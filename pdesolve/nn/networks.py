@@ -15,8 +15,8 @@ s = init_scale * sqrt(2 / (n_in + n_out)) of its layer. Every network maps (n, d
 from __future__ import annotations
 
 import math
-from itertools import pairwise
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import torch

@@ -12,6 +12,7 @@ from typing import Literal
 
 from ..config import opt
 from ..errors import ConfigError
+from .optimizers import BUILDERS, Optimizer
 
 ActivationName = Literal["relu", "tanh", "sin", "relu2", "relu3", "reluk", "srelu", "s2relu", "phi",
                          "bspline2"]
@@ -119,29 +120,30 @@ class NeuralOptions(RunOptions, BoundaryOptions, SamplingOptions, OptimizerOptio
     ``steps`` counts Adam steps (L-BFGS iterations when ``optimizer="lbfgs"``, ENGD steps for
     "engd" and "spring"); "adam+lbfgs" runs ``steps`` Adam steps then ``lbfgs_steps`` L-BFGS
     iterations.
-    Defaults that depend on the optimiser: ``dtype="auto"`` is float64 for ENGD and SPRING (its
+    The ``optimizer`` and its options build one configured optimiser when the options are
+    validated (:attr:`configured_optimizer`, :mod:`pdesolve.nn.optimizers`); the defaults that
+    depend on it are its own: ``dtype="auto"`` is float64 for ENGD and SPRING (its
     Gauss-Newton steps resolve singular values down to 1e-12 s_1, far below float32's
     resolution) and float32 otherwise; ``log_every=None`` records every ENGD or SPRING step (each
     costs far more than the monitor) and every 100th first-order step.
     """
 
+    def __post_init__(self):
+        self.configured_optimizer: Optimizer = BUILDERS[self.optimizer](self)
+
     def resolved_dtype(self) -> str:
         """"float32" or "float64" (see ``dtype="auto"``)."""
-        if self.dtype != "auto":
-            return self.dtype
-        return "float64" if self.optimizer in ("engd", "spring") else "float32"
+        return self.configured_optimizer.dtype if self.dtype == "auto" else self.dtype
 
     def resolved_log_every(self) -> int:
         """The history interval (see ``log_every=None``)."""
-        if self.log_every is not None:
-            return self.log_every
-        return 1 if self.optimizer in ("engd", "spring") else 100
+        return self.configured_optimizer.log_every if self.log_every is None else self.log_every
 
 
 def check_combinations(problem, options: NeuralOptions) -> None:
     """ConfigError for options that cannot run on this problem or together (checked when the
-    case is validated, and again by the training loop): per-frequency errors need an exact
-    solution, resuming and periodic checkpoints need a checkpoint folder."""
+    case is validated): per-frequency errors need an exact solution, resuming and periodic
+    checkpoints need a checkpoint folder, a parity needs a problem of that parity."""
     if options.freq_history and not problem.has_exact:
         raise ConfigError("freq_history: needs a problem with an exact solution (this one is "
                           "measured against a reference); use freq_history = false")
@@ -150,3 +152,7 @@ def check_combinations(problem, options: NeuralOptions) -> None:
                           "resume from)")
     if options.checkpoint_every and not options.checkpoint_dir:
         raise ConfigError("checkpoint_every: needs checkpoint_dir (where to write them)")
+    if options.parity != "none":
+        from .parity import check_parity  # imports torch: only for the neural solvers that ask
+
+        check_parity(problem, options.parity)
