@@ -38,7 +38,7 @@ def one(size: int, steps: int, threads: int) -> dict:
     from pdesolve.nn.gauss_newton import residual_system
     from pdesolve.nn.losses import ResidualLoss
     from pdesolve.nn.networks import build_network, count_parameters
-    from pdesolve.nn.optimizers import ENGD
+    from pdesolve.nn.options import ENGD
     from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
     from pdesolve.nn.training import Trainer
 

@@ -12,11 +12,10 @@ from pdesolve import Box, Status, get_problem, solve
 from pdesolve.errors import SolverFailed
 from pdesolve.nn.activations import get_activation
 from pdesolve.nn.factor import factor
-from pdesolve.nn.gauss_newton import residual_system, ritz_system
+from pdesolve.nn.gauss_newton import ParameterVector, residual_system, ritz_system
 from pdesolve.nn.losses import DirichletAnsatz, ResidualLoss, RitzLoss, residual
 from pdesolve.nn.networks import build_network
-from pdesolve.nn.optimizers import ENGD
-from pdesolve.nn.pointwise import ParameterVector
+from pdesolve.nn.options import ENGD
 from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
 from pdesolve.nn.training import Objective, Trainer
 

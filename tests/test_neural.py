@@ -159,11 +159,15 @@ def test_bad_options_raise_config_error(options, match):
 def test_the_optimiser_is_a_configured_object_built_at_validation():
     """Validation builds the optimiser once, with its options; the precision and the history
     interval default to what it declares; a parity the problem lacks is refused there."""
-    from pdesolve.nn.optimizers import ENGD, LBFGS, Adam, Chain
+    import typing
+
+    from pdesolve.nn.options import BUILDERS, ENGD, LBFGS, Adam, Chain, OptimizerOptions
     from pdesolve.solvers import configure
 
     problem = get_problem("poisson_sine", dim=2)
     _, opts = configure(problem, "pinn", {"optimizer": "engd", "engd_cutoff": 1e-3, "steps": 7})
+    names = typing.get_args(typing.get_type_hints(OptimizerOptions)["optimizer"])
+    assert set(names) == set(BUILDERS)
     assert opts.configured_optimizer == ENGD(steps=7, cutoff=1e-3, adapt=True)
     assert (opts.resolved_dtype(), opts.resolved_log_every()) == ("float64", 1)
     _, opts = configure(problem, "pinn", {"optimizer": "adam+lbfgs", "steps": 5,
@@ -180,15 +184,15 @@ def test_the_optimiser_is_a_configured_object_built_at_validation():
 
 
 def test_optimiser_names_are_read_once():
-    """Only the table of pdesolve.nn.optimizers reads the ``optimizer`` option's names."""
+    """Only the table of pdesolve.nn.options reads the ``optimizer`` option's names."""
     import pathlib
     import re
 
     import pdesolve
 
     root = pathlib.Path(pdesolve.__file__).parent
-    compared = re.compile(r"optimizer\s*(==|!=|in\s)|[\"'](engd|spring|lbfgs|adam)[\"']\s*(==|!=|in\s)"
-                          r"|(==|!=)\s*[\"'](engd|spring|lbfgs|adam)")
+    name = r"[\"'](engd|spring|lbfgs|adam)[\"']"
+    compared = re.compile(rf"optimizer\s*(==|!=|in\s)|{name}\s*(==|!=|in\s)|(==|!=)\s*{name}")
     found = [f"{path.relative_to(root)}:{n}" for folder in ("nn", "solvers")
              for path in sorted((root / folder).glob("*.py"))
              for n, line in enumerate(path.read_text().splitlines(), 1) if compared.search(line)]

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-from .first_order import Stepper
+from .optimizers import Stepper
 
 if TYPE_CHECKING:
     from .training import Objective
@@ -64,7 +64,7 @@ STALL_STEPS = 10
 
 class ENGDStepper(Stepper):
     """Gauss-Newton natural gradient for the residual and Ritz losses (see the module doc), the
-    stepper of :class:`pdesolve.nn.optimizers.ENGD`.
+    stepper of :class:`pdesolve.nn.options.ENGD`.
 
     Parameters
     ----------

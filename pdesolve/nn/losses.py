@@ -22,14 +22,11 @@ equal weights w_i = |Omega| / n the interior term is mean_i r(x_i)^2.
 With ``boundary="exact"`` the network is wrapped in :class:`DirichletAnsatz` and the
 penalty is dropped.
 
-Every term is a sum over points of a residual of :mod:`.pointwise`, the functions the
-Gauss-Newton Jacobians of :mod:`.gauss_newton` differentiate point by point. The residual's
-divergence, measured on this 2-core CPU (float32, 2-100-100-100-1 tanh, 4096 points, whole Adam
-step): torch.func ``vmap(hessian)`` 23 steps/s and double backward (one more reverse pass per
-dimension) 29 steps/s, both with 2 threads; the forward Laplacian of :mod:`.laplacian` is about
-1.45x faster than double backward (1 thread, measured side by side). So Poisson on an
-MLP/MscaleDNN-1 uses the forward Laplacian; variable kappa, p != 2 and other networks one reverse
-pass per dimension. Neither needs compilation.
+Every term is a sum over points of a residual of :class:`.gauss_newton.PointFunctions`, the
+functions the Gauss-Newton Jacobians differentiate point by point: the residual's divergence by
+the forward Laplacian of :mod:`.laplacian` for Poisson on an MLP/MscaleDNN-1, otherwise by one
+reverse pass per dimension (faster than torch.func ``vmap(hessian)`` on CPU; neither needs
+compilation).
 """
 
 from __future__ import annotations
@@ -43,8 +40,7 @@ from ..domains import Domain
 from ..problems.base import Problem
 from .factor import factor
 from .flux_points import FluxPoints
-from .gauss_newton import residual_system, ritz_system
-from .pointwise import PointFunctions
+from .gauss_newton import PointFunctions, residual_system, ritz_system
 
 
 class DirichletAnsatz(nn.Module):
@@ -96,7 +92,7 @@ def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w) -> torch
 
 def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tensor:
     """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at x (n, d), shape (n,)
-    (:meth:`.pointwise.PointFunctions.residual`); ``model`` may be any function of x."""
+    (:meth:`.gauss_newton.PointFunctions.residual`); ``model`` may be any function of x."""
     x, points = x.detach(), PointFunctions(model, problem)
     return points.residual(None, x, *points.sources(x))
 

@@ -1,150 +1,128 @@
-"""Optimisers as configured objects: built once, with their options, when a case is validated.
+"""The steppers of the first-order and quasi-Newton optimisers (:mod:`.options`): Adam, L-BFGS.
 
-An optimiser here is immutable configuration (Optimistix's ``GaussNewton(rtol, atol)`` is the
-model): it declares the precision it needs and how often its steps are worth a history entry,
-and :meth:`Optimizer.phases` starts the stateful steppers that a training runs
-(:class:`pdesolve.nn.training.Trainer`). This module does not import torch: the options of a
-neural solver build their optimiser when they are validated, before any run
-(:meth:`pdesolve.nn.options.NeuralOptions.configured_optimizer`).
+A stepper advances the training by one call of :meth:`Stepper.step`, which draws its own points
+from the :class:`~pdesolve.nn.training.Objective`, evaluates the loss there
+(``objective.evaluate`` raises SolverFailed on NaN/inf) and updates the parameters; it returns
+how many steps it did (L-BFGS does up to :data:`LBFGS_CHUNK` iterations per call). Its
+:meth:`Stepper.state_dict` holds everything a resumed run needs to continue bit for bit.
 
-- :class:`Adam`: lr_k = lr (1 - lr_decay)^k, one batch per step.
-- :class:`LBFGS` (strong Wolfe line search): trains on one fixed batch drawn when it starts.
-- :class:`ENGD`: Gauss-Newton natural gradient (:mod:`pdesolve.nn.engd`), float64.
-- :class:`SPRING`: its sample-space (Woodbury, sketched) form with momentum
-  (:mod:`pdesolve.nn.spring`), float64.
-- :class:`Chain`: phases one after the other ("adam+lbfgs": Adam, then L-BFGS).
-
-A stepper advances the training by one call of ``step(objective, step, remaining)``: it draws
-its points from the :class:`~pdesolve.nn.training.Objective`, evaluates the loss there and
-updates the parameters, and returns how many steps it did; its ``state_dict`` holds everything a
-resumed run needs to continue bit for bit.
+- Adam: lr_k = lr (1 - lr_decay)^k, one batch per step.
+- L-BFGS (strong Wolfe line search): trains on one fixed batch drawn when it starts; it stops
+  early when the gradient or the loss change falls below its tolerances, and says so in
+  ``stop_reason``.
+- ENGD (Gauss-Newton natural gradient): :mod:`pdesolve.nn.engd`; its sample-space (Woodbury,
+  sketched) form with SPRING's momentum for large networks: :mod:`pdesolve.nn.spring`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING
 
-FIRST_ORDER_LOG_EVERY = 100
-"""History interval of first-order and quasi-Newton training (a step costs less than the monitor)."""
+import torch
+
+if TYPE_CHECKING:
+    from .training import Objective
+
+LBFGS_TOLERANCE_CHANGE = 1e-9
+
+LBFGS_CHUNK = 20
+"""L-BFGS iterations per call of the optimiser; ``Trainer.step`` advances by the iterations done."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Optimizer:
-    """One optimiser of ``steps`` steps; ``dtype`` and ``log_every`` are its defaults for the
-    training precision and the history interval."""
+class Stepper:
+    """The running state of one optimiser of a training phase.
 
-    steps: int = 2000
-    name: ClassVar[str]
-    dtype: ClassVar[str] = "float32"
-    log_every: ClassVar[int] = FIRST_ORDER_LOG_EVERY
+    ``lr`` is the current learning rate (None where the optimiser has none); ``stop_reason``
+    a non-empty string once the optimiser has decided to stop the training.
+    """
 
-    def plan(self) -> list[tuple[Optimizer, int]]:
-        """(optimiser, steps) of each phase."""
-        return [(self, self.steps)]
+    lr: float | None = None
 
-    def phases(self, params: list) -> list[tuple[object, int]]:
-        """(stepper, steps) of each phase, the steppers fresh, over the tensors ``params``."""
-        return [(optimizer.start(params), steps) for optimizer, steps in self.plan()]
+    def __init__(self):
+        self.stop_reason = ""
 
-    def start(self, params: list):
-        """A fresh stepper of this optimiser over ``params``."""
+    def step(self, objective: Objective, step: int, remaining: int) -> int:
+        """Advance from ``step - 1`` by at most ``remaining`` steps; returns the steps done."""
         raise NotImplementedError
 
+    def monitored(self) -> dict:
+        """Quantities of the last step worth a history entry (e.g. ENGD's cut-off)."""
+        return {}
 
-@dataclass(frozen=True, kw_only=True)
-class Adam(Optimizer):
-    """torch.optim.Adam with learning rate ``lr`` decayed by (1 - ``lr_decay``) per step."""
+    def state_dict(self) -> dict:
+        return {}
 
-    lr: float = 1e-3
-    lr_decay: float = 5e-5
-    name: ClassVar[str] = "adam"
-
-    def start(self, params: list):
-        from .first_order import AdamStepper
-
-        return AdamStepper(params, self.lr, self.lr_decay)
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class LBFGS(Optimizer):
-    """torch.optim.LBFGS (history 50, strong Wolfe) on one batch; ``steps`` iterations."""
+class AdamStepper(Stepper):
+    """torch.optim.Adam with a per-step exponential learning-rate decay."""
 
-    name: ClassVar[str] = "lbfgs"
-
-    def start(self, params: list):
-        from .first_order import LBFGSStepper
-
-        return LBFGSStepper(params)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ENGD(Optimizer):
-    """Energy natural gradient descent (:mod:`pdesolve.nn.engd`): relative singular-value
-    cut-off ``cutoff``, adapted from the achieved decrease when ``adapt``. Its steps resolve
-    singular values far below float32's resolution (float64), and each costs far more than the
-    monitor (every step recorded)."""
-
-    cutoff: float = 1e-4
-    adapt: bool = True
-    name: ClassVar[str] = "engd"
-    dtype: ClassVar[str] = "float64"
-    log_every: ClassVar[int] = 1
-
-    def start(self, params: list):
-        from .engd import ENGDStepper
-
-        return ENGDStepper(params, cutoff=self.cutoff, adapt=self.adapt)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SPRING(ENGD):
-    """SPRING (:mod:`pdesolve.nn.spring`): ENGD's cut-off as damping, momentum ``momentum``,
-    Nyström sketch size ``sketch`` (0: exact), sketches seeded by ``seed``."""
-
-    momentum: float = 0.9
-    sketch: int = 0
-    seed: int = 0
-    name: ClassVar[str] = "spring"
-
-    def start(self, params: list):
-        from .spring import SPRINGStepper
-
-        return SPRINGStepper(params, cutoff=self.cutoff, adapt=self.adapt,
-                             momentum=self.momentum, sketch=self.sketch, seed=self.seed)
-
-
-@dataclass(frozen=True)
-class Chain(Optimizer):
-    """Optimisers one after the other, each for its own steps; float64 if any phase needs it,
-    the history as often as the most frequent phase asks."""
-
-    optimizers: tuple[Optimizer, ...] = ()
-    name: ClassVar[str] = "chain"
-
-    def __post_init__(self):
-        object.__setattr__(self, "steps", sum(o.steps for o in self.optimizers))
+    def __init__(self, params: list[torch.Tensor], lr: float, lr_decay: float):
+        super().__init__()
+        self.params = params
+        self.adam = torch.optim.Adam(params, lr=lr)
+        self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.adam, gamma=1.0 - lr_decay)
 
     @property
-    def dtype(self) -> str:
-        return "float64" if any(o.dtype == "float64" for o in self.optimizers) else "float32"
+    def lr(self) -> float:
+        return self.adam.param_groups[0]["lr"]
 
-    @property
-    def log_every(self) -> int:
-        return min(o.log_every for o in self.optimizers)
+    def step(self, objective: Objective, step: int, remaining: int) -> int:
+        self.adam.zero_grad(set_to_none=True)
+        objective.evaluate(objective.draw(), step).backward(inputs=self.params)
+        self.adam.step()
+        self.scheduler.step()
+        return 1
 
-    def plan(self) -> list[tuple[Optimizer, int]]:
-        return [phase for o in self.optimizers for phase in o.plan()]
+    def state_dict(self) -> dict:
+        return {"adam": self.adam.state_dict(), "scheduler": self.scheduler.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.adam.load_state_dict(state["adam"])
+        self.scheduler.load_state_dict(state["scheduler"])
 
 
-BUILDERS: dict[str, Callable[..., Optimizer]] = {
-    "adam": lambda o: Adam(steps=o.steps, lr=o.lr, lr_decay=o.lr_decay),
-    "lbfgs": lambda o: LBFGS(steps=o.steps),
-    "adam+lbfgs": lambda o: Chain(optimizers=(Adam(steps=o.steps, lr=o.lr, lr_decay=o.lr_decay),
-                                              LBFGS(steps=o.lbfgs_steps))),
-    "engd": lambda o: ENGD(steps=o.steps, cutoff=o.engd_cutoff, adapt=o.engd_adapt),
-    "spring": lambda o: SPRING(steps=o.steps, cutoff=o.engd_cutoff, adapt=o.engd_adapt,
-                               momentum=o.spring_momentum, sketch=o.spring_sketch, seed=o.seed),
-}
-"""The ``optimizer`` option's names and how each builds its optimiser from the options."""
+class LBFGSStepper(Stepper):
+    """torch.optim.LBFGS (history 50, strong Wolfe) on one batch drawn at its first step."""
+
+    def __init__(self, params: list[torch.Tensor]):
+        super().__init__()
+        self.params = params
+        self.lbfgs = torch.optim.LBFGS(params, max_iter=LBFGS_CHUNK, history_size=50,
+                                       tolerance_change=LBFGS_TOLERANCE_CHANGE,
+                                       line_search_fn="strong_wolfe")
+        self.batch: tuple | None = None
+
+    def step(self, objective: Objective, step: int, remaining: int) -> int:
+        """Up to LBFGS_CHUNK iterations in one call (the start of each call costs an evaluation)."""
+        if self.batch is None:
+            self.batch = objective.draw()
+
+        def closure():
+            self.lbfgs.zero_grad(set_to_none=True)
+            loss = objective.evaluate(self.batch, step)
+            loss.backward(inputs=self.params)
+            return loss
+
+        group = self.lbfgs.param_groups[0]
+        group["max_iter"] = min(LBFGS_CHUNK, remaining)
+        group["max_eval"] = 25 * group["max_iter"]
+        state = self.lbfgs.state[group["params"][0]]
+        before = state.get("n_iter", 0)
+        # the value returned is the loss at the parameters the call started from
+        objective.last_loss = self.lbfgs.step(closure).detach().item()
+        done = state.get("n_iter", 0) - before
+        if done == 0:
+            self.stop_reason = "L-BFGS: gradient below tolerance_grad"
+        elif done < group["max_iter"]:
+            self.stop_reason = "L-BFGS: loss or step change below tolerance_change"
+        return max(done, 1)
+
+    def state_dict(self) -> dict:
+        return {"lbfgs": self.lbfgs.state_dict(), "batch": self.batch}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.lbfgs.load_state_dict(state["lbfgs"])
+        self.batch = state["batch"]

@@ -1,4 +1,13 @@
-"""Options shared by the neural solvers; each solver sets its own defaults.
+"""Options shared by the neural solvers (each solver sets its own defaults), and the optimisers
+they configure.
+
+An optimiser is immutable configuration (Optimistix's ``GaussNewton(rtol, atol)`` is the model):
+:class:`Adam`, :class:`LBFGS`, :class:`ENGD`, :class:`SPRING` and :class:`Chain` (phases one after
+the other, "adam+lbfgs"). Each declares the precision it needs and how often its steps are worth
+a history entry, and :meth:`Optimizer.phases` starts the stateful steppers a training runs
+(:mod:`.optimizers`, :mod:`.engd`, :mod:`.spring`; :class:`pdesolve.nn.training.Trainer`). The
+options of a neural solver build theirs once, when they are validated
+(:attr:`NeuralOptions.configured_optimizer`); this module does not import torch.
 
 Network defaults follow REFERENCES.md: weights and biases ~ N(0, 2/(n_in + n_out)) (MscaleDNN
 code), scales 1, 2, 4, ..., 32, per-step learning-rate decay (p-Laplacian paper's 5e-5) and,
@@ -7,16 +16,138 @@ for MscaleDNN networks, the staircase boundary-penalty schedule (``beta_schedule
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 from ..config import opt
 from ..errors import ConfigError
-from .optimizers import BUILDERS, Optimizer
 
 ActivationName = Literal["relu", "tanh", "sin", "relu2", "relu3", "reluk", "srelu", "s2relu", "phi",
                          "bspline2"]
 """The names of :data:`pdesolve.nn.activations.ACTIVATIONS` (kept torch-free here)."""
+
+
+# The optimisers as configured objects: built once, with their options, when the options are
+# validated (:attr:`NeuralOptions.configured_optimizer`); torch-free, like the rest of this module.
+
+FIRST_ORDER_LOG_EVERY = 100
+"""History interval of first-order and quasi-Newton training (a step costs less than the
+monitor)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Optimizer:
+    """One optimiser of ``steps`` steps; ``dtype`` and ``log_every`` are its defaults for the
+    training precision and the history interval."""
+
+    steps: int = 2000
+    dtype: ClassVar[str] = "float32"
+    log_every: ClassVar[int] = FIRST_ORDER_LOG_EVERY
+
+    def plan(self) -> list[tuple[Optimizer, int]]:
+        """(optimiser, steps) of each phase."""
+        return [(self, self.steps)]
+
+    def phases(self, params: list) -> list[tuple[object, int]]:
+        """(stepper, steps) of each phase, the steppers fresh, over the tensors ``params``."""
+        return [(optimizer.start(params), steps) for optimizer, steps in self.plan()]
+
+    def start(self, params: list):
+        """A fresh stepper of this optimiser over ``params``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Adam(Optimizer):
+    """torch.optim.Adam with learning rate ``lr`` decayed by (1 - ``lr_decay``) per step."""
+
+    lr: float = 1e-3
+    lr_decay: float = 5e-5
+
+    def start(self, params: list):
+        from .optimizers import AdamStepper
+
+        return AdamStepper(params, self.lr, self.lr_decay)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LBFGS(Optimizer):
+    """torch.optim.LBFGS (history 50, strong Wolfe) on one batch; ``steps`` iterations."""
+
+
+    def start(self, params: list):
+        from .optimizers import LBFGSStepper
+
+        return LBFGSStepper(params)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ENGD(Optimizer):
+    """Energy natural gradient descent (:mod:`pdesolve.nn.engd`): relative singular-value
+    cut-off ``cutoff``, adapted from the achieved decrease when ``adapt``. Its steps resolve
+    singular values far below float32's resolution (float64), and each costs far more than the
+    monitor (every step recorded)."""
+
+    cutoff: float = 1e-4
+    adapt: bool = True
+    dtype: ClassVar[str] = "float64"
+    log_every: ClassVar[int] = 1
+
+    def start(self, params: list):
+        from .engd import ENGDStepper
+
+        return ENGDStepper(params, cutoff=self.cutoff, adapt=self.adapt)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SPRING(ENGD):
+    """SPRING (:mod:`pdesolve.nn.spring`): ENGD's cut-off as damping, momentum ``momentum``,
+    Nyström sketch size ``sketch`` (0: exact), sketches seeded by ``seed``."""
+
+    momentum: float = 0.9
+    sketch: int = 0
+    seed: int = 0
+
+    def start(self, params: list):
+        from .spring import SPRINGStepper
+
+        return SPRINGStepper(params, cutoff=self.cutoff, adapt=self.adapt,
+                             momentum=self.momentum, sketch=self.sketch, seed=self.seed)
+
+
+@dataclass(frozen=True)
+class Chain(Optimizer):
+    """Optimisers one after the other, each for its own steps; float64 if any phase needs it,
+    the history as often as the most frequent phase asks."""
+
+    optimizers: tuple[Optimizer, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "steps", sum(o.steps for o in self.optimizers))
+
+    @property
+    def dtype(self) -> str:
+        return "float64" if any(o.dtype == "float64" for o in self.optimizers) else "float32"
+
+    @property
+    def log_every(self) -> int:
+        return min(o.log_every for o in self.optimizers)
+
+    def plan(self) -> list[tuple[Optimizer, int]]:
+        return [phase for o in self.optimizers for phase in o.plan()]
+
+
+BUILDERS: dict[str, Callable[..., Optimizer]] = {
+    "adam": lambda o: Adam(steps=o.steps, lr=o.lr, lr_decay=o.lr_decay),
+    "lbfgs": lambda o: LBFGS(steps=o.steps),
+    "adam+lbfgs": lambda o: Chain(optimizers=(Adam(steps=o.steps, lr=o.lr, lr_decay=o.lr_decay),
+                                              LBFGS(steps=o.lbfgs_steps))),
+    "engd": lambda o: ENGD(steps=o.steps, cutoff=o.engd_cutoff, adapt=o.engd_adapt),
+    "spring": lambda o: SPRING(steps=o.steps, cutoff=o.engd_cutoff, adapt=o.engd_adapt,
+                               momentum=o.spring_momentum, sketch=o.spring_sketch, seed=o.seed),
+}
+"""The ``optimizer`` option's names and how each builds its optimiser from the options."""
 
 
 @dataclass
@@ -121,7 +252,7 @@ class NeuralOptions(RunOptions, BoundaryOptions, SamplingOptions, OptimizerOptio
     "engd" and "spring"); "adam+lbfgs" runs ``steps`` Adam steps then ``lbfgs_steps`` L-BFGS
     iterations.
     The ``optimizer`` and its options build one configured optimiser when the options are
-    validated (:attr:`configured_optimizer`, :mod:`pdesolve.nn.optimizers`); the defaults that
+    validated (:attr:`configured_optimizer`, :class:`Optimizer`); the defaults that
     depend on it are its own: ``dtype="auto"`` is float64 for ENGD and SPRING (its
     Gauss-Newton steps resolve singular values down to 1e-12 s_1, far below float32's
     resolution) and float32 otherwise; ``log_every=None`` records every ENGD or SPRING step (each

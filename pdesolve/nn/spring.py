@@ -77,7 +77,7 @@ def woodbury_step(B: torch.Tensor, g: torch.Tensor, tau: float, omega: torch.Ten
 class SPRINGStepper(ENGDStepper):
     """SPRING natural gradient (module docstring): ENGD's line search and cut-off rule on the
     damped, momentum-corrected Woodbury step; the stepper of
-    :class:`pdesolve.nn.optimizers.SPRING`.
+    :class:`pdesolve.nn.options.SPRING`.
 
     Parameters
     ----------

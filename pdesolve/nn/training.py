@@ -1,7 +1,7 @@
 """The training loop shared by every neural solver: optimiser phases, hooks for the rest.
 
 A training is a sequence of phases, each the stepper of a configured optimiser
-(:mod:`pdesolve.nn.optimizers`) run for a number of steps; the loop asks the current one to
+(:mod:`pdesolve.nn.options`) run for a number of steps; the loop asks the current one to
 advance and does the bookkeeping: time, step counts, callbacks, the time budget and stopping.
 A stepper sees the training only through its :class:`Objective`: it draws points with
 :meth:`Objective.draw`, evaluates the loss with :meth:`Objective.evaluate` (SolverFailed, status
@@ -23,9 +23,9 @@ import torch
 from torch import nn
 
 from ..errors import SolverFailed
-from .first_order import Stepper
 from .losses import Loss
-from .optimizers import Optimizer
+from .optimizers import Stepper
+from .options import Optimizer
 from .sampling import BoundarySampler, InteriorSampler
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class Trainer:
     model : the network (already on its device and dtype).
     loss : a :class:`~pdesolve.nn.losses.Loss`.
     interior, boundary : the samplers.
-    optimizer : a configured :class:`~pdesolve.nn.optimizers.Optimizer`; its phases run one
+    optimizer : a configured :class:`~pdesolve.nn.options.Optimizer`; its phases run one
         after the other.
     beta, beta_schedule : boundary weight beta0 and "constant" or "staircase".
     max_seconds : stop when the training time reaches this (None: no limit).
