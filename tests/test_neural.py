@@ -158,7 +158,7 @@ def test_bad_options_raise_config_error(options, match):
 
 def test_the_optimiser_is_a_configured_object_built_at_validation():
     """Validation builds the optimiser once, with its options; the precision and the history
-    interval default to what it declares; a parity the problem lacks is refused there."""
+    interval default to what it declares."""
     import typing
 
     from pdesolve.nn.options import BUILDERS, ENGD, LBFGS, Adam, Chain, OptimizerOptions
@@ -179,8 +179,20 @@ def test_the_optimiser_is_a_configured_object_built_at_validation():
                                                "dtype": "float32", "log_every": 10})
     assert opts.configured_optimizer.seed == 4
     assert (opts.resolved_dtype(), opts.resolved_log_every()) == ("float32", 10)
-    with pytest.raises(ConfigError, match="parity: .odd. needs kappa even"):
-        configure(problem, "pinn", {"parity": "odd"})
+
+
+@pytest.mark.parametrize("options,match", [
+    ({"parity": "odd"}, "parity: .odd. needs kappa even"),
+    ({"sampler": "gauss", "batch_interior": 1000}, "batch_interior: a Gauss rule with 1000 cells"),
+    ({"sampler": "grid", "batch_interior": 10**4}, "batch_interior: a grid with 10000 intervals"),
+    ({"network": "mscale1", "widths": [4], "scales": [1, 2, 4, 8, 16]},
+     "scales: 5 scales need a first hidden layer"),
+])
+def test_options_that_cannot_run_are_refused_at_validation(options, match):
+    from pdesolve.solvers import configure
+
+    with pytest.raises(ConfigError, match=match):
+        configure(get_problem("poisson_sine", dim=2), "pinn", options)
 
 
 def test_optimiser_names_are_read_once():

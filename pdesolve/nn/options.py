@@ -271,10 +271,38 @@ class NeuralOptions(RunOptions, BoundaryOptions, SamplingOptions, OptimizerOptio
         return self.configured_optimizer.log_every if self.log_every is None else self.log_every
 
 
+MAX_GRID_NODES = 10**7
+"""Largest tensor grid (all (n + 1)^d nodes) or Gauss rule a sampler builds."""
+
+
+def check_grid_size(dim: int, n: int, field: str) -> None:
+    """ConfigError (naming ``field``) for a tensor grid of more than MAX_GRID_NODES nodes."""
+    if (n + 1) ** dim > MAX_GRID_NODES:
+        raise ConfigError(f"{field}: a grid with {n} intervals per direction has (n+1)^d = "
+                          f"{(n + 1) ** dim} nodes in d = {dim}; at most {MAX_GRID_NODES}")
+
+
+def check_gauss_size(dim: int, cells: int, order: int, field: str) -> None:
+    """ConfigError (naming ``field``) for a composite Gauss rule of more than MAX_GRID_NODES
+    points."""
+    if (cells * order) ** dim > MAX_GRID_NODES:
+        raise ConfigError(f"{field}: a Gauss rule with {cells} cells of {order} points per "
+                          f"direction has {(cells * order) ** dim} points in d = {dim}; at most "
+                          f"{MAX_GRID_NODES}")
+
+
+def check_scales(width: int, scales) -> None:
+    """ConfigError when MscaleDNN-1's first layer has fewer neurons than scales to group."""
+    if len(scales) > width:
+        raise ConfigError(f"scales: {len(scales)} scales need a first hidden layer at least "
+                          f"that wide, got width {width}")
+
+
 def check_combinations(problem, options: NeuralOptions) -> None:
     """ConfigError for options that cannot run on this problem or together (checked when the
     case is validated): per-frequency errors need an exact solution, resuming and periodic
-    checkpoints need a checkpoint folder, a parity needs a problem of that parity."""
+    checkpoints need a checkpoint folder, a parity needs a problem of that parity, a fixed
+    interior rule must fit in memory, MscaleDNN-1 needs a neuron per scale."""
     if options.freq_history and not problem.has_exact:
         raise ConfigError("freq_history: needs a problem with an exact solution (this one is "
                           "measured against a reference); use freq_history = false")
@@ -283,6 +311,13 @@ def check_combinations(problem, options: NeuralOptions) -> None:
                           "resume from)")
     if options.checkpoint_every and not options.checkpoint_dir:
         raise ConfigError("checkpoint_every: needs checkpoint_dir (where to write them)")
+    if options.sampler == "grid":
+        check_grid_size(problem.dim, options.batch_interior, "batch_interior")
+    if options.sampler == "gauss":
+        check_gauss_size(problem.dim, options.batch_interior, options.quadrature_order,
+                         "batch_interior")
+    if options.network == "mscale1":
+        check_scales(options.widths[0], options.scales)
     if options.parity != "none":
         from .parity import check_parity  # imports torch: only for the neural solvers that ask
 
