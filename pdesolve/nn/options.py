@@ -17,6 +17,7 @@ for MscaleDNN networks, the staircase boundary-penalty schedule (``beta_schedule
 from __future__ import annotations
 
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -122,6 +123,7 @@ class Chain(Optimizer):
     the history as often as the most frequent phase asks."""
 
     optimizers: tuple[Optimizer, ...] = ()
+    steps: int = dataclasses.field(init=False, default=0)
 
     def __post_init__(self):
         object.__setattr__(self, "steps", sum(o.steps for o in self.optimizers))
