@@ -16,8 +16,8 @@ for MscaleDNN networks, the staircase boundary-penalty schedule (``beta_schedule
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
