@@ -152,14 +152,15 @@ class PointFunctions:
                  c: torch.Tensor) -> torch.Tensor:
         """r = -div(kappa |grad u|^(p-2) grad u) + c u - f, (n,), with f (n,) and c (n,) the
         source and reaction at x (c unused without a reaction term)."""
+        # the reaction term first: the order in which autograd accumulates the parameters'
+        # gradients, so float32 training runs as it did before this function was shared
+        reaction = 0.0 if self.problem.reaction is None else c * _values(self.model, params, x)
         if self.laplacian is not None:
             prefixed = None if params is None else {f"model.{k}": v for k, v in params.items()}
             div = operator.flux_weight(1.0, None, 2) * _values(self.laplacian, prefixed, x)
         else:
             div = _divergence(lambda y: self._flux(params, y), x)
-        if self.problem.reaction is None:
-            return -div - f
-        return -div + c * _values(self.model, params, x) - f
+        return -div + reaction - f
 
     def flux_residual(self, params: dict, y: torch.Tensor, normal: torch.Tensor,
                       alpha: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
