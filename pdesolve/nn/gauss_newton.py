@@ -3,19 +3,21 @@ behind a Gauss-Newton step.
 
 Each function takes the parameters (a dict by name, :func:`torch.func.functional_call`; None: the
 model's own) and points x (n, d), and returns one value (or a short vector) per point, the value
-at x_i depending on x_i alone; derivatives in x are torch.func transforms (the gradient of
-sum_i u(x_i) in x is grad u at every point, as the points are independent). The two users apply
-the same functions:
+at x_i depending on x_i alone (the gradient of sum_i u(x_i) in x is grad u at every point, as the
+points are independent). The two users apply the same functions:
 
-- the losses (:mod:`.losses`) on the whole batch with the model's own parameters, so that
-  ordinary autograd differentiates the loss in them;
+- the losses (:mod:`.losses`) on the whole batch with the model's own parameters (``params``
+  None): the derivatives in x by ordinary autograd, which keeps the graph for the loss's
+  gradient in the parameters;
 - the Gauss-Newton Jacobians (:func:`residual_system`, :func:`ritz_system`) one point at a
   time (:func:`jacobian`): ``vmap`` over the points of ``jacrev`` in the (detached) parameters
-  of the function on a batch of one point, in chunks of :data:`CHUNK` points to bound memory.
+  of the function on a batch of one point, the derivatives in x by torch.func, in chunks of
+  :data:`CHUNK` points to bound memory.
 
 The losses do not vmap the one-point function: with the divergence or the Ritz energy that made
-a whole Adam step 1.7-2.3x slower on CPU than the batch form, which costs what batched autograd
-did.
+a whole Adam step 1.7-2.3x slower on CPU than the batch form. Ordinary autograd on the batch
+also keeps float32 training bit for bit what it was (torch.func orders the sums of the boundary
+ansatz's gradient differently, at round-off).
 
 For -div(kappa |grad u|^(p-2) grad u) + c u = f with Neumann/Robin data
 kappa |grad u|^(p-2) du/dn + alpha u = h:
@@ -92,10 +94,16 @@ def _values(module, params: dict | None, x: torch.Tensor) -> torch.Tensor:
     return functional_call(module, params, (x,))
 
 
-def _divergence(field, x: torch.Tensor) -> torch.Tensor:
+def _divergence(field, x: torch.Tensor, autograd: bool) -> torch.Tensor:
     """sum_i d field_i / d x_i at x (n, d), (n,), for a field (n, d) -> (n, d) that acts point
     by point: one reverse pass per direction (the pull-back of the unit vector e_i at every
-    point gives d field_i / dx at every point)."""
+    point gives d field_i / dx at every point); by ordinary autograd with ``autograd``, else by
+    torch.func (inside the transforms of :func:`jacobian`)."""
+    if autograd:
+        x = x.detach().requires_grad_(True)
+        value = field(x)
+        return sum(torch.autograd.grad(value[:, i].sum(), x, create_graph=True)[0][:, i]
+                   for i in range(x.shape[1]))
     value, pullback = vjp(field, x)
     total = 0
     for i in range(x.shape[1]):
@@ -122,7 +130,14 @@ class PointFunctions:
 
     def value_and_grad(self, params: dict, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(u (n,), grad u (n, d)) at x: grad u is the gradient of sum_i u(x_i) in x, as the
-        points are independent."""
+        points are independent; with ``params`` None (the losses) by ordinary autograd, which
+        keeps the graph for the parameters' gradients and differentiates in x a leaf that asks
+        for it (the divergence's), else by torch.func."""
+        if params is None:
+            x = x if x.requires_grad else x.detach().requires_grad_(True)
+            u = self.model(x)
+            (grad,) = torch.autograd.grad(u.sum(), x, create_graph=True)
+            return u, grad
 
         def total(y):
             u = _values(self.model, params, y)
@@ -159,7 +174,7 @@ class PointFunctions:
             prefixed = None if params is None else {f"model.{k}": v for k, v in params.items()}
             div = operator.flux_weight(1.0, None, 2) * _values(self.laplacian, prefixed, x)
         else:
-            div = _divergence(lambda y: self._flux(params, y), x)
+            div = _divergence(lambda y: self._flux(params, y), x, autograd=params is None)
         return -div + reaction - f
 
     def flux_residual(self, params: dict, y: torch.Tensor, normal: torch.Tensor,
