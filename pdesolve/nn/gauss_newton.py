@@ -174,18 +174,20 @@ class PointFunctions:
             prefixed = None if params is None else {f"model.{k}": v for k, v in params.items()}
             div = operator.flux_weight(1.0, None, 2) * _values(self.laplacian, prefixed, x)
         else:
-            div = _divergence(lambda y: self._flux(params, y), x, autograd=params is None)
+            div = _divergence(lambda y: self._flux(self.value_and_grad(params, y)[1], y), x,
+                              autograd=params is None)
         return -div + reaction - f
 
     def flux_residual(self, params: dict, y: torch.Tensor, normal: torch.Tensor,
                       alpha: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """q = kappa |grad u|^(p-2) grad u . n + alpha u - h at boundary points y (m, d), (m,)."""
-        return (torch.sum(self._flux(params, y) * normal, dim=1)
-                + alpha * _values(self.model, params, y) - h)
+        u, grad = self.value_and_grad(params, y)
+        return torch.sum(self._flux(grad, y) * normal, dim=1) + alpha * u - h
 
-    def _flux(self, params: dict, x: torch.Tensor) -> torch.Tensor:
+    def _flux(self, grad: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """kappa |grad u|^(p-2) grad u at x from grad u there."""
         kappa = None if self.problem.constant_kappa else self.problem.kappa(x)
-        return operator.flux(kappa, self.value_and_grad(params, x)[1], self.problem.p)
+        return operator.flux(kappa, grad, self.problem.p)
 
 
 class ParameterVector:
