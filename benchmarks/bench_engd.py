@@ -38,9 +38,9 @@ def one(size: int, steps: int, threads: int) -> dict:
     from pdesolve.nn.gauss_newton import residual_system
     from pdesolve.nn.losses import ResidualLoss
     from pdesolve.nn.networks import build_network, count_parameters
-    from pdesolve.nn.optimizers import build_phases
-    from pdesolve.nn.training import Trainer
+    from pdesolve.nn.options import ENGD
     from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
+    from pdesolve.nn.training import Trainer
 
     torch.set_num_threads(threads)
     problem = get_problem("poisson_sine", dim=2)
@@ -48,11 +48,9 @@ def one(size: int, steps: int, threads: int) -> dict:
     net = build_network("mlp", 2, [width], get_activation("tanh"), seed=0, dtype=torch.float64)
     interior = InteriorSampler(problem.domain, 29, "grid", dtype=torch.float64)
     boundary = BoundarySampler(problem.domain, 29, "grid", dtype=torch.float64)
-    phases = build_phases("engd", list(net.parameters()), steps=steps + 1, lbfgs_steps=0,
-                          lr=0.0, lr_decay=0.0)
-    trainer = Trainer(net, ResidualLoss(problem), interior, boundary, phases)
-    optimizer = phases[0][0]
-    batch = trainer.draw()
+    trainer = Trainer(net, ResidualLoss(problem), interior, boundary, ENGD(steps=steps + 1))
+    optimizer = trainer.phases[0][0]
+    batch = trainer.objective.draw()
     base = rss_mb()
     parts = {"jacobian": [], "factor": [], "step": []}
     for k in range(steps + 1):  # the first step warms up
@@ -61,7 +59,7 @@ def one(size: int, steps: int, threads: int) -> dict:
         t1 = time.perf_counter()
         factor(jac, rho)
         t2 = time.perf_counter()
-        optimizer.step(trainer, k + 1, 1)
+        optimizer.step(trainer.objective, k + 1, 1)
         t3 = time.perf_counter()
         if k:
             parts["jacobian"].append(t1 - t0)

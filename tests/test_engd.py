@@ -11,13 +11,13 @@ from torch.func import functional_call
 from pdesolve import Box, Status, get_problem, solve
 from pdesolve.errors import SolverFailed
 from pdesolve.nn.activations import get_activation
-from pdesolve.nn.engd import ENGD
 from pdesolve.nn.factor import factor
 from pdesolve.nn.gauss_newton import ParameterVector, residual_system, ritz_system
 from pdesolve.nn.losses import DirichletAnsatz, ResidualLoss, RitzLoss, residual
 from pdesolve.nn.networks import build_network
-from pdesolve.nn.training import Trainer
+from pdesolve.nn.options import ENGD
 from pdesolve.nn.sampling import BoundarySampler, InteriorSampler
+from pdesolve.nn.training import Objective, Trainer
 
 LOSSES = {"deep_ritz": RitzLoss, "pinn": ResidualLoss}
 
@@ -86,30 +86,51 @@ def test_engd_direction_is_the_gauss_newton_step_of_dense_autograd():
         lambda t: dense_rho(net, problem, data, 1.0, t), theta)
     rho = dense_rho(net, problem, data, 1.0, theta).detach()
     gauss_newton = torch.linalg.lstsq(dense, -rho, driver="gelsd").solution
-    trainer = _trainer(net, problem, data, ENGD(list(net.parameters()), cutoff=0.0))
-    step, predicted = trainer.phases[0][0]._direction(trainer, data, 1.0)
+    trainer = _trainer(net, problem, data, ENGD(steps=1, cutoff=0.0))
+    step, predicted = trainer.phases[0][0]._direction(trainer.objective, data, 1.0)
     assert_close(step, gauss_newton, rtol=1e-8)
     after = rho + dense @ gauss_newton
     assert predicted == pytest.approx(float(rho @ rho - after @ after), rel=1e-10)
 
 
-def _trainer(net, problem, data, optimizer, kind="pinn", exact=False, steps=1):
+class Fixed:
+    """A sampler that returns the same points at every draw."""
+
+    resamples = False
+
+    def __init__(self, value, weight=None):
+        self.value, self.weight = value, weight
+
+    def sample(self):
+        return self.value
+
+    def state_dict(self):
+        return {}
+
+
+def _objective(net, problem, data, kind="pinn", exact=False):
     x, y, wy = data
+    return Objective(net, LOSSES[kind](problem, exact), Fixed(x, 1 / len(x)), Fixed((y, wy)),
+                     beta_at=lambda step: 1.0)
 
-    class Fixed:
-        resamples = False
 
-        def __init__(self, value, weight=None):
-            self.value, self.weight = value, weight
-
-        def sample(self):
-            return self.value
-
-        def state_dict(self):
-            return {}
-
+def _trainer(net, problem, data, optimizer, kind="pinn", exact=False):
+    x, y, wy = data
     return Trainer(net, LOSSES[kind](problem, exact), Fixed(x, 1 / len(x)), Fixed((y, wy)),
-                   [(optimizer, steps)], beta=1.0)
+                   optimizer, beta=1.0)
+
+
+def test_a_stepper_sees_the_objective_only():
+    """ENGD's stepper runs on an Objective alone, with no training loop around it."""
+    problem = get_problem("poisson_sine", dim=2)
+    net, data = tiny(widths=(4,)), batch(problem, n=60, m=20)
+    objective = _objective(net, problem, data)
+    stepper = ENGD(steps=3).start(objective.params)
+    before = objective.value(data, 1.0)[0].item()
+    for step in (1, 2, 3):
+        assert stepper.step(objective, step, 1) == 1
+    assert objective.last_loss < before
+    assert objective.value(data, 1.0)[0].item() == pytest.approx(objective.last_loss, rel=1e-12)
 
 
 class Features(nn.Module):
@@ -132,7 +153,7 @@ class Features(nn.Module):
 def test_one_step_on_a_linear_in_parameters_model_solves_the_least_squares_problem(kind):
     problem = get_problem("poisson_sine", dim=2)
     net, data = Features(2, 12), batch(problem, n=200, m=40)
-    trainer = _trainer(net, problem, data, ENGD([net.a], cutoff=1e-12, adapt=False), kind)
+    trainer = _trainer(net, problem, data, ENGD(steps=1, cutoff=1e-12, adapt=False), kind)
     trainer.run()
     assert trainer.phases[0][0].alpha == 1.0  # the full step is the minimiser
     a = net.a.detach().clone()
@@ -156,12 +177,11 @@ def test_damping_keeps_the_step_finite_on_a_rank_deficient_gram():
     rho, jac = residual_system(net, problem, data, 1 / len(data[0]), 1.0, False)
     s = torch.linalg.svdvals(jac)
     assert s[-1] < 1e-14 * s[0]  # numerically singular
-    engd = ENGD(list(net.parameters()), cutoff=1e-6, adapt=False)
-    trainer = _trainer(net, problem, data, engd)
-    step, _ = engd._direction(trainer, data, 1.0)
+    trainer = _trainer(net, problem, data, ENGD(steps=1, cutoff=1e-6, adapt=False))
+    step, _ = trainer.phases[0][0]._direction(trainer.objective, data, 1.0)
     assert torch.isfinite(step).all()
     assert float(step.norm()) <= float(rho.norm()) / (1e-6 * float(s[0])) * (1 + 1e-12)
-    before = trainer.loss_value(data, 1.0)[0].item()
+    before = trainer.objective.value(data, 1.0)[0].item()
     trainer.run()
     assert trainer.last_loss < before
 

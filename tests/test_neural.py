@@ -7,7 +7,7 @@ import torch
 from pdesolve import ConfigError, Status, get_problem, solve
 from pdesolve.errors import SolverFailed
 from pdesolve.metrics import measure_errors
-from pdesolve.nn.engd import ENGD
+from pdesolve.nn.engd import ENGDStepper
 from pdesolve.problems.base import Problem
 
 FAST = {"threads": 1, "widths": [16, 16], "log_every": 50, "monitor_points": 256}
@@ -101,7 +101,7 @@ def test_killed_and_resumed_run_ends_with_identical_parameters(tmp_path, monkeyp
     x = np.random.default_rng(1).uniform(size=(50, 2))
     reference = solve(problem, "deep_ritz", **dict(opts, checkpoint_dir=str(tmp_path / "ref")))
 
-    owner = ENGD if optimizer == "engd" else torch.optim.Adam
+    owner = ENGDStepper if optimizer == "engd" else torch.optim.Adam
     real_step = owner.step
     calls = {"n": 0}
 
@@ -154,6 +154,61 @@ def test_resume_accepts_a_checkpoint_written_before_an_option_existed(tmp_path):
 def test_bad_options_raise_config_error(options, match):
     with pytest.raises(ConfigError, match=match):
         solve(get_problem("poisson_sine", dim=2), "pinn", steps=1, **options)
+
+
+def test_the_optimiser_is_a_configured_object_built_at_validation():
+    """Validation builds the optimiser once, with its options; the precision and the history
+    interval default to what it declares."""
+    import typing
+
+    from pdesolve.nn.options import BUILDERS, ENGD, LBFGS, Adam, Chain, OptimizerOptions
+    from pdesolve.solvers import configure
+
+    problem = get_problem("poisson_sine", dim=2)
+    _, opts = configure(problem, "pinn", {"optimizer": "engd", "engd_cutoff": 1e-3, "steps": 7})
+    names = typing.get_args(typing.get_type_hints(OptimizerOptions)["optimizer"])
+    assert set(names) == set(BUILDERS)
+    assert opts.configured_optimizer == ENGD(steps=7, cutoff=1e-3, adapt=True)
+    assert (opts.resolved_dtype(), opts.resolved_log_every()) == ("float64", 1)
+    _, opts = configure(problem, "pinn", {"optimizer": "adam+lbfgs", "steps": 5,
+                                          "lbfgs_steps": 3, "lr": 0.01})
+    chain = opts.configured_optimizer
+    assert chain == Chain(optimizers=(Adam(steps=5, lr=0.01, lr_decay=5e-5), LBFGS(steps=3)))
+    assert (chain.steps, chain.dtype, chain.log_every) == (8, "float32", 100)
+    _, opts = configure(problem, "deep_ritz", {"optimizer": "spring", "seed": 4,
+                                               "dtype": "float32", "log_every": 10})
+    assert opts.configured_optimizer.seed == 4
+    assert (opts.resolved_dtype(), opts.resolved_log_every()) == ("float32", 10)
+
+
+@pytest.mark.parametrize("options,match", [
+    ({"parity": "odd"}, "parity: .odd. needs kappa even"),
+    ({"sampler": "gauss", "batch_interior": 1000}, "batch_interior: a Gauss rule with 1000 cells"),
+    ({"sampler": "grid", "batch_interior": 10**4}, "batch_interior: a grid with 10000 intervals"),
+    ({"network": "mscale1", "widths": [4], "scales": [1, 2, 4, 8, 16]},
+     "scales: 5 scales need a first hidden layer"),
+])
+def test_options_that_cannot_run_are_refused_at_validation(options, match):
+    from pdesolve.solvers import configure
+
+    with pytest.raises(ConfigError, match=match):
+        configure(get_problem("poisson_sine", dim=2), "pinn", options)
+
+
+def test_optimiser_names_are_read_once():
+    """Only the table of pdesolve.nn.options reads the ``optimizer`` option's names."""
+    import pathlib
+    import re
+
+    import pdesolve
+
+    root = pathlib.Path(pdesolve.__file__).parent
+    name = r"[\"'](engd|spring|lbfgs|adam)[\"']"
+    compared = re.compile(rf"optimizer\s*(==|!=|in\s)|{name}\s*(==|!=|in\s)|(==|!=)\s*{name}")
+    found = [f"{path.relative_to(root)}:{n}" for folder in ("nn", "solvers")
+             for path in sorted((root / folder).glob("*.py"))
+             for n, line in enumerate(path.read_text().splitlines(), 1) if compared.search(line)]
+    assert found == []
 
 
 def test_same_seed_same_numbers():

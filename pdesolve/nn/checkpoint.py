@@ -31,7 +31,8 @@ NOT_FINGERPRINTED = ("resume", "checkpoint_every", "checkpoint_dir", "max_second
 
 def fingerprint(options) -> dict:
     """The options a resumed run must share with the checkpointed one."""
-    return {k: v for k, v in vars(options).items() if k not in NOT_FINGERPRINTED}
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(options)
+            if f.name not in NOT_FINGERPRINTED}
 
 
 def defaults(options) -> dict:

@@ -44,12 +44,12 @@ import math
 from typing import TYPE_CHECKING
 
 import torch
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-from .gauss_newton import ParameterVector
-from .optimizers import Optimizer
+from .optimizers import Stepper
 
 if TYPE_CHECKING:
-    from .training import Trainer
+    from .training import Objective
 
 STEP_LENGTHS = tuple(0.5**j for j in range(31))
 """The line-search grid of the paper: 0.5^j, j = 0..30."""
@@ -62,17 +62,16 @@ STALL_STEPS = 10
 """Steps without any decrease, on fixed points, after which training stops (converged)."""
 
 
-class ENGD(Optimizer):
-    """Gauss-Newton natural gradient for the residual and Ritz losses (see the module doc).
+class ENGDStepper(Stepper):
+    """Gauss-Newton natural gradient for the residual and Ritz losses (see the module doc), the
+    stepper of :class:`pdesolve.nn.options.ENGD`.
 
     Parameters
     ----------
-    params : the trainable parameters (those of the trainer's model).
+    params : the trainable parameters (those of the objective's model, in its order).
     cutoff : initial relative singular-value cut-off tau.
     adapt : adapt tau by the achieved decrease; False keeps it fixed.
     """
-
-    name = "engd"
 
     def __init__(self, params: list[torch.Tensor], *, cutoff: float = 1e-4, adapt: bool = True):
         super().__init__()
@@ -81,29 +80,32 @@ class ENGD(Optimizer):
         self.stalled = 0
         self.decades, self.last_move = 1.0, 0
         self.alpha = math.nan
-        self.vector: ParameterVector | None = None
 
-    def _direction(self, trainer: Trainer, batch, beta: float):
+    def _set(self, theta: torch.Tensor) -> None:
+        with torch.no_grad():
+            vector_to_parameters(theta, self.params)
+
+    def _direction(self, objective: Objective, batch, beta: float):
         """(d, predicted decrease of the full step) of the truncated Gauss-Newton step."""
-        f, coeff, share = trainer.loss.gauss_newton(trainer.model, batch, trainer.interior.weight,
-                                                    beta)
+        f, coeff, share = objective.gauss_newton(batch, beta)
         keep = f.s > self.cutoff * f.s[0]
         coeff = torch.where(keep, coeff, torch.zeros_like(coeff))
         step = -f.right(torch.where(keep, coeff / f.s, torch.zeros_like(coeff)))
         return step, share * float(torch.sum(coeff * coeff))
 
-    def _line_search(self, trainer: Trainer, batch, beta: float, theta, step, start: float):
+    def _line_search(self, objective: Objective, batch, beta: float, theta, step,
+                     start: float):
         """(alpha, loss, boundary term) of the best grid step; alpha 0 when none decreases."""
-        best = (0.0, start, trainer.last_boundary)
+        best = (0.0, start, objective.last_boundary)
         for alpha in STEP_LENGTHS:
-            self.vector.set(theta + alpha * step)
-            value, bnd = trainer.loss_value(batch, beta)
+            self._set(theta + alpha * step)
+            value, bnd = objective.value(batch, beta)
             value = value.item()
             if math.isfinite(value) and value < best[1]:
                 best = (alpha, value, bnd.item())
             elif best[0] > 0:
                 break
-        self.vector.set(theta + best[0] * step)
+        self._set(theta + best[0] * step)
         return best
 
     def _adapt(self, ratio: float) -> None:
@@ -119,21 +121,18 @@ class ENGD(Optimizer):
         self.last_move = move
         self.cutoff = min(max(self.cutoff * 10.0 ** (move * self.decades), CUTOFF_MIN), CUTOFF_MAX)
 
-    def step(self, trainer: Trainer, step: int, remaining: int) -> int:
-        if self.vector is None:
-            self.vector = ParameterVector(trainer.model)
-        batch = trainer.draw()
-        beta = trainer.beta_at(step)
-        start = trainer.evaluate(batch, step).item()
-        theta = self.vector.get()
-        direction, predicted = self._direction(trainer, batch, beta)
-        alpha, value, bnd = self._line_search(trainer, batch, beta, theta, direction, start)
-        trainer.last_loss, trainer.last_boundary = value, bnd
+    def step(self, objective: Objective, step: int, remaining: int) -> int:
+        batch = objective.draw()
+        beta = objective.beta_at(step)
+        start = objective.evaluate(batch, step).item()
+        theta = parameters_to_vector(self.params).detach()
+        direction, predicted = self._direction(objective, batch, beta)
+        alpha, value, bnd = self._line_search(objective, batch, beta, theta, direction, start)
+        objective.last_loss, objective.last_boundary = value, bnd
         self._adapt((start - value) / predicted if predicted > 0 else 0.0)
         self.alpha = alpha
         self.stalled = self.stalled + 1 if alpha == 0 else 0
-        fixed = not (trainer.interior.resamples or trainer.boundary.resamples)
-        if fixed and self.stalled >= STALL_STEPS:
+        if objective.fixed_points and self.stalled >= STALL_STEPS:
             self.stop_reason = (f"ENGD: stopped, no step length decreased the loss in "
                                 f"{STALL_STEPS} steps (loss {value:.3g}) on these fixed points")
         return 1

@@ -1,4 +1,35 @@
-"""Parameter Jacobians of the training losses: the linear models behind a Gauss-Newton step.
+"""The network's residuals, defined once, and their parameter Jacobians: the linear models
+behind a Gauss-Newton step.
+
+Each function takes the parameters (a dict by name, :func:`torch.func.functional_call`; None: the
+model's own) and points x (n, d), and returns one value (or a short vector) per point, the value
+at x_i depending on x_i alone (the gradient of sum_i u(x_i) in x is grad u at every point, as the
+points are independent). The two users apply the same functions:
+
+- the losses (:mod:`.losses`) on the whole batch with the model's own parameters (``params``
+  None): the derivatives in x by ordinary autograd, which keeps the graph for the loss's
+  gradient in the parameters;
+- the Gauss-Newton Jacobians (:func:`residual_system`, :func:`ritz_system`) one point at a
+  time (:func:`jacobian`): ``vmap`` over the points of ``jacrev`` in the (detached) parameters
+  of the function on a batch of one point, the derivatives in x by torch.func, in chunks of
+  :data:`CHUNK` points to bound memory.
+
+The losses do not vmap the one-point function: with the divergence or the Ritz energy that made
+a whole Adam step 1.7-2.3x slower on CPU than the batch form. Ordinary autograd on the batch
+also keeps float32 training bit for bit what it was (torch.func orders the sums of the boundary
+ansatz's gradient differently, at round-off).
+
+For -div(kappa |grad u|^(p-2) grad u) + c u = f with Neumann/Robin data
+kappa |grad u|^(p-2) du/dn + alpha u = h:
+
+    residual        r(x) = -div(flux(grad u)) + c u - f,
+    flux residual   q(y) = flux(grad u) . n + alpha u - h,
+    energy density  e(x) = psi(kappa, |grad u|^2) + c u^2 / 2 - f u
+                    (:meth:`pdesolve.problems.base.Problem.energy_density`),
+
+flux and psi from :mod:`pdesolve.problems.operator`. The divergence uses the forward Laplacian
+(:mod:`.laplacian`) for Poisson (p = 2, kappa = 1) on an MLP, otherwise one reverse pass of the
+flux per direction.
 
 With theta the P trainable parameters, points x_i (weights w_i, N of them) and boundary
 points y_j (weights w_j, M of them), as in :mod:`pdesolve.nn.losses`:
@@ -28,20 +59,14 @@ the Ritz energy). :func:`ritz_system` returns E, g and B with G = B^T B, the row
 sqrt(w_i) H_i^(1/2) D Phi_i and sqrt(2 beta w_j) Phi(y_j), so G is factored through B and never
 formed. H and its square root come from the energy density by automatic differentiation.
 
-All derivatives are torch.func transforms of one point's function, vmapped over the points
-(no Python loop over points), in chunks of :data:`CHUNK` points to bound the memory of the
-intermediates; J and B take 8 (N + M) P bytes (float64). The divergence in r uses the forward
-Laplacian (:mod:`.laplacian`) for Poisson on an MLP, otherwise forward-over-reverse
-differentiation of the flux.
+J and B take 8 (N + M) P bytes (float64).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
-from torch.func import functional_call, jacfwd, jacrev, vmap
+from torch.func import functional_call, jacfwd, jacrev, vjp, vmap
 
 from ..problems import operator
 from ..problems.base import Problem
@@ -60,6 +85,109 @@ class _ForwardLaplacian(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return mlp_laplacian(self.model, x)
+
+
+def _values(module, params: dict | None, x: torch.Tensor) -> torch.Tensor:
+    """The module at the points x (n, d) with ``params`` (None: its own), (n,)."""
+    if params is None:
+        return module(x)
+    return functional_call(module, params, (x,))
+
+
+def _divergence(field, x: torch.Tensor, autograd: bool) -> torch.Tensor:
+    """sum_i d field_i / d x_i at x (n, d), (n,), for a field (n, d) -> (n, d) that acts point
+    by point: one reverse pass per direction (the pull-back of the unit vector e_i at every
+    point gives d field_i / dx at every point); by ordinary autograd with ``autograd``, else by
+    torch.func (inside the transforms of :func:`jacobian`)."""
+    if autograd:
+        x = x.detach().requires_grad_(True)
+        value = field(x)
+        return sum(torch.autograd.grad(value[:, i].sum(), x, create_graph=True)[0][:, i]
+                   for i in range(x.shape[1]))
+    value, pullback = vjp(field, x)
+    total = 0
+    for i in range(x.shape[1]):
+        unit = torch.zeros_like(value)
+        unit[:, i] = 1
+        total = total + pullback(unit)[0][:, i]
+    return total
+
+
+class PointFunctions:
+    """The residuals of ``model`` on ``problem``: each (params, x (n, d), data...) -> (n,) or
+    (n, k), acting point by point; ``params`` None means the model's own parameters (ordinary
+    autograd differentiates the result in them), ``model`` may then be any function of x."""
+
+    def __init__(self, model, problem: Problem):
+        self.model, self.problem = model, problem
+        self.laplacian = (_ForwardLaplacian(model)
+                          if problem.p == 2 and problem.constant_kappa
+                          and supports_forward_laplacian(model) else None)
+
+    def u(self, params: dict, x: torch.Tensor) -> torch.Tensor:
+        """u(x), (n,)."""
+        return _values(self.model, params, x)
+
+    def value_and_grad(self, params: dict, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(u (n,), grad u (n, d)) at x: grad u is the gradient of sum_i u(x_i) in x, as the
+        points are independent; with ``params`` None (the losses) by ordinary autograd, which
+        keeps the graph for the parameters' gradients and differentiates in x a leaf that asks
+        for it (the divergence's), else by torch.func."""
+        if params is None:
+            x = x if x.requires_grad else x.detach().requires_grad_(True)
+            u = self.model(x)
+            (grad,) = torch.autograd.grad(u.sum(), x, create_graph=True)
+            return u, grad
+
+        def total(y):
+            u = _values(self.model, params, y)
+            return u.sum(), u
+
+        grad, u = torch.func.grad(total, has_aux=True)(x)
+        return u, grad
+
+    def u_and_grad(self, params: dict, x: torch.Tensor) -> torch.Tensor:
+        """(u, grad u) side by side, (n, d + 1)."""
+        u, grad = self.value_and_grad(params, x)
+        return torch.cat([u[:, None], grad], dim=1)
+
+    def energy_density(self, params: dict, x: torch.Tensor) -> torch.Tensor:
+        """e(u, grad u, x), (n,)."""
+        u, grad = self.value_and_grad(params, x)
+        return self.problem.energy_density(grad, u, x)
+
+    def sources(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(f (n,), c (n,)) at x (n, d), the data of :meth:`residual` (c = 0 without a reaction
+        term)."""
+        c = (self.problem.reaction(x) if self.problem.reaction is not None
+             else torch.zeros_like(x[:, 0]))
+        return self.problem.f(x), c
+
+    def residual(self, params: dict, x: torch.Tensor, f: torch.Tensor,
+                 c: torch.Tensor) -> torch.Tensor:
+        """r = -div(kappa |grad u|^(p-2) grad u) + c u - f, (n,), with f (n,) and c (n,) the
+        source and reaction at x (c unused without a reaction term)."""
+        # the reaction term first: the order in which autograd accumulates the parameters'
+        # gradients, so float32 training runs as it did before this function was shared
+        reaction = 0.0 if self.problem.reaction is None else c * _values(self.model, params, x)
+        if self.laplacian is not None:
+            prefixed = None if params is None else {f"model.{k}": v for k, v in params.items()}
+            div = operator.flux_weight(1.0, None, 2) * _values(self.laplacian, prefixed, x)
+        else:
+            div = _divergence(lambda y: self._flux(self.value_and_grad(params, y)[1], y), x,
+                              autograd=params is None)
+        return -div + reaction - f
+
+    def flux_residual(self, params: dict, y: torch.Tensor, normal: torch.Tensor,
+                      alpha: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """q = kappa |grad u|^(p-2) grad u . n + alpha u - h at boundary points y (m, d), (m,)."""
+        u, grad = self.value_and_grad(params, y)
+        return torch.sum(self._flux(grad, y) * normal, dim=1) + alpha * u - h
+
+    def _flux(self, grad: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """kappa |grad u|^(p-2) grad u at x from grad u there."""
+        kappa = None if self.problem.constant_kappa else self.problem.kappa(x)
+        return operator.flux(kappa, grad, self.problem.p)
 
 
 class ParameterVector:
@@ -92,63 +220,19 @@ class ParameterVector:
         return torch.cat([jacobians[n].reshape(rows, -1) for n, _ in self.named], dim=1)
 
 
-def _value(module: nn.Module, params: dict, x: torch.Tensor) -> torch.Tensor:
-    """The module at one point x (d,) with ``params``: a scalar."""
-    return functional_call(module, params, (x[None],))[0]
+def jacobian(fn, params: dict, vector: ParameterVector,
+             *inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(Jacobian in the parameters (n, k, P) or (n, P), values (n, k) or (n,)) of the point-by-point
+    fn(params, *inputs), one point at a time: ``jacrev`` of fn on a batch of one point, vmapped
+    over the leading dimension of ``inputs``."""
 
+    def with_value(p, *point):
+        value = fn(p, *(a[None] for a in point))[0]
+        return value, value
 
-def _jacobian(fn, params: dict, vector: ParameterVector, *inputs: torch.Tensor):
-    """(Jacobian (n, k, P) or (n, P), values) of the per-point fn(params, *point_inputs) -> (value,
-    value), vmapped over the leading dimension of ``inputs``."""
-    jac, value = vmap(jacrev(fn, has_aux=True), in_dims=(None,) + (0,) * len(inputs),
+    jac, value = vmap(jacrev(with_value, has_aux=True), in_dims=(None,) + (0,) * len(inputs),
                       chunk_size=CHUNK)(params, *inputs)
     return vector.flatten(jac, value.numel()).reshape(*value.shape, -1), value
-
-
-@dataclass
-class PointFunctions:
-    """Per-point functions of a model, each (params, x (d,), ...) -> (value, value)."""
-
-    model: nn.Module
-    problem: Problem
-
-    def __post_init__(self):
-        self.laplacian = (_ForwardLaplacian(self.model)
-                          if self.problem.p == 2 and self.problem.constant_kappa
-                          and supports_forward_laplacian(self.model) else None)
-
-    def u(self, params: dict, x: torch.Tensor):
-        v = _value(self.model, params, x)
-        return v, v
-
-    def grad(self, params: dict, x: torch.Tensor) -> torch.Tensor:
-        return jacrev(lambda y: _value(self.model, params, y))(x)
-
-    def u_and_grad(self, params: dict, x: torch.Tensor):
-        """(u, grad u) stacked, shape (d + 1,)."""
-        v = torch.cat([_value(self.model, params, x)[None], self.grad(params, x)])
-        return v, v
-
-    def residual(self, params: dict, x: torch.Tensor, f: torch.Tensor, c: torch.Tensor):
-        """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at one point (c = 0: no reaction)."""
-        if self.laplacian is not None:
-            prefixed = {f"model.{k}": v for k, v in params.items()}
-            div = operator.flux_weight(1.0, None, 2) * _value(self.laplacian, prefixed, x)
-        else:
-            div = torch.trace(jacfwd(lambda y: self._flux(params, y))(x))
-        r = -div - f
-        if self.problem.reaction is not None:
-            r = r + c * _value(self.model, params, x)
-        return r, r
-
-    def flux(self, params: dict, y: torch.Tensor, normal: torch.Tensor, alpha: torch.Tensor):
-        """kappa |grad u|^(p-2) grad u . n + alpha u at one boundary point."""
-        q = torch.dot(self._flux(params, y), normal) + alpha * _value(self.model, params, y)
-        return q, q
-
-    def _flux(self, params: dict, x: torch.Tensor) -> torch.Tensor:
-        kappa = None if self.problem.constant_kappa else self.problem.kappa(x[None])[0]
-        return operator.flux(kappa, self.grad(params, x), self.problem.p)
 
 
 def _weights(weight, x: torch.Tensor) -> torch.Tensor:
@@ -165,19 +249,19 @@ def residual_system(model: nn.Module, problem: Problem, batch, weight, beta: flo
     x, y, wy = (t.detach() for t in batch)
     vector, points = ParameterVector(model), PointFunctions(model, problem)
     params = vector.tensors()
-    c = problem.reaction(x) if problem.reaction is not None else torch.zeros_like(x[:, 0])
-    jac, r = _jacobian(points.residual, params, vector, x, problem.f(x), c)
+    jac, r = jacobian(points.residual, params, vector, x, *points.sources(x))
     scale = torch.sqrt(_weights(weight, x) / problem.domain.volume)
     rho, rows = [r * scale], [jac * scale[:, None]]
     if not exact_boundary:
-        jb, ub = _jacobian(points.u, params, vector, y)
+        jb, ub = jacobian(points.u, params, vector, y)
         weight = torch.sqrt(beta * wy / problem.domain.boundary_measure)
         rho.append(weight * (ub - problem.g(y)))
         rows.append(weight[:, None] * jb)
     if flux is not None:
-        jq, q = _jacobian(points.flux, params, vector, flux.y, flux.normals, flux.alpha)
+        jq, q = jacobian(points.flux_residual, params, vector, flux.y, flux.normals, flux.alpha,
+                         flux.h)
         weight = torch.sqrt(beta * flux.weights / problem.domain.boundary_measure)
-        rho.append(weight * (q - flux.h))
+        rho.append(weight * q)
         rows.append(weight[:, None] * jq)
     return torch.cat(rho), torch.cat(rows)
 
@@ -208,21 +292,21 @@ def ritz_system(model: nn.Module, problem: Problem, batch, weight, beta: float,
     x, y, wy = (t.detach() for t in batch)
     vector, points = ParameterVector(model), PointFunctions(model, problem)
     params = vector.tensors()
-    jac, z = _jacobian(points.u_and_grad, params, vector, x)  # (n, d + 1, P), (n, d + 1)
+    jac, z = jacobian(points.u_and_grad, params, vector, x)  # (n, d + 1, P), (n, d + 1)
     first, second = _density_hessian(problem, z, x)
     w = _weights(weight, x)
     energy = torch.sum(w * problem.energy_density(z[:, 1:], z[:, 0], x))
     grad = torch.einsum("n,nk,nkp->p", w, first, jac)
     rows = [(torch.sqrt(w)[:, None, None] * (_psd_sqrt(second) @ jac)).reshape(-1, jac.shape[-1])]
     if flux is not None:
-        jf, uf = _jacobian(points.u, params, vector, flux.y)
+        jf, uf = jacobian(points.u, params, vector, flux.y)
         energy = energy + torch.sum(flux.weights * problem.boundary_energy_density(
             uf, flux.alpha, flux.h))
         grad = grad + (flux.weights * (flux.alpha * uf - flux.h)) @ jf
         robin = flux.alpha > 0
         rows.append(torch.sqrt(flux.weights * flux.alpha)[robin, None] * jf[robin])
     if not exact_boundary:
-        jb, ub = _jacobian(points.u, params, vector, y)
+        jb, ub = jacobian(points.u, params, vector, y)
         miss = ub - problem.g(y)
         energy = energy + beta * torch.sum(wy * miss * miss)
         grad = grad + 2 * beta * (wy * miss) @ jb

@@ -22,12 +22,11 @@ equal weights w_i = |Omega| / n the interior term is mean_i r(x_i)^2.
 With ``boundary="exact"`` the network is wrapped in :class:`DirichletAnsatz` and the
 penalty is dropped.
 
-Derivatives: grad u by reverse mode with ``create_graph``. The residual's divergence, measured on
-this 2-core CPU (float32, 2-100-100-100-1 tanh, 4096 points, whole Adam step): torch.func
-``vmap(hessian)`` 23 steps/s and double backward (one more reverse pass per dimension)
-29 steps/s, both with 2 threads; the forward Laplacian of :mod:`.laplacian` is about 1.45x
-faster than double backward (1 thread, measured side by side). So Poisson on an MLP/MscaleDNN-1 uses the forward Laplacian; variable kappa,
-p != 2 and other networks use double backward. Neither needs compilation.
+Every term is a sum over points of a residual of :class:`.gauss_newton.PointFunctions`, the
+functions the Gauss-Newton Jacobians differentiate point by point: the residual's divergence by
+the forward Laplacian of :mod:`.laplacian` for Poisson on an MLP/MscaleDNN-1, otherwise by one
+reverse pass per dimension (faster than torch.func ``vmap(hessian)`` on CPU; neither needs
+compilation).
 """
 
 from __future__ import annotations
@@ -38,12 +37,10 @@ import torch
 from torch import nn
 
 from ..domains import Domain
-from ..problems import operator
 from ..problems.base import Problem
 from .factor import factor
 from .flux_points import FluxPoints
-from .gauss_newton import residual_system, ritz_system
-from .laplacian import mlp_laplacian, supports_forward_laplacian
+from .gauss_newton import PointFunctions, residual_system, ritz_system
 
 
 class DirichletAnsatz(nn.Module):
@@ -80,55 +77,30 @@ class DirichletAnsatz(nn.Module):
         return self.extension(x) + self.distance(x) * self.net(x)
 
 
-def value_and_grad(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """u (n,) and grad u (n, d) at x, differentiable again; also returns the leaf x used."""
-    x = x.detach().requires_grad_(True)
-    u = model(x)
-    (grad,) = torch.autograd.grad(u.sum(), x, create_graph=True)
-    return u, grad, x
-
-
-def value_and_flux(model: nn.Module, problem: Problem, x: torch.Tensor):
-    """u (n,), the flux kappa |grad u|^(p-2) grad u (n, d) and the leaf x, differentiable."""
-    u, grad, xl = value_and_grad(model, x)
-    kappa = None if problem.constant_kappa else problem.kappa(xl)
-    return u, operator.flux(kappa, grad, problem.p), xl
-
-
 def boundary_penalty(model: nn.Module, problem: Problem, y: torch.Tensor,
                      wy: torch.Tensor) -> torch.Tensor:
     """sum_j w_j (u(y_j) - g(y_j))^2, the estimate of int_dOmega (u - g)^2."""
-    r = model(y) - problem.g(y)
+    r = PointFunctions(model, problem).u(None, y) - problem.g(y)
     return torch.sum(wy * r * r)
 
 
 def ritz_energy(model: nn.Module, problem: Problem, x: torch.Tensor, w) -> torch.Tensor:
-    """sum_i w_i kappa/p |grad u|^p - f u at the interior points x (n, d); w a number or (n,)."""
-    u, grad, _ = value_and_grad(model, x)
-    return torch.sum(w * problem.energy_density(grad, u, x.detach()))
+    """sum_i w_i e(x_i), e = kappa/p |grad u|^p + c u^2 / 2 - f u, at the interior points
+    x (n, d); w a number or (n,)."""
+    return torch.sum(w * PointFunctions(model, problem).energy_density(None, x.detach()))
 
 
 def residual(model: nn.Module, problem: Problem, x: torch.Tensor) -> torch.Tensor:
-    """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at x (n, d), shape (n,).
-
-    Poisson (p = 2, kappa = 1) on an MLP: the forward Laplacian (:mod:`.laplacian`);
-    otherwise the flux's divergence by double backward.
-    """
-    x = x.detach()
-    reaction = 0.0 if problem.reaction is None else problem.reaction(x) * model(x)
-    if problem.p == 2 and problem.constant_kappa and supports_forward_laplacian(model):
-        weight = operator.flux_weight(1.0, None, 2)  # the flux is weight * grad u
-        return -(weight * mlp_laplacian(model, x)) + reaction - problem.f(x)
-    _, flux, xl = value_and_flux(model, problem, x)
-    div = sum(torch.autograd.grad(flux[:, i].sum(), xl, create_graph=True)[0][:, i]
-              for i in range(x.shape[1]))
-    return -div + reaction - problem.f(x)
+    """r = -div(kappa |grad u|^(p-2) grad u) + c u - f at x (n, d), shape (n,)
+    (:meth:`.gauss_newton.PointFunctions.residual`); ``model`` may be any function of x."""
+    x, points = x.detach(), PointFunctions(model, problem)
+    return points.residual(None, x, *points.sources(x))
 
 
 def flux_residual(model: nn.Module, problem: Problem, points: FluxPoints) -> torch.Tensor:
     """q = kappa |grad u|^(p-2) grad u . n + alpha u - h at the flux points, (m,)."""
-    u, flux, _ = value_and_flux(model, problem, points.y)
-    return torch.sum(flux * points.normals, dim=1) + points.alpha * u - points.h
+    return PointFunctions(model, problem).flux_residual(None, points.y, points.normals,
+                                                        points.alpha, points.h)
 
 
 def boundary_energy(model: nn.Module, problem: Problem, points: FluxPoints) -> torch.Tensor:

@@ -15,14 +15,15 @@ s = init_scale * sqrt(2 / (n_in + n_out)) of its layer. Every network maps (n, d
 from __future__ import annotations
 
 import math
-from itertools import pairwise
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import torch
 from torch import nn
 
 from ..errors import ConfigError
+from .options import check_scales
 
 NETWORKS = ("mlp", "mscale1", "mscale2")
 
@@ -81,11 +82,7 @@ class ScaleSum(nn.Module):
 
 def group_scales(width: int, scales: Sequence[float]) -> np.ndarray:
     """Per-neuron scales: ``width`` neurons split into len(scales) nearly equal groups."""
-    if len(scales) > width:
-        raise ConfigError(
-            f"scales: {len(scales)} scales need a first hidden layer at least that wide, "
-            f"got width {width}"
-        )
+    check_scales(width, scales)
     return np.concatenate([np.full(len(g), a, dtype=float)
                            for g, a in zip(np.array_split(np.arange(width), len(scales)), scales)])
 

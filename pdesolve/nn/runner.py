@@ -19,10 +19,8 @@ from .callbacks import FrequencyProbe, Monitor, ProgressBar
 from .function import NetworkFunction
 from .losses import DirichletAnsatz, Loss
 from .networks import build_network, count_parameters
-from .options import (BoundaryOptions, NetworkOptions, NeuralOptions, OptimizerOptions,
-                      SamplingOptions, check_combinations)
-from .optimizers import build_phases
-from .parity import Parity, check_parity
+from .options import BoundaryOptions, NetworkOptions, NeuralOptions, SamplingOptions
+from .parity import Parity
 from .sampling import BoundarySampler, InteriorSampler
 from .training import Callback, Trainer
 
@@ -38,11 +36,9 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def check_options(problem: Problem, options: NeuralOptions, loss: Loss) -> None:
-    """Refuse combinations the field-by-field validation cannot see."""
-    check_combinations(problem, options)
-    if options.parity != "none":
-        check_parity(problem, options.parity)
+def check_loss(problem: Problem, options: NeuralOptions, loss: Loss) -> None:
+    """ValueError when ``loss`` is for another problem or boundary treatment than ``options``
+    (a mistake of the calling code; the options themselves were validated with the case)."""
     if loss.problem is not problem or loss.exact_boundary != (options.boundary == "exact"):
         raise ValueError(f"the loss is for another problem or boundary treatment than "
                          f"boundary={options.boundary!r}")
@@ -52,9 +48,10 @@ def train(problem: Problem, options: NeuralOptions, loss: Loss, *, name: str,
           progress: bool = False, callbacks: Sequence[Callback] = ()) -> Result:
     """Build the network and samplers from ``options``; train on ``loss``; wrap the result.
 
-    ``name`` labels the result and the progress bar (the solver's kind). ``loss`` must agree
-    with the problem and ``options.boundary`` (``exact_boundary`` for "exact"); ValueError
-    otherwise.
+    ``options`` are validated (:func:`pdesolve.solvers.configure`: their fields, and the
+    solver's ``check`` on this problem). ``name`` labels the result and the progress bar (the
+    solver's kind). ``loss`` must agree with the problem and ``options.boundary``
+    (``exact_boundary`` for "exact"); ValueError otherwise.
 
     ``callbacks`` are extra hooks run after the built-in ones (monitor, progress bar,
     checkpoints); their time is not counted as training time.
@@ -63,7 +60,7 @@ def train(problem: Problem, options: NeuralOptions, loss: Loss, *, name: str,
     NaN/inf; its ``info`` then holds "dofs" (the parameter count) and "history" (up to the
     divergence).
     """
-    check_options(problem, options, loss)
+    check_loss(problem, options, loss)
     threads = torch.get_num_threads()
     if options.threads:
         torch.set_num_threads(options.threads)
@@ -108,16 +105,6 @@ def beta_schedule(options: BoundaryOptions, network: NetworkOptions) -> str:
     return "constant" if network.network == "mlp" else "staircase"
 
 
-def optimizer_phases(options: OptimizerOptions, params: list[torch.Tensor]):
-    """The optimiser phases of ``options`` over ``params``."""
-    return build_phases(options.optimizer, params, steps=options.steps,
-                        lbfgs_steps=options.lbfgs_steps, lr=options.lr,
-                        lr_decay=options.lr_decay,
-                        engd={"cutoff": options.engd_cutoff, "adapt": options.engd_adapt},
-                        spring={"momentum": options.spring_momentum,
-                                "sketch": options.spring_sketch, "seed": options.seed})
-
-
 def _train(problem: Problem, options: NeuralOptions, loss: Loss, name: str, progress: bool,
            extra: Sequence[Callback]) -> Result:
     start = time.perf_counter()
@@ -146,8 +133,7 @@ def _train(problem: Problem, options: NeuralOptions, loss: Loss, name: str, prog
         saver = checkpoint.Checkpointer(options.checkpoint_dir, options.checkpoint_every, options)
         callbacks.append(saver)
     callbacks.extend(extra)
-    phases = optimizer_phases(options, [p for p in model.parameters() if p.requires_grad])
-    trainer = Trainer(model, loss, interior, boundary, phases,
+    trainer = Trainer(model, loss, interior, boundary, options.configured_optimizer,
                       beta=options.beta, beta_schedule=schedule,
                       max_seconds=options.max_seconds, callbacks=callbacks)
     if options.resume:

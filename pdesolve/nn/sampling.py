@@ -50,11 +50,9 @@ import torch
 from ..domains import Box, Domain
 from ..errors import ConfigError
 from ..quadrature import gauss_rule
+from .options import check_gauss_size, check_grid_size
 
 KINDS = ("uniform", "sobol", "grid", "gauss")
-
-MAX_GRID_NODES = 10**7
-"""Largest tensor grid (all (n + 1)^d nodes) or Gauss rule a sampler builds."""
 
 
 class _Draw:
@@ -97,9 +95,7 @@ def grid_nodes(box: Box, n: int, field: str) -> tuple[np.ndarray, np.ndarray]:
     mask (m,) of those on dOmega. ConfigError (naming ``field``) for n < 2 or a huge grid."""
     if n < 2:
         raise ConfigError(f"{field}: a grid needs at least 2 intervals per direction, got {n}")
-    if (n + 1) ** box.dim > MAX_GRID_NODES:
-        raise ConfigError(f"{field}: a grid with {n} intervals per direction has (n+1)^d = "
-                          f"{(n + 1) ** box.dim} nodes in d = {box.dim}; at most {MAX_GRID_NODES}")
+    check_grid_size(box.dim, n, field)
     axes = [np.linspace(a, b, n + 1) for a, b in zip(box.lower, box.upper)]
     index = np.stack(np.meshgrid(*[np.arange(n + 1)] * box.dim, indexing="ij"), -1)
     index = index.reshape(-1, box.dim)
@@ -107,19 +103,12 @@ def grid_nodes(box: Box, n: int, field: str) -> tuple[np.ndarray, np.ndarray]:
     return nodes, np.any((index == 0) | (index == n), axis=1)
 
 
-def _check_gauss(dim: int, cells: int, order: int, field: str) -> None:
-    if (cells * order) ** dim > MAX_GRID_NODES:
-        raise ConfigError(f"{field}: a Gauss rule with {cells} cells of {order} points per "
-                          f"direction has {(cells * order) ** dim} points in d = {dim}; at most "
-                          f"{MAX_GRID_NODES}")
-
-
 def face_rule(box: Box, cells: int, order: int,
               faces=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The composite Gauss rule of every face of ``box`` (d >= 2), or of the faces numbered
     ``faces`` (2 k: x_k = a_k, 2 k + 1: x_k = b_k, the order of ``box.parts``): points (m, d),
     weights (m,), face numbers (m,)."""
-    _check_gauss(box.dim - 1, cells, order, "batch_boundary")
+    check_gauss_size(box.dim - 1, cells, order, "batch_boundary")
     points, weights, numbers = [], [], []
     for axis in range(box.dim):
         rest = [i for i in range(box.dim) if i != axis]
@@ -195,7 +184,7 @@ class InteriorSampler(_Sampler):
 def _fixed_interior(domain: Domain, n: int, kind: str, order: int):
     """(points, weights) of the fixed interior kinds: weights one number or (m,)."""
     if kind == "gauss":
-        _check_gauss(domain.dim, n, order, "batch_interior")
+        check_gauss_size(domain.dim, n, order, "batch_interior")
         if domain.structured:
             rule = gauss_rule(domain, n, order)
             return rule.points, rule.weights

@@ -24,7 +24,7 @@ O(m P l + m l^2), memory O(m P + m l). With Omega the identity (l = m) it is the
 The damping is lambda = (tau)^2 Lambda_max (Lambda_max the largest eigenvalue of the kernel,
 or of its sketch), tau adapted as ENGD's cut-off on fixed points (the Tikhonov analogue of
 truncating at s_k > tau s_1) and kept fixed on redrawn mini-batches; step lengths alpha by
-ENGD's grid line search (:class:`pdesolve.nn.engd.ENGD`), and the momentum carries the step
+ENGD's grid line search (:class:`pdesolve.nn.engd.ENGDStepper`), and the momentum carries the step
 taken, alpha phi_k. Measured on 2-D poisson_sine (residual loss, 48-48 network, 256 + 64
 points redrawn, 40 steps, tau = 1e-3): relative L2 3.9e-4 with mu = 0.9, 1.6e-3 without
 momentum, 5.9e-2 with tau adapted on each batch.
@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .engd import ENGD
+from .engd import ENGDStepper
 
 if TYPE_CHECKING:
-    from .training import Trainer
+    from .training import Objective
 
 
 def nystrom(B: torch.Tensor, omega: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,9 +74,10 @@ def woodbury_step(B: torch.Tensor, g: torch.Tensor, tau: float, omega: torch.Ten
     return (v - B.mT @ z) / lam
 
 
-class SPRING(ENGD):
+class SPRINGStepper(ENGDStepper):
     """SPRING natural gradient (module docstring): ENGD's line search and cut-off rule on the
-    damped, momentum-corrected Woodbury step.
+    damped, momentum-corrected Woodbury step; the stepper of
+    :class:`pdesolve.nn.options.SPRING`.
 
     Parameters
     ----------
@@ -87,8 +88,6 @@ class SPRING(ENGD):
     seed : seed of the sketches (a fresh Gaussian sketch per step).
     """
 
-    name = "spring"
-
     def __init__(self, params: list[torch.Tensor], *, cutoff: float = 1e-4, adapt: bool = True,
                  momentum: float = 0.9, sketch: int = 0, seed: int = 0):
         super().__init__(params, cutoff=cutoff, adapt=adapt)
@@ -97,9 +96,8 @@ class SPRING(ENGD):
         self.generator = torch.Generator().manual_seed(seed)
         self.previous: torch.Tensor | None = None
 
-    def _direction(self, trainer: Trainer, batch, beta: float):
-        g, B, weight = trainer.loss.linear_model(trainer.model, batch, trainer.interior.weight,
-                                                 beta)
+    def _direction(self, objective: Objective, batch, beta: float):
+        g, B, weight = objective.linear_model(batch, beta)
         omega = None
         if 0 < self.sketch < B.shape[0]:
             omega = torch.randn(B.shape[0], self.sketch, generator=self.generator,
@@ -109,12 +107,11 @@ class SPRING(ENGD):
         predicted = weight * float(g @ phi - 0.5 * torch.sum((B @ phi) ** 2))
         return -phi, predicted
 
-    def step(self, trainer: Trainer, step: int, remaining: int) -> int:
+    def step(self, objective: Objective, step: int, remaining: int) -> int:
         # on redrawn points the achieved-decrease test, taken on the batch the step was fitted
         # to, drives lambda down until every step overfits its batch: keep lambda fixed there
-        self.adapt = self.adapt_on_fixed and not (trainer.interior.resamples
-                                                  or trainer.boundary.resamples)
-        done = super().step(trainer, step, remaining)
+        self.adapt = self.adapt_on_fixed and objective.fixed_points
+        done = super().step(objective, step, remaining)
         self.previous = self.alpha * self.previous  # the momentum of the step taken
         return done
 

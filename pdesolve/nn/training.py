@@ -1,11 +1,12 @@
 """The training loop shared by every neural solver: optimiser phases, hooks for the rest.
 
-A training is a sequence of phases, each an optimiser object
-(:mod:`pdesolve.nn.optimizers`, :mod:`pdesolve.nn.engd`) run for a number of steps; the loop
-asks the current one to advance and does the bookkeeping: time, step counts, callbacks, the
-time budget and stopping. An optimiser draws points with :meth:`Trainer.draw` and evaluates
-the loss with :meth:`Trainer.evaluate`, which raises SolverFailed (status "diverged") when the
-loss is NaN/inf.
+A training is a sequence of phases, each the stepper of a configured optimiser
+(:mod:`pdesolve.nn.options`) run for a number of steps; the loop asks the current one to
+advance and does the bookkeeping: time, step counts, callbacks, the time budget and stopping.
+A stepper sees the training only through its :class:`Objective`: it draws points with
+:meth:`Objective.draw`, evaluates the loss with :meth:`Objective.evaluate` (SolverFailed, status
+"diverged", when the loss is NaN/inf) and asks for the loss's Gauss-Newton models; it never
+reaches into the loop.
 
 Progress bars, monitoring, checkpoints are :class:`Callback` objects, not special cases in
 the loop. Everything a resumed run needs to continue bit for bit is in :meth:`state_dict`.
@@ -16,14 +17,15 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
 from ..errors import SolverFailed
 from .losses import Loss
-from .optimizers import Optimizer
+from .optimizers import Stepper
+from .options import Optimizer
 from .sampling import BoundarySampler, InteriorSampler
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,65 @@ class Callback:
         """Always called when training stops, failed or not (release resources)."""
 
 
+class Objective:
+    """What a stepper sees of a training: the trainable parameters, batches of points, the loss
+    on them and its Gauss-Newton models, and the last loss (and boundary term) it reported.
+
+    Parameters
+    ----------
+    model : the network.
+    loss : a :class:`~pdesolve.nn.losses.Loss`.
+    interior, boundary : the samplers.
+    beta_at : the boundary weight of a step (1-based).
+    """
+
+    def __init__(self, model: nn.Module, loss: Loss, interior: InteriorSampler,
+                 boundary: BoundarySampler, beta_at: Callable[[int], float]):
+        self.model, self.loss = model, loss
+        self.interior, self.boundary = interior, boundary
+        self.beta_at = beta_at
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.last_loss = math.nan
+        self.last_boundary = math.nan
+
+    @property
+    def fixed_points(self) -> bool:
+        """True when every batch is the same (no sampler redraws)."""
+        return not (self.interior.resamples or self.boundary.resamples)
+
+    def draw(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A batch (x, y, w_y): interior points, boundary points and their weights."""
+        return (self.interior.sample(), *self.boundary.sample())
+
+    def value(self, batch, beta: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """(loss, boundary term) of the current parameters on ``batch``, unchecked."""
+        x, y, wy = batch
+        return self.loss(self.model, x, self.interior.weight, y, wy, beta)
+
+    def evaluate(self, batch, step: int) -> torch.Tensor:
+        """The loss at ``step`` on ``batch``; records it, raises SolverFailed if not finite."""
+        loss, bnd = self.value(batch, self.beta_at(step))
+        value = loss.item()
+        if not math.isfinite(value):
+            raise SolverFailed(
+                f"training diverged at step {step}: the loss is {value}; last finite loss "
+                f"{self.last_loss:.6g} at step {step - 1}",
+                status="diverged", info={"step": step, "last_finite_loss": self.last_loss},
+            )
+        self.last_loss, self.last_boundary = value, bnd.item()
+        return loss
+
+    def gauss_newton(self, batch, beta: float):
+        """The loss's factored Gauss-Newton model on ``batch``
+        (:meth:`~pdesolve.nn.losses.Loss.gauss_newton`)."""
+        return self.loss.gauss_newton(self.model, batch, self.interior.weight, beta)
+
+    def linear_model(self, batch, beta: float):
+        """The loss's Gauss-Newton model (g, B, w) on ``batch``
+        (:meth:`~pdesolve.nn.losses.Loss.linear_model`)."""
+        return self.loss.linear_model(self.model, batch, self.interior.weight, beta)
+
+
 class Trainer:
     """Train ``model`` on ``loss`` with points from ``interior`` and ``boundary``.
 
@@ -68,32 +129,39 @@ class Trainer:
     model : the network (already on its device and dtype).
     loss : a :class:`~pdesolve.nn.losses.Loss`.
     interior, boundary : the samplers.
-    phases : (optimiser, steps) pairs run one after the other
-        (:func:`pdesolve.nn.optimizers.build_phases`).
+    optimizer : a configured :class:`~pdesolve.nn.options.Optimizer`; its phases run one
+        after the other.
     beta, beta_schedule : boundary weight beta0 and "constant" or "staircase".
     max_seconds : stop when the training time reaches this (None: no limit).
     callbacks : hooks (monitor, progress bar, checkpoints).
     """
 
     def __init__(self, model: nn.Module, loss: Loss, interior: InteriorSampler,
-                 boundary: BoundarySampler, phases: Sequence[tuple[Optimizer, int]], *,
+                 boundary: BoundarySampler, optimizer: Optimizer, *,
                  beta: float = 1.0, beta_schedule: str = "constant",
                  max_seconds: float | None = None, callbacks: Sequence[Callback] = ()):
-        self.model, self.loss = model, loss
-        self.interior, self.boundary = interior, boundary
-        self.phases = list(phases)
+        self.model = model
+        self.objective = Objective(model, loss, interior, boundary, self.beta_at)
+        self.phases = optimizer.phases(self.objective.params)
         self.total = sum(steps for _, steps in self.phases)
         self.beta0, self.beta_schedule = beta, beta_schedule
         self.max_seconds = max_seconds
         self.callbacks = list(callbacks)
-        self.params = [p for p in model.parameters() if p.requires_grad]
         self.step = self.previous_step = 0
-        self.last_loss = math.nan
-        self.last_boundary = math.nan
         self.history: list[dict] = []
         self.train_seconds = 0.0
         self.stop_reason = ""
         self.time_limited = False
+
+    @property
+    def last_loss(self) -> float:
+        """The loss the current stepper reported last."""
+        return self.objective.last_loss
+
+    @property
+    def last_boundary(self) -> float:
+        """The boundary term of :attr:`last_loss`."""
+        return self.objective.last_boundary
 
     def crossed(self, every: int) -> bool:
         """True when the last step reached or passed a multiple of ``every``."""
@@ -108,7 +176,7 @@ class Trainer:
         """The boundary weight of the current step."""
         return self.beta_at(max(self.step, 1))
 
-    def _phase(self, step: int) -> tuple[Optimizer, int]:
+    def _phase(self, step: int) -> tuple[Stepper, int]:
         """The optimiser that does ``step`` (1-based) and the last step of its phase."""
         end = 0
         for optimizer, steps in self.phases:
@@ -118,36 +186,14 @@ class Trainer:
         return self.phases[-1][0], end
 
     @property
-    def optimizer(self) -> Optimizer:
-        """The optimiser of the current step."""
+    def optimizer(self) -> Stepper:
+        """The stepper of the current step."""
         return self._phase(max(self.step, 1))[0]
 
     @property
     def lr(self) -> float | None:
         """The current learning rate; None for optimisers without one (L-BFGS, ENGD)."""
         return self.optimizer.lr
-
-    def draw(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """A batch (x, y, w_y): interior points, boundary points and their weights."""
-        return (self.interior.sample(), *self.boundary.sample())
-
-    def loss_value(self, batch, beta: float) -> tuple[torch.Tensor, torch.Tensor]:
-        """(loss, boundary term) of the model's current parameters on ``batch``, unchecked."""
-        x, y, wy = batch
-        return self.loss(self.model, x, self.interior.weight, y, wy, beta)
-
-    def evaluate(self, batch, step: int) -> torch.Tensor:
-        """The loss at ``step`` on ``batch``; records it, raises SolverFailed if not finite."""
-        loss, bnd = self.loss_value(batch, self.beta_at(step))
-        value = loss.item()
-        if not math.isfinite(value):
-            raise SolverFailed(
-                f"training diverged at step {step}: the loss is {value}; last finite loss "
-                f"{self.last_loss:.6g} at step {step - 1}",
-                status="diverged", info={"step": step, "last_finite_loss": self.last_loss},
-            )
-        self.last_loss, self.last_boundary = value, bnd.item()
-        return loss
 
     def run(self) -> None:
         """Train from ``self.step`` to the end (or until stopped); raises SolverFailed on NaN/inf."""
@@ -158,7 +204,7 @@ class Trainer:
                 start = time.perf_counter()
                 step = self.step + 1
                 optimizer, end = self._phase(step)
-                advance = optimizer.step(self, step, end - self.step)
+                advance = optimizer.step(self.objective, step, end - self.step)
                 self.train_seconds += time.perf_counter() - start
                 self.previous_step, self.step = self.step, self.step + advance
                 self.stop_reason = optimizer.stop_reason
@@ -181,8 +227,8 @@ class Trainer:
             "step": self.step,
             "model": self.model.state_dict(),
             "optimizers": [optimizer.state_dict() for optimizer, _ in self.phases],
-            "interior": self.interior.state_dict(),
-            "boundary": self.boundary.state_dict(),
+            "interior": self.objective.interior.state_dict(),
+            "boundary": self.objective.boundary.state_dict(),
             "torch_rng": torch.get_rng_state(),
             "last_loss": self.last_loss,
             "history": self.history,
@@ -194,9 +240,9 @@ class Trainer:
         self.model.load_state_dict(state["model"])
         for (optimizer, _), saved in zip(self.phases, state["optimizers"]):
             optimizer.load_state_dict(saved)
-        self.interior.load_state_dict(state["interior"])
-        self.boundary.load_state_dict(state["boundary"])
+        self.objective.interior.load_state_dict(state["interior"])
+        self.objective.boundary.load_state_dict(state["boundary"])
         torch.set_rng_state(state["torch_rng"])
-        self.last_loss = state["last_loss"]
+        self.objective.last_loss = state["last_loss"]
         self.history = list(state["history"])
         self.train_seconds = state["train_seconds"]

@@ -20,19 +20,18 @@ def supports(problem: Problem) -> str | None:
 
 
 def check(problem: Problem, options) -> None:
-    """Refuse options that cannot run together or on this problem
-    (:func:`pdesolve.nn.options.check_combinations`), and those that need a box on a domain
-    that is not one: the parity ansatz mirrors about the box's centre, the per-frequency
-    errors are DFTs on its tensor grid."""
-    check_combinations(problem, options)
+    """Refuse options that need a box on a domain that is not one (the parity ansatz mirrors
+    about the box's centre, the per-frequency errors are DFTs on its tensor grid), and those
+    that cannot run together or on this problem
+    (:func:`pdesolve.nn.options.check_combinations`)."""
     if options.boundary == "exact" and problem.fluxes:
         raise ConfigError(f"boundary: 'exact' builds u = g in on the whole boundary; the problem "
                           f"has {problem.beyond_dirichlet}; use boundary = 'penalty'")
-    if problem.domain.structured:
-        return
-    if options.parity != "none":
-        raise ConfigError(f"parity: {options.parity!r} mirrors about a box's centre; the "
-                          f"problem is posed on a {problem.domain.kind}; use parity = 'none'")
-    if options.freq_history:
-        raise ConfigError(f"freq_history: per-frequency errors are measured on a box's tensor "
-                          f"grid; the problem is posed on a {problem.domain.kind}")
+    if not problem.domain.structured:
+        if options.parity != "none":
+            raise ConfigError(f"parity: {options.parity!r} mirrors about a box's centre; the "
+                              f"problem is posed on a {problem.domain.kind}; use parity = 'none'")
+        if options.freq_history:
+            raise ConfigError(f"freq_history: per-frequency errors are measured on a box's "
+                              f"tensor grid; the problem is posed on a {problem.domain.kind}")
+    check_combinations(problem, options)
