@@ -77,6 +77,6 @@ def run(domain: str, dim: int, p: float, boundary: str, element: str, sizes) -> 
             return Outcome(refused=reason)
         result = module.solve(problem, options)
         errors.append(measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
-                                     domain=problem.domain)["metrics"]["l2_rel"])
+                                     domain=problem.domain).l2_rel)
     rate = float(np.polyfit(-np.log(sizes), np.log(errors), 1)[0])
     return Outcome(sizes=tuple(sizes), errors=tuple(errors), rate=rate)
