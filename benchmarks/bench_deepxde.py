@@ -6,8 +6,7 @@ boundary points, Adam lr 1e-3 (no decay), residual and boundary mean squares wei
 for the same number of steps, with the same torch thread count. The two alternate in chunks
 (``--chunk`` steps of pdesolve, then as many DeepXDE iterations in its own process), so both
 see the same background load on a shared machine. Both errors are measured by
-``pdesolve.metrics.error_metrics`` on the same points (a composite Gauss rule, 100^2 cells of
-4^2 points).
+``pdesolve.measure_errors`` on the box's rules (composite Gauss, refined until two agree).
 
 DeepXDE is not a dependency of pdesolve: install it in a separate environment and pass its
 interpreter, e.g.
@@ -33,11 +32,10 @@ import torch
 
 from pdesolve import get_problem
 from pdesolve.config import build_options
-from pdesolve.metrics import error_metrics
+from pdesolve.metrics import measure_errors
 from pdesolve.nn.losses import ResidualLoss
 from pdesolve.nn.runner import train
 from pdesolve.nn.training import Callback
-from pdesolve.quadrature import gauss_rule
 from pdesolve.solvers import pinn
 
 REFERENCE = {"it_per_s": 12.7, "l2_rel": 0.10, "steps": 1000, "source": "REFERENCES.md"}
@@ -133,7 +131,6 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     problem = get_problem("poisson_sine", dim=2)
-    points = gauss_rule(problem.domain, 100, 4)
     other = DeepXDE(args.deepxde_python, args.threads) if args.deepxde_python else None
     options = build_options(pinn.Options, {
         "network": "mlp", "widths": [100, 100, 100], "activation": "tanh",
@@ -143,12 +140,12 @@ def main() -> None:
     hooks = [Alternate(other, args.chunk)] if other else []
     result = train(problem, options, ResidualLoss(problem), name="pinn", callbacks=hooks)
     ours = {"it_per_s": args.steps / result.info["train_seconds"],
-            "l2_rel": error_metrics(points, result.u, problem.exact)["l2_rel"]}
+            "l2_rel": measure_errors(result.u, problem.exact, domain=problem.domain).l2_rel}
     if other:
         done = (args.steps // args.chunk) * args.chunk
         theirs = {"it_per_s": done / other.seconds, "steps": done,
-                  "l2_rel": error_metrics(points, lambda x: other.predict(x),
-                                          problem.exact)["l2_rel"],
+                  "l2_rel": measure_errors(lambda x: other.predict(x), problem.exact,
+                                           domain=problem.domain).l2_rel,
                   "source": f"measured in alternating chunks of {args.chunk}, "
                             f"deepxde {other.version}"}
         other.close()

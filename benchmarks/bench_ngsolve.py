@@ -34,7 +34,7 @@ def rates():
         for refinements in range(3):
             r = solve(problem, "ngsolve", order=k, n=n, refinements=refinements)
             errors.append(measure_errors(r.u, problem.exact, r.grad, problem.exact_grad,
-                                         domain=problem.domain)["metrics"]["l2_rel"])
+                                         domain=problem.domain).l2_rel)
             own.append(r.info["ngsolve_l2_rel"])
         slopes = -np.diff(np.log2(errors))
         print(f"| {k} | {n} | {r.dofs} | {', '.join(f'{e:.2e}' for e in errors)} | "
@@ -50,7 +50,7 @@ def fastest(problem, kind, **options):
         elapsed = time.perf_counter() - start
         best = elapsed if best is None else min(best, elapsed)
     error = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
-                           domain=problem.domain)["metrics"]["l2_rel"]
+                           domain=problem.domain).l2_rel
     return best, result.dofs, error
 
 

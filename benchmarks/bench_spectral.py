@@ -48,12 +48,12 @@ def run(name, params, kind, options, repeat: int, n_sobol: int) -> str:
     measured = measure_errors(best.u, problem.exact, best.grad, problem.exact_grad,
                               default=box_rules(problem.domain, n_sobol=1024 if high else n_sobol),
                               max_levels=2 if high else 6)
-    m, unc = measured["metrics"], measured["uncertainty"]
+    unc = measured.uncertainty
     load = os.getloadavg()[0]
     size = ", ".join(f"{k}={v}" for k, v in {**params, **options}.items())
     return (f"{name:20s} {kind:12s} {size:18s} {best.dofs:>9d}  {best.seconds:9.4f} s  "
-            f"l2 {m['l2_rel']:.2e} (+-{unc['l2_rel']:.0e})  h1 {m['h1_rel']:.2e}  "
-            f"[{measured['rule']['kind']}, {measured['rule']['points']} pts]  load {load:.1f}")
+            f"l2 {measured.l2_rel:.2e} (+-{unc['l2_rel']:.0e})  h1 {measured.h1_rel:.2e}  "
+            f"[{measured.rule['kind']}, {measured.rule['points']} pts]  load {load:.1f}")
 
 
 def main() -> None:

@@ -47,7 +47,7 @@ for name, table in DOMAINS.items():
                                     newton_tol=1e-10, newton_maxiter=1)
             fn = mesh_function(system.basis, solution.u)
             errors.append(measure_errors(fn, problem.exact, fn.grad,
-                                         problem.exact_grad)["metrics"]["l2_rel"])
+                                         problem.exact_grad).l2_rel)
             cells.append(mesh.t.shape[1])
             dofs.append(int(system.interior.size))
         rates = -np.diff(np.log(errors)) / np.log(2)

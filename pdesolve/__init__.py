@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .domains import Box
 from .errors import ConfigError, PdesolveError
-from .metrics import measure_errors
+from .metrics import ErrorMeasurement, measure_errors
 from .problems import Problem, get_problem, list_problems, register_problem
 from .result import Result, Status
 from .solvers import list_solvers, solve
@@ -17,6 +17,7 @@ except PackageNotFoundError:  # running from a source tree without installing
 __all__ = [
     "Box",
     "ConfigError",
+    "ErrorMeasurement",
     "PdesolveError",
     "Problem",
     "Result",

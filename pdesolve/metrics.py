@@ -25,8 +25,8 @@ Point statistics of the finest rule's points, without an accuracy estimate:
     max_err = max |e| (a lower bound of the maximum norm)
     l2re    = sqrt(sum e^2 / sum u^2), unweighted (PINNacle's L2RE on these points)
 
-:func:`error_metrics` is the same set of measures on one :class:`PointSet` the caller chooses
-(no accuracy estimate: the caller answers for the rule resolving the error).
+The result is an :class:`ErrorMeasurement`; its :meth:`~ErrorMeasurement.record` is what a
+run record stores.
 """
 
 from __future__ import annotations
@@ -36,11 +36,9 @@ from typing import Callable
 
 import numpy as np
 
-from .quadrature import MeasurementRule, PointSet, RuleFamily
+from .quadrature import MeasurementRule, RuleFamily
 
 Fn = Callable[[np.ndarray], np.ndarray]
-
-CHUNK = 1 << 16
 
 TARGET = 2.5e-3
 """Refine the rule until the relative uncertainty of l2_rel and h1_rel is at most this."""
@@ -54,39 +52,53 @@ SAFETY = 2.0
 MAX_LEVELS = 6
 """Most rules of a family evaluated for one measurement."""
 
+NON_FINITE = "non-finite error: the approximate solution has NaN/inf values"
+"""The message of the FloatingPointError raised for NaN/inf values."""
 
-def _chunked(fn: Fn, x: np.ndarray) -> np.ndarray:
-    """Evaluate fn on x in chunks (bounded memory for networks and interpolants)."""
-    return np.concatenate([np.asarray(fn(x[i:i + CHUNK])) for i in range(0, len(x), CHUNK)])
+MEASURES = ("l2_rel", "h1_rel", "max_err", "l2re")
+"""The error measures of a record's ``metrics``, in order."""
 
 
-def error_metrics(points: PointSet, u_h: Fn, u_ref: Fn, grad_h: Fn | None = None,
-                  grad_ref: Fn | None = None) -> dict[str, float | None]:
-    """Relative L2, relative H1-seminorm, max error and L2RE of u_h against u_ref on one set.
+@dataclass(frozen=True)
+class ErrorMeasurement:
+    """The errors of u_h against u_ref and how they were measured (:func:`measure_errors`).
 
-    u_h, u_ref : x (n, d) -> (n,); grad_h, grad_ref : x (n, d) -> (n, d), optional
-    (h1_rel is None unless both are given). No accuracy estimate: see measure_errors.
+    l2_rel, h1_rel : relative L2 and H1-seminorm errors (h1_rel None without gradients);
+    max_err, l2re : point statistics of the finest rule (module docstring);
+    uncertainty : relative measurement uncertainty of l2_rel and h1_rel (None where not
+        measured), by name;
+    rule, check_rule : descriptions of the rule the values come from and of the coarser one
+        it was checked against (None when only one rule was evaluated);
+    owner : whose cells the rules follow: "solution", "reference" or "domain";
+    levels, points : rules evaluated, and points evaluated in all.
     """
-    x, w = points.points, points.weights
-    uh, ur = _chunked(u_h, x), _chunked(u_ref, x)
-    e = uh - ur
-    out: dict[str, float | None] = {
-        "l2_rel": float(np.sqrt(np.sum(w * e**2) / np.sum(w * ur**2))),
-        "max_err": float(np.max(np.abs(e))),
-        "l2re": float(np.sqrt(np.mean(e**2) / np.mean(ur**2))),
-        "h1_rel": None,
-    }
-    if grad_h is not None and grad_ref is not None:
-        gh, gr = _chunked(grad_h, x), _chunked(grad_ref, x)
-        out["h1_rel"] = float(np.sqrt(np.sum(w * np.sum((gh - gr) ** 2, axis=1))
-                                      / np.sum(w * np.sum(gr**2, axis=1))))
-    _check_finite(out)
-    return out
 
+    l2_rel: float
+    h1_rel: float | None
+    max_err: float
+    l2re: float
+    uncertainty: dict[str, float | None]
+    rule: dict
+    check_rule: dict | None
+    owner: str
+    levels: int
+    points: int
 
-def _check_finite(values: dict) -> None:
-    if not all(v is None or np.isfinite(v) for v in values.values()):
-        raise FloatingPointError("non-finite error: the approximate solution has NaN/inf values")
+    def __post_init__(self):
+        if not all(v is None or np.isfinite(v) for v in self.metrics().values()):
+            raise FloatingPointError(NON_FINITE)
+
+    def metrics(self) -> dict[str, float | None]:
+        """{l2_rel, h1_rel, max_err, l2re}: a record's ``metrics``."""
+        return {name: getattr(self, name) for name in MEASURES}
+
+    def record(self) -> dict:
+        """The JSON fields of a run record: {"metrics": :meth:`metrics`, "measurement":
+        {uncertainty, rule, check_rule, owner, levels, points}}."""
+        return {"metrics": self.metrics(),
+                "measurement": {"uncertainty": dict(self.uncertainty), "rule": self.rule,
+                                "check_rule": self.check_rule, "owner": self.owner,
+                                "levels": self.levels, "points": self.points}}
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,8 @@ def integrate(rule: MeasurementRule, u_h: Fn, u_ref: Fn, grad_h: Fn | None,
     """E0, U0, E1, U1 by ``rule`` (E1, U1 NaN without both gradients).
 
     ``owner`` ("solution" or "reference") names the function whose values the rule's
-    samples carry; the other one is evaluated at the points.
+    samples carry; the other one is evaluated at the points. FloatingPointError when an
+    integral is NaN/inf.
     """
     with_grad = grad_h is not None and grad_ref is not None
     groups = rule.strata * rule.replicates
@@ -136,6 +149,8 @@ def integrate(rule: MeasurementRule, u_h: Fn, u_ref: Fn, grad_h: Fn | None,
                        if groups > 1 else s.weights @ values)
         max_err = max(max_err, float(np.max(np.abs(e), initial=0.0)))
         sq_e, sq_u, count = sq_e + float(e2.sum()), sq_u + float(u2.sum()), count + len(e2)
+    if not np.all(np.isfinite(acc if with_grad else acc[:2])):
+        raise FloatingPointError(NON_FINITE)
     if not with_grad:
         acc[2:] = np.nan
     per = acc.reshape(4, rule.strata, rule.replicates)
@@ -195,17 +210,15 @@ def own_family(u_h, u_ref) -> tuple[RuleFamily | None, str | None]:
 
 def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | None = None,
                    *, domain=None, default: RuleFamily | None = None, target: float = TARGET,
-                   max_levels: int = MAX_LEVELS) -> dict:
+                   max_levels: int = MAX_LEVELS) -> ErrorMeasurement:
     """Errors of u_h against u_ref with their measurement uncertainty (module docstring).
 
     ``default`` is the family used when neither function has cells of its own
     (:func:`pdesolve.quadrature.box_rules`); given ``domain`` instead, that domain's
     (``domain.error_rules()``: any domain).
 
-    Returns {"metrics": {l2_rel, h1_rel, max_err, l2re}, "uncertainty": {l2_rel, h1_rel}
-    (relative, None where not measured), "rule": the finer rule, "check_rule": the coarser,
-    "levels": rules evaluated, "points": points evaluated in all}. Raises FloatingPointError
-    for non-finite values and ValueError when the family has no rule.
+    Returns an :class:`ErrorMeasurement`. Raises FloatingPointError for non-finite values
+    and ValueError when the family has no rule.
     """
     family, owner = own_family(u_h, u_ref)
     if family is None:
@@ -229,12 +242,9 @@ def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | 
         if all(v is None or v <= target for v in uncertainty.values()):
             break
     fine = estimates[-1]
-    metrics = {"l2_rel": _ratio(fine.totals[0], fine.totals[1]),
-               "h1_rel": _ratio(fine.totals[2], fine.totals[3]),
-               "max_err": fine.max_err,
-               "l2re": _ratio(*fine.squares)}
-    _check_finite(metrics)
-    return {"metrics": metrics, "uncertainty": uncertainty, "rule": rules[-1].describe(),
-            "check_rule": rules[-2].describe() if len(rules) > 1 else None,
-            "owner": owner or "domain", "levels": len(rules),
-            "points": int(sum(e.points for e in estimates))}
+    return ErrorMeasurement(
+        l2_rel=_ratio(fine.totals[0], fine.totals[1]),
+        h1_rel=_ratio(fine.totals[2], fine.totals[3]),
+        max_err=fine.max_err, l2re=_ratio(*fine.squares), uncertainty=uncertainty,
+        rule=rules[-1].describe(), check_rule=rules[-2].describe() if len(rules) > 1 else None,
+        owner=owner or "domain", levels=len(rules), points=int(sum(e.points for e in estimates)))

@@ -1,9 +1,9 @@
 """Quadrature for error integrals: fixed point sets and measurement rules with a known accuracy.
 
 Fixed sets (:class:`PointSet`): composite Gauss rules and scrambled Sobol points, for
-callers that choose their own points (experiments, training monitors, exact reference
-integrals in the tests); errors for a record are measured by :func:`pdesolve.measure_errors`,
-which chooses its rules and checks their accuracy.
+callers that choose their own points (training samples, monitors, energies); errors are
+measured by :func:`pdesolve.measure_errors` alone, which chooses its rules and checks their
+accuracy.
 
 Measurement rules, used by :mod:`pdesolve.metrics` to estimate integrals
 int_Omega F dx together with their own error, yield :class:`Samples` chunk by chunk:

@@ -24,7 +24,7 @@ def _l2_errors(problem, element, sizes):
     for n in sizes:
         result = solve(problem, "fem", element=element, n=n)
         errors.append(measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
-                                     domain=problem.domain)["metrics"]["l2_rel"])
+                                     domain=problem.domain).l2_rel)
     return errors
 
 
@@ -147,7 +147,7 @@ def test_networks_trained_by_engd_solve_a_neumann_robin_problem(kind, options, b
     result = solve(problem, kind, optimizer="engd", dtype="float64", threads=1, seed=0,
                    **options)
     error = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
-                           domain=problem.domain)["metrics"]["l2_rel"]
+                           domain=problem.domain).l2_rel
     assert error <= bound
 
 

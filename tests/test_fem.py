@@ -30,8 +30,8 @@ def errors_over_levels(problem, ns, **options):
     rows, results = [], []
     for n in ns:
         result = solve(problem, "fem", n=n, **options)
-        m = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad)["metrics"]
-        rows.append((result.info["h"], m["l2_rel"], m["h1_rel"]))
+        m = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad)
+        rows.append((result.info["h"], m.l2_rel, m.h1_rel))
         results.append(result)
     h, l2, h1 = np.array(rows).T
     return h, l2, h1, results

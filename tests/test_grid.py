@@ -18,7 +18,7 @@ RATE = 1.9  # second order, with a margin for the pre-asymptotic range
 
 def _errors(problem, ns, **options):
     results = [solve(problem, "grid", n=n, **options) for n in ns]
-    errors = [measure_errors(r.u, problem.exact, domain=problem.domain)["metrics"]["l2_rel"]
+    errors = [measure_errors(r.u, problem.exact, domain=problem.domain).l2_rel
               for r in results]
     return [1 / (n + 1) for n in ns], errors, results
 

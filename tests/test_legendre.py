@@ -71,7 +71,7 @@ def test_error_falls_exponentially_in_the_degree(dim, degrees):
     problem = get_problem("bump_nd", dim=dim, width=0.5)
     rule = TensorRule(problem.domain, 1, 24)
     errors = [measure_errors(r.u, problem.exact, default=lambda level: rule if level == 0
-                             else None)["metrics"]["l2_rel"]
+                             else None).l2_rel
               for r in (solve(problem, "spectral", n=n) for n in degrees)]
     slope, intercept = np.polyfit(degrees, np.log(errors), 1)
     residual = np.log(errors) - (slope * np.asarray(degrees) + intercept)
@@ -137,14 +137,14 @@ def test_sobol_estimate_holds_within_one_percent_at_errors_of_1e_10():
     problem = get_problem("poisson_nd_pinnacle", dim=4)
     result = solve(problem, "spectral", n=8)
     gauss = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad)
-    assert gauss["rule"]["kind"] == "cells" and gauss["uncertainty"]["l2_rel"] < 1e-3
+    assert gauss.rule["kind"] == "cells" and gauss.uncertainty["l2_rel"] < 1e-3
     u, grad = (lambda x: result.u(x)), (lambda x: result.grad(x))  # no cells of their own
     sobol = measure_errors(u, problem.exact, grad, problem.exact_grad,
                            default=box_rules(problem.domain, n_sobol=2**14, seed=3))
-    assert sobol["rule"]["kind"] == "sobol" and 1e-10 < gauss["metrics"]["l2_rel"] < 1e-9
+    assert sobol.rule["kind"] == "sobol" and 1e-10 < gauss.l2_rel < 1e-9
     for name in ("l2_rel", "h1_rel"):
-        off = abs(sobol["metrics"][name] / gauss["metrics"][name] - 1)
-        assert off < min(0.01, sobol["uncertainty"][name]), (name, off)
+        off = abs(getattr(sobol, name) / getattr(gauss, name) - 1)
+        assert off < min(0.01, sobol.uncertainty[name]), (name, off)
 
 
 def test_reaction_term_and_a_stretched_box():

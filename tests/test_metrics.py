@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import skfem
 
-from pdesolve.metrics import FLAG, error_metrics, integrate, measure_errors
+from pdesolve.metrics import FLAG, ErrorMeasurement, integrate, measure_errors
 from pdesolve.problems import get_problem
-from pdesolve.quadrature import SobolRule, box_rules, gauss_rule
+from pdesolve.quadrature import SobolRule, TensorRule, box_rules
 from pdesolve.solvers import solve
 
 
@@ -41,6 +41,13 @@ def exact_l2_h1(fn, problem):
     return np.sqrt(totals[0] / totals[1]), np.sqrt(totals[2] / totals[3])
 
 
+def on_gauss_rule(domain, cells, order, u_h, u_ref, grad_h=None, grad_ref=None):
+    """Relative L2 and H1-seminorm errors (NaN without gradients) on one composite Gauss rule:
+    cells^d cells of order^d points, no accuracy estimate."""
+    totals = integrate(TensorRule(domain, cells, order), u_h, u_ref, grad_h, grad_ref).totals
+    return np.sqrt(totals[0] / totals[1]), np.sqrt(totals[2] / totals[3])
+
+
 CASES = [(1, "P2", 6), (1, "Q5", 3), (2, "P1", 8), (2, "P2", 4), (2, "P4", 2), (2, "Q3", 3),
          (3, "P1", 3), (3, "P2", 2)]
 
@@ -52,11 +59,11 @@ def test_fem_errors_match_exact_integrals(dim, element, n):
     measured = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
                               default=box_rules(problem.domain))
     l2, h1 = exact_l2_h1(result.u, problem)
-    assert measured["owner"] == "solution" and measured["rule"]["kind"] == "cells"
+    assert measured.owner == "solution" and measured.rule["kind"] == "cells"
     for name, exact in (("l2_rel", l2), ("h1_rel", h1)):
-        deviation = abs(measured["metrics"][name] / exact - 1)
+        deviation = abs(getattr(measured, name) / exact - 1)
         # the reported uncertainty is below 1 % and covers the actual deviation
-        assert deviation <= measured["uncertainty"][name] < FLAG
+        assert deviation <= measured.uncertainty[name] < FLAG
 
 
 def test_sampled_cells_are_unbiased_within_their_standard_error():
@@ -81,10 +88,10 @@ def test_smooth_functions_are_measured_on_refined_box_rules():
         return problem.exact(x) + 0.01 * np.prod(np.sin(3 * np.pi * x), axis=1)
 
     measured = measure_errors(u_h, problem.exact, default=box_rules(problem.domain, cells=2))
-    assert measured["owner"] == "domain" and measured["levels"] >= 2
-    assert measured["metrics"]["l2_rel"] == pytest.approx(0.01, rel=1e-9)
-    assert measured["metrics"]["h1_rel"] is None and measured["uncertainty"]["h1_rel"] is None
-    assert measured["uncertainty"]["l2_rel"] < 2.5e-3
+    assert measured.owner == "domain" and measured.levels >= 2
+    assert measured.l2_rel == pytest.approx(0.01, rel=1e-9)
+    assert measured.h1_rel is None and measured.uncertainty["h1_rel"] is None
+    assert measured.uncertainty["l2_rel"] < 2.5e-3
 
 
 def test_randomised_sobol_in_five_dimensions_gives_a_standard_error():
@@ -96,8 +103,8 @@ def test_randomised_sobol_in_five_dimensions_gives_a_standard_error():
     # int (0.05 cos(pi x1))^2 sin^2(pi x1) dx1 / int sin^2 = 0.05^2 / 4 : l2_rel = 0.025
     measured = measure_errors(u_h, problem.exact, default=box_rules(problem.domain,
                                                                      n_sobol=2**12))
-    l2, uncertainty = measured["metrics"]["l2_rel"], measured["uncertainty"]["l2_rel"]
-    assert measured["rule"]["kind"] == "sobol" and measured["rule"]["replicates"] == 8
+    l2, uncertainty = measured.l2_rel, measured.uncertainty["l2_rel"]
+    assert measured.rule["kind"] == "sobol" and measured.rule["replicates"] == 8
     assert abs(l2 / 0.025 - 1) <= uncertainty < 2.5e-3
     estimate = integrate(SobolRule(problem.domain, 2**10, seed=1), u_h, problem.exact,
                          None, None)
@@ -111,9 +118,9 @@ def test_a_finer_reference_mesh_provides_the_rule():
     coarse = solve(problem, "grid", n=7)
     measured = measure_errors(coarse.u, reference.u, coarse.grad, reference.grad,
                               default=box_rules(problem.domain))
-    assert measured["owner"] == "reference" and measured["rule"]["cells"] == 256
-    fixed = error_metrics(gauss_rule(problem.domain, 64, 8), coarse.u, reference.u)
-    assert measured["metrics"]["l2_rel"] == pytest.approx(fixed["l2_rel"], rel=1e-2)
+    assert measured.owner == "reference" and measured.rule["cells"] == 256
+    fixed, _ = on_gauss_rule(problem.domain, 64, 8, coarse.u, reference.u)
+    assert measured.l2_rel == pytest.approx(fixed, rel=1e-2)
 
 
 def test_grid_interpolant_is_measured_on_its_cells():
@@ -121,11 +128,36 @@ def test_grid_interpolant_is_measured_on_its_cells():
     result = solve(problem, "grid", n=15)
     measured = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
                               default=box_rules(problem.domain))
-    assert measured["check_rule"]["rule"] == "gauss 3^2 per cell"
-    assert measured["rule"]["cells"] == 256
+    assert measured.check_rule["rule"] == "gauss 3^2 per cell"
+    assert measured.rule["cells"] == 256
     # degree 19 per grid cell (the Gauss cells coincide with the grid's): exact to rounding
-    exact = error_metrics(gauss_rule(problem.domain, 16, 10), result.u, problem.exact,
-                          result.grad, problem.exact_grad)
-    for name in ("l2_rel", "h1_rel"):
-        deviation = abs(measured["metrics"][name] / exact[name] - 1)
-        assert deviation <= measured["uncertainty"][name] < FLAG
+    exact = on_gauss_rule(problem.domain, 16, 10, result.u, problem.exact, result.grad,
+                          problem.exact_grad)
+    for name, value in zip(("l2_rel", "h1_rel"), exact):
+        deviation = abs(getattr(measured, name) / value - 1)
+        assert deviation <= measured.uncertainty[name] < FLAG
+
+
+def test_a_measurement_gives_the_stored_record():
+    """The record keeps the on-disk layout the reports and summaries read."""
+    problem = get_problem("poisson_sine", dim=2)
+    result = solve(problem, "fem", element="P1", n=4)
+    measured = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad)
+    record = measured.record()
+    assert list(record) == ["metrics", "measurement"]
+    assert list(record["metrics"]) == ["l2_rel", "h1_rel", "max_err", "l2re"]
+    assert record["metrics"]["l2_rel"] == measured.l2_rel
+    assert list(record["measurement"]) == ["uncertainty", "rule", "check_rule", "owner",
+                                           "levels", "points"]
+    assert record["measurement"]["rule"] == measured.rule
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        measured.l2_rel = 0.0
+
+
+def test_a_non_finite_error_is_refused():
+    problem = get_problem("poisson_sine", dim=2)
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        measure_errors(lambda x: np.full(len(x), np.nan), problem.exact,
+                       domain=problem.domain)
+    assert isinstance(measure_errors(problem.exact, problem.exact, domain=problem.domain),
+                      ErrorMeasurement)

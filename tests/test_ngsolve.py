@@ -22,7 +22,7 @@ def _l2(fn, grad, problem) -> float:
     """The relative L2 error on the box's first two default rules (no cells of the function's
     own: the same points for both solutions)."""
     return measure_errors(lambda x: fn(x), problem.exact, lambda x: grad(x), problem.exact_grad,
-                          default=problem.domain.error_rules(), max_levels=2)["metrics"]["l2_rel"]
+                          default=problem.domain.error_rules(), max_levels=2).l2_rel
 
 
 @needs_ngsolve
@@ -57,7 +57,7 @@ def test_curved_ring_with_a_robin_hole_reaches_the_optimal_rate(order):
         result = solve(problem, "ngsolve", order=order, n=8 if order == 2 else 4,
                        refinements=refinements)
         measured = measure_errors(result.u, problem.exact, result.grad, problem.exact_grad,
-                                  domain=problem.domain)["metrics"]["l2_rel"]
+                                  domain=problem.domain).l2_rel
         assert measured == pytest.approx(result.info["ngsolve_l2_rel"], rel=0.01)
         errors.append(measured)
     assert np.log2(errors[0] / errors[1]) == pytest.approx(order + 1, abs=0.3)

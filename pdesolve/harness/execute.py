@@ -170,8 +170,8 @@ def _measure(spec: RunSpec, problem, result: Result, reference) -> dict:
                                   default=domain.error_rules(**rules))
     except FloatingPointError as exc:
         return {"status": Status.DIVERGED.value, "message": str(exc), "error_reference": source}
-    out = {"metrics": measured.pop("metrics"), "eval_seconds": time.perf_counter() - t0,
-           "measurement": measured, "error_reference": source,
+    out = {**measured.record(), "eval_seconds": time.perf_counter() - t0,
+           "error_reference": source,
            "solution_seconds": {"points": TIMING_POINTS,
                                 "seconds": _solution_seconds(result, domain,
                                                              spec.evaluation["seed"])}}

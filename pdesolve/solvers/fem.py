@@ -24,7 +24,7 @@ import numpy as np
 from ..config import opt
 from ..errors import ConfigError, SolverFailed
 from ..fem.assembly import Discretisation
-from ..fem.elements import mesh_kind
+from ..fem.elements import make_element, mesh_kind
 from ..fem.evaluate import structured_function
 from ..fem.linear import LinearSolver
 from ..fem.mesh_function import mesh_function
@@ -101,13 +101,16 @@ the sparse direct solver below 2e5 DOFs takes up to 3x more per DOF, under 1 GB 
 
 
 def check(problem: Problem, options: Options) -> None:
-    """ConfigError for options the mesh path cannot do, or a mesh that would not fit in
-    the memory available now (estimated on the bounding box; adaptive refinement counted as
-    :data:`ADAPT_GROWTH` times the DOFs per step)."""
+    """ConfigError for an element the structured mesh does not carry, options the mesh path
+    cannot do, or a mesh that would not fit in the memory available now (estimated on the
+    bounding box; adaptive refinement counted as :data:`ADAPT_GROWTH` times the DOFs per
+    step)."""
     degree = int(options.element[1:])
     adaptive = options.refine == "adaptive"
     cells = mesh_kind(options.element, options.mesh)
-    if not _structured(problem, options):
+    if _structured(problem, options):
+        make_element(problem.dim, cells, options.element)  # ConfigError listing those there
+    else:
         _check_mesh_path(problem, options, cells)
     dofs = float(degree * options.n + 1) ** problem.dim
     what = f"n: n = {options.n} ({options.element}, d = {problem.dim}, {dofs:.3g} DOFs)"
