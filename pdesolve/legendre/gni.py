@@ -188,8 +188,8 @@ def solve_linear(space: Space, f, g, kappa=None, reaction=None, *, rtol: float,
     stiffness = Stiffness(space, kappa, reaction)
     boundary = space.boundary(g)
     rhs = stiffness.rhs(f, boundary).ravel()
-    v, its, ok = pcg(stiffness.operator(), rhs, fast_inverse(space, *stiffness.means, stiffness.nodal),
-                     rtol=rtol, maxiter=maxiter)
+    preconditioner = fast_inverse(space, *stiffness.means, stiffness.nodal)
+    v, its, ok = pcg(stiffness.operator(), rhs, preconditioner, rtol=rtol, maxiter=maxiter)
     return space.fill(boundary, v), v, its, ok
 
 

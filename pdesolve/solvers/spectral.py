@@ -113,12 +113,15 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     if problem.p != 2:
         boundary = space.fill(full, np.zeros(space.unknowns))
         rules = [Rule(space)] + ([Rule(space, options.quadrature)] if options.quadrature else [])
-        history, info["newton_iterations"] = [], 0
+        history, info["newton_iterations"], scale = [], 0, None
         for rule in rules:
             energy = PLaplaceEnergy(space, problem.p, kappa, problem.f, problem.reaction,
                                     boundary, cg_tol=options.tol, cg_maxiter=options.maxiter,
                                     rule=rule)
-            v, report = minimise(energy, v, tol=options.newton_tol, maxiter=options.max_newton)
+            # both rules stop at the same ||J'||: the finer one starts near its minimum
+            scale = scale or float(np.linalg.norm(energy.gradient(v)))
+            v, report = minimise(energy, v, tol=options.newton_tol, maxiter=options.max_newton,
+                                 scale=scale)
             history += [{**h, "quadrature": rule.points or 0} for h in report.history]
             info["newton_iterations"] += report.iterations
             info["cg_iterations"] += energy.cg_iterations
