@@ -197,26 +197,34 @@ def solve_linear(space: Space, f, g, kappa=None, reaction=None, *, rtol: float,
 class Rule:
     """The quadrature of the p-Laplacian energy on ``space``: the GLL nodes themselves
     (``points`` None, G-NI) or the tensor Gauss-Legendre rule of ``points`` points per
-    direction (over-integration). ``values[k]`` and ``derivs[k]`` (M_k, N_k + 1) map nodal
+    direction (over-integration), composite over ``cells`` equal cells per direction. ``values[k]`` and ``derivs[k]`` (M_k, N_k + 1) map nodal
     values along axis k to u and u' at the points (None: the identity, at the GLL nodes)."""
 
     space: Space
     points: int | None = None
+    cells: int = 1
+
+    def _reference(self) -> tuple[np.ndarray, np.ndarray]:
+        """Composite Gauss rule on [0, 1]: ``cells`` equal cells of points / cells each."""
+        t, w = np.polynomial.legendre.leggauss(self.points // self.cells)
+        starts = np.arange(self.cells)[:, None] / self.cells
+        return ((starts + (t + 1) / (2 * self.cells)).ravel(),
+                np.tile(w / (2 * self.cells), self.cells))
 
     @property
     def axes(self) -> list[np.ndarray]:
         if self.points is None:
             return self.space.axes(interior=False)
-        t = np.polynomial.legendre.leggauss(self.points)[0]
-        return [b.lower + (t + 1) * (b.upper - b.lower) / 2 for b in self.space.bases]
+        t = self._reference()[0]
+        return [b.lower + t * (b.upper - b.lower) for b in self.space.bases]
 
     @property
     def weights(self) -> np.ndarray:
         """W_q on the tensor grid of the points."""
         if self.points is None:
             return self.space.weights([b.weights for b in self.space.bases])
-        w = np.polynomial.legendre.leggauss(self.points)[1]
-        return self.space.weights([w * (b.upper - b.lower) / 2 for b in self.space.bases])
+        w = self._reference()[1]
+        return self.space.weights([w * (b.upper - b.lower) for b in self.space.bases])
 
     @property
     def values(self) -> list[np.ndarray | None]:

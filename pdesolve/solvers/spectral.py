@@ -13,9 +13,11 @@ the fast-diagonalised constant-coefficient operator (the W-weighted mean of kapp
 Newton flux weight). p > 2 starts Newton from the p = 2 solution. Where grad u = 0 the source
 f of a p-Laplacian (and the flux weight |grad u|^(p-2)) has a cone, which the n + 1 GLL nodes
 integrate only algebraically; ``quadrature = M`` then continues Newton on the energy integrated
-by the M-point Gauss rule per direction (load and flux), whose error falls with M. u_N and
-grad u_N evaluate anywhere by Lagrange interpolation along each axis; errors are measured by a
-tensor Gauss rule on the box evaluated by sum factorisation.
+by the M-point Gauss rule per direction (load and flux), whose error falls with M; split into
+``quadrature_cells`` equal cells it converges much faster when the cone lies on a cell corner
+(the centre for two cells). u_N and grad u_N evaluate anywhere by Lagrange interpolation along
+each axis; errors are measured by a tensor Gauss rule on the box evaluated by sum
+factorisation.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 
 from ..config import opt
 from ..domains import box_only
-from ..errors import SolverFailed
+from ..errors import ConfigError, SolverFailed
 from ..legendre.function import TensorFunction
 from ..legendre.gni import PLaplaceEnergy, Rule, Space, solve_linear
 from ..newton import minimise
@@ -56,6 +58,9 @@ class Options:
     quadrature: int = opt(0, help="p > 2: Gauss points per direction integrating the energy "
                                   "(load and flux) after the G-NI Newton solve; 0 keeps the "
                                   "Gauss-Lobatto nodes (G-NI)", min=0)
+    quadrature_cells: int = opt(1, help="p > 2: equal cells per direction of the composite "
+                                        "Gauss rule (quadrature / cells points each): put cell "
+                                        "corners where f has its cone", min=1)
 
 
 def flux_refusal(problem: Problem, method: str) -> str | None:
@@ -94,6 +99,9 @@ def check(problem: Problem, options: Options) -> None:
     """ConfigError ("n: ...") when the solve would not fit in the memory available now (see
     :func:`estimate`); logs the time estimate."""
     d, n = problem.dim, options.n
+    if options.quadrature % options.quadrature_cells:
+        raise ConfigError(f"quadrature_cells: must divide quadrature = {options.quadrature}, "
+                          f"got {options.quadrature_cells}")
     needed, seconds = estimate(d, (n,) * d, problem.p, options.quadrature)
     require_memory(needed, f"n: degree n = {n} in d = {d} ({float(n - 1) ** d:.3g} unknowns)")
     log.info("spectral n=%d d=%d: about %.3g GB and %.3g s", n, d, needed / 1e9, seconds)
@@ -112,7 +120,8 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     history: list[dict] = [{"step": 0, "cg_iterations": its}]
     if problem.p != 2:
         boundary = space.fill(full, np.zeros(space.unknowns))
-        rules = [Rule(space)] + ([Rule(space, options.quadrature)] if options.quadrature else [])
+        rules = [Rule(space)] + ([Rule(space, options.quadrature, options.quadrature_cells)]
+                                 if options.quadrature else [])
         history, info["newton_iterations"], scale = [], 0, None
         for rule in rules:
             energy = PLaplaceEnergy(space, problem.p, kappa, problem.f, problem.reaction,
