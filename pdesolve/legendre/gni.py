@@ -197,8 +197,9 @@ def solve_linear(space: Space, f, g, kappa=None, reaction=None, *, rtol: float,
 class Rule:
     """The quadrature of the p-Laplacian energy on ``space``: the GLL nodes themselves
     (``points`` None, G-NI) or the tensor Gauss-Legendre rule of ``points`` points per
-    direction (over-integration), composite over ``cells`` equal cells per direction. ``values[k]`` and ``derivs[k]`` (M_k, N_k + 1) map nodal
-    values along axis k to u and u' at the points (None: the identity, at the GLL nodes)."""
+    direction (over-integration), composite over ``cells`` equal cells per direction.
+    ``values[k]`` and ``derivs[k]`` (M_k, N_k + 1) map nodal values along axis k to u and u' at
+    the points (None: the identity, at the GLL nodes)."""
 
     space: Space
     points: int | None = None
