@@ -7,9 +7,11 @@ solves, set-up included), relative L2 and H1 errors and the measurement's relati
 uncertainty, by the harness's rule (the solution's own tensor Gauss rule for a spectral
 solution in d <= 6, else randomised Sobol with ``--n-sobol`` points at level 0; in d >= 8,
 where evaluating a sparse grid costs the sum of its components' nodes per point, 1,024 and
-2,048 points only), and the load average. ``--p3`` adds plaplace_5d with p = 3 (minutes); ``--sweep`` the dimension sweep of
-bump_nd through grid, spectral and sparse grid; ``--sparse10`` the sparse grid in d = 8
-and 10 (PNd and bump_nd; evaluation dominates there, see the README).
+2,048 points only), and the load average. ``--p3`` adds plaplace_5d with p = 3, on the GLL
+nodes and over-integrated (``quadrature``; many minutes); ``--sweep`` the dimension sweep of
+bump_nd through grid, spectral and sparse grid; ``--sparse10`` the sparse grid in d = 8 and 10
+(PNd and bump_nd, coarsest degree 2 and the raised ``min_degree``; evaluation dominates there,
+see the README).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from pdesolve.quadrature import box_rules
 BASE = [("poisson_sine", {"dim": 2}, "spectral", {"n": n}) for n in (12, 14, 16)] + [
     ("poisson_nd_pinnacle", {"dim": 5}, "spectral", {"n": n}) for n in (8, 10)] + [
     ("plaplace_5d", {"p": 2.0}, "spectral", {"n": n}) for n in (12, 14, 16)]
-P3 = [("plaplace_5d", {"p": 3.0}, "spectral", {"n": n}) for n in (8, 10, 12, 14, 16)]
+P3 = [("plaplace_5d", {"p": 3.0}, "spectral", {"n": n}) for n in (8, 10, 12, 14, 16)] + [
+    ("plaplace_5d", {"p": 3.0}, "spectral", {"n": n, "quadrature": m, "newton_tol": 1e-8})
+    for n, m in ((6, 14), (8, 16), (8, 20))]
 SWEEP = [("bump_nd", {"dim": d}, kind, opts)
          for d, n, grid_n, level in ((2, 16, 256, 6), (3, 14, 64, 5), (4, 12, 24, 4),
                                      (5, 12, 16, 3), (6, 8, 10, 2), (8, 6, 5, 2),
@@ -35,7 +39,9 @@ SWEEP = [("bump_nd", {"dim": d}, kind, opts)
 SPARSE10 = [("poisson_nd_pinnacle", {"dim": d}, "sparse_grid", {"level": level})
             for d, level in ((8, 2), (10, 2))] + [
     ("bump_nd", {"dim": d}, "sparse_grid", {"level": level}) for d, level in ((8, 3),
-                                                                                    (10, 2))]
+                                                                                    (10, 2))] + [
+    (name, {"dim": d}, "sparse_grid", {"level": 1, "growth": "linear", "min_degree": m})
+    for name in ("poisson_nd_pinnacle", "bump_nd") for d, m in ((8, 4), (10, 3))]
 
 
 def run(name, params, kind, options, repeat: int, n_sobol: int) -> str:

@@ -8,11 +8,13 @@ import pytest
 
 from pdesolve import get_problem, solve
 from pdesolve.combination import components
+from pdesolve.errors import ConfigError
 from pdesolve.grid.tensor import sample
 from pdesolve.legendre.function import TensorCombination, TensorFunction
-from pdesolve.legendre.gni import Space, Stiffness, fast_inverse, solve_linear
+from pdesolve.legendre.gni import PLaplaceEnergy, Rule, Space, Stiffness, fast_inverse, solve_linear
 from pdesolve.metrics import measure_errors
 from pdesolve.quadrature import TensorRule, box_rules
+from pdesolve.solvers import spectral
 
 
 def _polynomial(rng, degrees):
@@ -91,6 +93,40 @@ def test_newton_for_p3_converges():
     assert np.abs(result.u(x) - problem.exact(x)).max() < 5e-2
 
 
+def test_over_integration_removes_most_of_the_p3_quadrature_error():
+    # the cone of f (and of |grad u| in the flux) is what limits G-NI for p = 3: the same
+    # degree with a 32-point Gauss rule per direction is 220x more accurate (measured at
+    # n = 8: 2.6e-2 on the GLL nodes, 1.2e-4 with quadrature = 32)
+    problem = get_problem("plaplace_sine", dim=2, p=3.0)
+    errors = []
+    for points in (0, 32):
+        result = solve(problem, "spectral", n=8, quadrature=points)
+        assert result.status.value == "ok"
+        errors.append(measure_errors(result.u, problem.exact)["metrics"]["l2_rel"])
+    assert errors[1] < 3e-4 and errors[1] < errors[0] / 50
+    # the cone sits at the centre: two cells put it on their corners (measured 2.8e-7)
+    result = solve(problem, "spectral", n=8, quadrature=32, quadrature_cells=2)
+    assert measure_errors(result.u, problem.exact)["metrics"]["l2_rel"] < min(1e-6, errors[1] / 100)
+
+
+def test_quadrature_cells_must_divide_the_points():
+    problem = get_problem("plaplace_sine", dim=2, p=3.0)
+    with pytest.raises(ConfigError, match="quadrature_cells: must divide quadrature = 15"):
+        spectral.check(problem, spectral.Options(n=8, quadrature=15, quadrature_cells=2))
+
+
+def test_over_integrated_gradient_is_the_energy_derivative(rng):
+    # J' of the Gauss-rule energy against central differences of J along a random direction
+    problem = get_problem("plaplace_sine", dim=2, p=3.0)
+    space = Space.on((0.0, 0.0), (1.0, 1.0), (6, 6))
+    boundary = space.boundary(problem.g)
+    energy = PLaplaceEnergy(space, 3.0, problem.kappa, problem.f, lambda x: 1 + x[:, 0],
+                            boundary, cg_tol=1e-12, cg_maxiter=200, rule=Rule(space, 11))
+    v, dv, h = rng.standard_normal(space.unknowns), rng.standard_normal(space.unknowns), 1e-5
+    slope = (energy.energy(v + h * dv) - energy.energy(v - h * dv)) / (2 * h)
+    assert slope == pytest.approx(energy.gradient(v) @ dv, rel=1e-7)
+
+
 @pytest.mark.parametrize("dim", [1, 2, 3, 5, 10])
 @pytest.mark.parametrize("level", [0, 1, 2, 4])
 def test_combination_coefficients_sum_to_one(dim, level):
@@ -127,6 +163,18 @@ def test_sparse_grid_converges(component, level, bound):
     assert result.status.value == "ok" and err < bound
     # 2^l - 1 unknowns per direction: interior GLL nodes of degree 2^l, or grid nodes
     assert result.dofs == sum(np.prod([2**lk - 1 for lk in l]) for _, l in components(2, level))
+
+
+def test_coarsest_degree_sets_the_sparse_grid_error_on_nonzero_boundary_data():
+    # components take g at their own boundary nodes while their interiors carry the 1-D
+    # Galerkin error of the coarse directions; the mismatch spreads inside and the combination
+    # does not cancel it, so the coarsest degree m bounds the error (PNd, d = 4, level 2, max
+    # error measured 6.3e-4 with m = 2, 7.4e-7 with m = 4)
+    problem = get_problem("poisson_nd_pinnacle", dim=4)
+    x = np.random.default_rng(2).uniform(0, 1, (400, 4))
+    errors = {m: np.abs(solve(problem, "sparse_grid", level=2, min_degree=m).u(x)
+                        - problem.exact(x)).max() for m in (2, 4)}
+    assert errors[4] < 3e-6 and errors[4] < errors[2] / 100
 
 
 def test_sobol_estimate_holds_within_one_percent_at_errors_of_1e_10():

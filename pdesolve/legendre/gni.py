@@ -17,7 +17,8 @@ that face), so axis k only needs the *slab* of nodes interior in the other direc
 N_k + 1 nodes along k: :class:`Stiffness` works on the interior array and reads g only on the
 face interiors (the lifting in b). For p != 2, :class:`PLaplaceEnergy` evaluates J and its
 derivatives on all nodes (a = 2 psi_s and b = 4 psi_ss from the operator module) for
-:func:`pdesolve.newton.minimise`.
+:func:`pdesolve.newton.minimise`, or on the points of a finer tensor Gauss rule
+(:class:`Rule`; u and grad u there by 1-D interpolation matrices along each axis).
 
 Preconditioner (fast diagonalisation, Lynch-Rice-Thomas): the constant-coefficient operator
 A_0 = k0 sum_k (M x .. x K_k x .. x M) + c0 M, K_k = D_k^T W_k D_k and M = diag(w) restricted to
@@ -187,73 +188,144 @@ def solve_linear(space: Space, f, g, kappa=None, reaction=None, *, rtol: float,
     stiffness = Stiffness(space, kappa, reaction)
     boundary = space.boundary(g)
     rhs = stiffness.rhs(f, boundary).ravel()
-    v, its, ok = pcg(stiffness.operator(), rhs, fast_inverse(space, *stiffness.means, stiffness.nodal),
-                     rtol=rtol, maxiter=maxiter)
+    preconditioner = fast_inverse(space, *stiffness.means, stiffness.nodal)
+    v, its, ok = pcg(stiffness.operator(), rhs, preconditioner, rtol=rtol, maxiter=maxiter)
     return space.fill(boundary, v), v, its, ok
 
 
+@dataclass(frozen=True)
+class Rule:
+    """The quadrature of the p-Laplacian energy on ``space``: the GLL nodes themselves
+    (``points`` None, G-NI) or the tensor Gauss-Legendre rule of ``points`` points per
+    direction (over-integration), composite over ``cells`` equal cells per direction.
+    ``values[k]`` and ``derivs[k]`` (M_k, N_k + 1) map nodal values along axis k to u and u' at
+    the points (None: the identity, at the GLL nodes)."""
+
+    space: Space
+    points: int | None = None
+    cells: int = 1
+
+    def _reference(self) -> tuple[np.ndarray, np.ndarray]:
+        """Composite Gauss rule on [0, 1]: ``cells`` equal cells of points / cells each."""
+        t, w = np.polynomial.legendre.leggauss(self.points // self.cells)
+        starts = np.arange(self.cells)[:, None] / self.cells
+        return ((starts + (t + 1) / (2 * self.cells)).ravel(),
+                np.tile(w / (2 * self.cells), self.cells))
+
+    @property
+    def axes(self) -> list[np.ndarray]:
+        if self.points is None:
+            return self.space.axes(interior=False)
+        t = self._reference()[0]
+        return [b.lower + t * (b.upper - b.lower) for b in self.space.bases]
+
+    @property
+    def weights(self) -> np.ndarray:
+        """W_q on the tensor grid of the points."""
+        if self.points is None:
+            return self.space.weights([b.weights for b in self.space.bases])
+        w = self._reference()[1]
+        return self.space.weights([w * (b.upper - b.lower) for b in self.space.bases])
+
+    @property
+    def values(self) -> list[np.ndarray | None]:
+        if self.points is None:
+            return [None] * self.space.dim
+        return [b.lagrange(t) for b, t in zip(self.space.bases, self.axes)]
+
+    @property
+    def derivs(self) -> list[np.ndarray]:
+        if self.points is None:
+            return [b.diff for b in self.space.bases]
+        return [b.lagrange(t, derivative=True) for b, t in zip(self.space.bases, self.axes)]
+
+
+def _chain(arr: np.ndarray, mats: list, transpose: bool = False) -> np.ndarray:
+    """arr with mats[k] (or its transpose) applied along each axis k; None skips an axis."""
+    for k, m in enumerate(mats):
+        if m is not None:
+            arr = apply_along(m.T if transpose else m, arr, k)
+    return arr
+
+
 class PLaplaceEnergy:
-    """J, J' and Newton steps of the p-Laplacian G-NI energy on the interior values (flat):
-    the :class:`pdesolve.newton.Energy` (module docstring). Steps solve J'' delta = -J' by CG
-    to the forcing tolerance max(min(0.1, residual), cg_tol), preconditioned by
-    :func:`fast_inverse` scaled by the flux weight a."""
+    """J, J' and Newton steps of the p-Laplacian energy on the interior values (flat): the
+    :class:`pdesolve.newton.Energy` (module docstring), integrated by ``rule`` (the GLL
+    nodes by default: G-NI; a finer Gauss rule integrates the load f v and the flux
+    a grad u . grad v more accurately where f or |grad u|^(p-2) is not smooth). Steps solve
+    J'' delta = -J' by CG to the forcing tolerance max(min(0.1, residual), cg_tol),
+    preconditioned by :func:`fast_inverse` scaled by the flux weight a at the nodes."""
 
     def __init__(self, space: Space, p: float, kappa, f, reaction, boundary: np.ndarray, *,
-                 cg_tol: float, cg_maxiter: int):
+                 cg_tol: float, cg_maxiter: int, rule: Rule | None = None):
         self.space, self.p, self.boundary = space, p, boundary
+        rule = Rule(space) if rule is None else rule
+        axes, self.weight = rule.axes, rule.weights
+        self.values, self.derivs = rule.values, rule.derivs
+        self.kappa = self.weight * (1.0 if kappa is None else sample(kappa, axes))
+        self.f = _inner(_chain(self.weight * sample(f, axes), self.values, True)).ravel()
+        self.c = None if reaction is None else self.weight * sample(reaction, axes)
         nodes = space.axes(interior=False)
-        self.weight = space.weights([b.weights for b in space.bases])
-        self.kappa = self.weight * (1.0 if kappa is None else sample(kappa, nodes))
-        self.mass = space.mass().ravel()
-        self.f = sample(f, space.axes()).ravel() * self.mass
-        self.c = None if reaction is None else sample(reaction, space.axes()).ravel() * self.mass
+        self.nodal_kappa = 1.0 if kappa is None else sample(kappa, nodes)
         self.cg_tol, self.cg_maxiter = cg_tol, cg_maxiter
         self.cg_iterations: list[int] = []
 
     def _grads(self, full: np.ndarray) -> list[np.ndarray]:
-        return [apply_along(b.diff, full, k) for k, b in enumerate(self.space.bases)]
+        """grad u at the rule's points, one array per direction."""
+        return [_chain(full, self.values[:k] + [dk] + self.values[k + 1:])
+                for k, dk in enumerate(self.derivs)]
 
     def _state(self, v: np.ndarray):
-        grads = self._grads(self.space.fill(self.boundary, v))
-        return grads, sum(gk * gk for gk in grads)
+        full = self.space.fill(self.boundary, v)
+        grads = self._grads(full)
+        u = None if self.c is None else _chain(full, self.values)
+        return grads, sum(gk * gk for gk in grads), u
 
-    def _divergence(self, fluxes: list[np.ndarray]) -> np.ndarray:
-        """sum_k D_k^T flux_k at the interior nodes, flat."""
-        return sum(_inner(apply_along(b.diff.T, q, k)) for k, (b, q) in
-                   enumerate(zip(self.space.bases, fluxes))).ravel()
-
-    def _lower_order(self, v: np.ndarray) -> float:
-        return (0.0 if self.c is None else float(self.c @ (v * v)) / 2) - float(self.f @ v)
+    def _divergence(self, fluxes: list[np.ndarray], u: np.ndarray | None = None) -> np.ndarray:
+        """sum_k (grad_k)^T flux_k (+ the values' transpose of c u) at the interior nodes."""
+        out = sum(_chain(q, self.values[:k] + [dk] + self.values[k + 1:], True)
+                  for k, (dk, q) in enumerate(zip(self.derivs, fluxes)))
+        if u is not None:
+            out = out + _chain(self.c * u, self.values, True)
+        return _inner(out).ravel()
 
     def energy(self, v: np.ndarray) -> float:
-        _, s = self._state(v)
-        return float(np.sum(operator.density(self.kappa, s, self.p))) + self._lower_order(v)
+        _, s, u = self._state(v)
+        total = float(np.sum(operator.density(self.kappa, s, self.p))) - float(self.f @ v)
+        return total if u is None else total + float(np.sum(self.c * u * u)) / 2
 
     def gradient(self, v: np.ndarray) -> np.ndarray:
-        grads, s = self._state(v)
+        grads, s, u = self._state(v)
         a = operator.flux_weight(self.kappa, s, self.p)
-        out = self._divergence([a * gk for gk in grads]) - self.f
-        return out if self.c is None else out + self.c * v
+        return self._divergence([a * gk for gk in grads], u) - self.f
+
+    def _preconditioner(self, v: np.ndarray) -> spla.LinearOperator:
+        """fast_inverse scaled by the flux weight a / W at the interior GLL nodes."""
+        full = self.space.fill(self.boundary, v)
+        s = sum(apply_along(b.diff, full, k) ** 2 for k, b in enumerate(self.space.bases))
+        a = _inner(operator.flux_weight(self.nodal_kappa, s, self.p))
+        k0 = float(np.sum(self.space.mass() * a) / np.sum(self.space.mass()))
+        c0 = 0.0 if self.c is None else float(np.sum(self.c) / np.sum(self.weight))
+        return fast_inverse(self.space, k0, c0, a)
 
     def newton_step(self, v: np.ndarray, gradient: np.ndarray,
                     residual: float) -> tuple[np.ndarray, int]:
-        grads, s = self._state(v)
+        grads, s, u = self._state(v)
         a = operator.flux_weight(self.kappa, s, self.p)
         safe = np.maximum(s, np.finfo(float).tiny ** 0.5 * max(float(s.max()), 1.0))
         b = operator.curvature_weight(self.kappa, safe, self.p)
         zero = np.zeros_like(self.boundary)
 
         def hessian(dv: np.ndarray) -> np.ndarray:
-            dg = self._grads(self.space.fill(zero, dv))
+            full = self.space.fill(zero, dv)
+            dg = self._grads(full)
             t = b * sum(gk * dk for gk, dk in zip(grads, dg))
-            out = self._divergence([a * dk + t * gk for gk, dk in zip(grads, dg)])
-            return out if self.c is None else out + self.c * dv
+            du = None if u is None else _chain(full, self.values)
+            return self._divergence([a * dk + t * gk for gk, dk in zip(grads, dg)], du)
 
         n = self.space.unknowns
-        k0 = float(np.sum(_inner(a)) / np.sum(_inner(self.weight)))
-        c0 = 0.0 if self.c is None else float(np.sum(self.c) / np.sum(self.mass))
         delta, its, _ = pcg(spla.LinearOperator((n, n), matvec=hessian, dtype=float), -gradient,
-                            fast_inverse(self.space, k0, c0, _inner(a / self.weight)),
+                            self._preconditioner(v),
                             rtol=max(min(0.1, residual), self.cg_tol), maxiter=self.cg_maxiter)
         self.cg_iterations.append(its)
         return delta, its

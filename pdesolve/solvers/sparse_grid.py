@@ -2,10 +2,15 @@
 
 u_c = sum_q (-1)^q binom(d-1, q) sum_(|l|_1 = d + level - q) u_l (:mod:`pdesolve.combination`),
 u_l the solution on an anisotropic tensor grid: by default the Legendre spectral method of
-``kind = "spectral"`` with degree n_k = 2^l_k (growth "doubling") or 2 l_k ("linear") in
-direction k, or (``component = "grid"``) the finite-difference grid with 2^l_k - 1 interior
-nodes. Each u_l takes g at its own boundary nodes, so the combined function uses g on the
-boundary only; it evaluates at any point as the same sum of the components' interpolants.
+``kind = "spectral"`` with degree n_k = m 2^(l_k - 1) (growth "doubling") or m + 2 (l_k - 1)
+("linear") in direction k, m = ``min_degree``, or (``component = "grid"``) the
+finite-difference grid with 2^l_k - 1 interior nodes. Each u_l takes g at its own boundary
+nodes, so the combined function uses g on the boundary only; it evaluates at any point as the
+same sum of the components' interpolants. Where g is not zero, a component's faces carry g
+interpolated while its interior carries the 1-D Galerkin error of its coarse directions; the
+mismatch spreads inside, depends on all degrees at once and does not cancel in the
+combination, so the error stalls near the 1-D error of degree m: m sets the floor, the level
+the rest.
 The components are independent: they run in a pool of ``workers`` threads (NumPy releases
 the GIL in its array operations, so large components overlap; small ones gain little).
 p = 2 only (the combination of p = 2 solves; the spectral kind solves p != 2).
@@ -49,7 +54,10 @@ class Options:
         "spectral", help="component solver: Legendre spectral (degree by growth) or "
                          "finite differences (2^l - 1 interior nodes)")
     growth: Literal["doubling", "linear"] = opt(
-        "doubling", help="spectral degree of 1-D level l: doubling 2^l, linear 2 l")
+        "doubling", help="spectral degree of 1-D level l: doubling m 2^(l-1), linear m + 2 (l-1), "
+                         "m = min_degree")
+    min_degree: int = opt(2, help="spectral degree m of 1-D level 1 (the coarsest direction)",
+                          min=2)
     tol: float = opt(1e-12, help="CG stopping rule of each component", min=0.0)
     maxiter: int = opt(2000, help="most CG iterations per component", min=1)
     workers: int = opt(1, help="threads solving components at once", min=1)
@@ -67,9 +75,11 @@ def supports(problem: Problem) -> str | None:
 def sizes(dim: int, options: Options) -> list[tuple[int, tuple[int, ...]]]:
     """(coefficient, degrees (spectral) or interior nodes (grid) per direction) per component."""
     if options.component == "grid":
-        size = lambda l: 2**l - 1  # noqa: E731
+        size = lambda l: 2**l - 1
     else:
-        size = (lambda l: 2**l) if options.growth == "doubling" else (lambda l: 2 * l)
+        m = options.min_degree
+        size = (lambda l: m * 2 ** (l - 1)) if options.growth == "doubling" else (
+            lambda l: m + 2 * (l - 1))
     return [(c, tuple(size(lk) for lk in l)) for c, l in components(dim, options.level)]
 
 
