@@ -13,7 +13,10 @@ standard errors of the ratio for randomised rules (0 for deterministic ones). If
 level is at least 1.5x as accurate as the one before (|I_(l+1) - I| <= 2/3 |I_l - I|),
 then |I_(l+1) - I| <= 2 |d|: SAFETY = 2 covers coarse meshes, where the rules are not yet
 in their asymptotic regime (on fine meshes the ratio is far smaller). Refinement stops
-once the uncertainty is below :data:`TARGET` for l2_rel and h1_rel, or after
+once the uncertainty is below :data:`TARGET` for l2_rel and h1_rel, or, for an error at
+round-off, its absolute uncertainty (value times relative uncertainty) is below
+:data:`ROUNDOFF` (a 1e-13 error needs no finer rule to be told from 1e-8, the tightest
+tolerance reports use; refining it would only sample round-off), or after
 :data:`MAX_LEVELS` rules.
 
 The family is the solution's own cells when it has them (``u_h.error_rules``, e.g. a
@@ -42,6 +45,9 @@ Fn = Callable[[np.ndarray], np.ndarray]
 
 TARGET = 2.5e-3
 """Refine the rule until the relative uncertainty of l2_rel and h1_rel is at most this."""
+
+ROUNDOFF = 1e-11
+"""An error whose value times relative uncertainty is below this is measured well enough."""
 
 FLAG = 1e-2
 """Reports flag an error whose relative measurement uncertainty exceeds this."""
@@ -191,6 +197,13 @@ def _uncertainty(coarse: Estimate, fine: Estimate) -> dict[str, float | None]:
     return out
 
 
+def measured_enough(values: dict, uncertainty: dict, target: float = TARGET) -> bool:
+    """True when every measure's relative uncertainty is at most ``target``, or its absolute
+    uncertainty (value x relative) at most :data:`ROUNDOFF` (an error at round-off)."""
+    return all(u is None or u <= target or (values.get(k) or 0.0) * u <= ROUNDOFF
+               for k, u in uncertainty.items())
+
+
 def _ratio(num: float, den: float) -> float | None:
     if np.isnan(num):
         return None
@@ -239,7 +252,9 @@ def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | 
         rules.append(rule)
         estimates.append(integrate(rule, u_h, u_ref, grad_h, grad_ref, owner))
         uncertainty = _uncertainty(estimates[-2], estimates[-1])
-        if all(v is None or v <= target for v in uncertainty.values()):
+        values = {"l2_rel": _ratio(*estimates[-1].totals[:2]),
+                  "h1_rel": _ratio(*estimates[-1].totals[2:])}
+        if measured_enough(values, uncertainty, target):
             break
     fine = estimates[-1]
     return ErrorMeasurement(
