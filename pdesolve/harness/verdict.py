@@ -18,7 +18,8 @@ reached, the one with the smallest final error.
 :func:`case_verdict` is what ``report.md`` prints and ``verdict.json`` stores; the README's
 verdict tables are :func:`readme_table` of the curated regime reports and
 :func:`dimension_table` of the dimension sweep (``python -m pdesolve.harness.verdict`` prints
-both; a test keeps the README equal to them).
+both, ``--write README.md`` puts them between the README's markers; a test keeps the README
+equal to them).
 """
 
 from __future__ import annotations
@@ -215,6 +216,25 @@ def dimension_table(root: Path | str = "results") -> str:
             f"{crossings}. {env['cpus']} CPUs{load}.\n")
 
 
+def write_readme(path: Path | str, root: Path | str = "results") -> None:
+    """Replace what lies between ``<!-- verdict:start -->`` and ``<!-- verdict:end -->`` in
+    the Markdown file ``path`` by the two tables."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- verdict:start -->\n", "<!-- verdict:end -->"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    tables = readme_table(root) + "\n" + dimension_table(root)
+    path.write_text(head + start + tables + end + tail, encoding="utf-8")
+
+
 if __name__ == "__main__":
-    root = sys.argv[1] if len(sys.argv) > 1 else "results"
-    sys.stdout.write(readme_table(root) + "\n" + dimension_table(root))
+    # python -m pdesolve.harness.verdict [--write README.md] [results]
+    arguments = sys.argv[1:]
+    target = arguments.pop(arguments.index("--write") + 1) if "--write" in arguments else None
+    arguments = [a for a in arguments if a != "--write"]
+    root = arguments[0] if arguments else "results"
+    if target:
+        write_readme(target, root)
+    else:
+        sys.stdout.write(readme_table(root) + "\n" + dimension_table(root))

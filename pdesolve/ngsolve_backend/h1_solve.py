@@ -85,9 +85,42 @@ class PointData:
         return gf
 
 
+def cell_weights(data: PointData) -> np.ndarray:
+    """w_q |J_q| of every point of ``data``: the integration-rule space's load of 1."""
+    import ngsolve
+
+    weights = ngsolve.LinearForm(data.space.TestFunction()
+                                 * ngsolve.dx(intrules=data.rules)).Assemble()
+    return weights.vec.FV().NumPy().copy()
+
+
+class NGSolveCells:
+    """The error rule on the solution's own (curved) cells: NGSolve's rule of degree
+    ``order`` on every cell, u_h and grad u_h there (no point location: the harness never
+    evaluates u_h outside NGSolve's mesh, where the domain's other meshes put some points)."""
+
+    strata = 1
+    replicates = 1
+
+    def __init__(self, fn: NGSolveFunction, order: int):
+        self.fn, self.order = fn, order
+
+    def samples(self):
+        from ..quadrature import Samples
+
+        data = PointData(self.fn.mesh, self.order)
+        u = np.asarray(self.fn.gfu(data.points)).ravel()
+        grad = np.asarray(self.fn.gradient(data.points)).reshape(len(u), -1)
+        yield Samples(data.x, cell_weights(data), np.zeros(len(u), dtype=np.int64), u, grad)
+
+    def describe(self) -> dict:
+        return {"kind": "ngsolve cells", "cells": self.fn.mesh.ne, "order": self.order}
+
+
 class NGSolveFunction:
     """u_h of an NGSolve GridFunction at points x (m, d), with ``grad``: points outside the
-    (curved) mesh are moved towards the nearest vertex until the mesh holds them."""
+    (curved) mesh are moved towards the nearest vertex until the mesh holds them. Its errors
+    are measured on its own cells (:meth:`error_rules`)."""
 
     def __init__(self, gfu, mesh):
         import ngsolve
@@ -117,6 +150,11 @@ class NGSolveFunction:
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.gradient(self._points(x))).reshape(len(x), -1)
+
+    def error_rules(self, level: int) -> NGSolveCells | None:
+        """Level l: NGSolve's rules of degree 2k + 2 + 2l on the solution's cells (l < 3)."""
+        return NGSolveCells(self, 2 * self.gfu.space.globalorder + 2 + 2 * level) \
+            if level < 3 else None
 
 
 def _regions(names) -> str:
@@ -279,12 +317,8 @@ def own_l2_error(problem: Problem, gfu, mesh, order: int) -> float:
     """The relative L2 error by NGSolve's own rule of degree ``order`` on its (curved) cells:
     sum_q w_q |J_q| (u_h - u)^2 over the integration-rule space's points, the weights
     w_q |J_q| assembled as the space's load of 1 (a cross-check of the harness's value)."""
-    import ngsolve
-
     cells = PointData(mesh, order)
-    weights = ngsolve.LinearForm(cells.space.TestFunction()
-                                 * ngsolve.dx(intrules=cells.rules)).Assemble()
-    w = weights.vec.FV().NumPy()
+    w = cell_weights(cells)
     exact = problem.exact(cells.x)
     error = np.asarray(gfu(cells.points)).ravel() - exact
     return float(np.sqrt(np.sum(w * error**2) / np.sum(w * exact**2)))
