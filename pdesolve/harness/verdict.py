@@ -155,17 +155,22 @@ def markdown(verdict: dict) -> list[str]:
     return lines
 
 
+def _number(value: float) -> str:
+    """3 significant digits, without exponents from 100 on (1,120 rather than 1.12e+03)."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def _cell(row: dict) -> str:
     classical, network = row["classical"], row["neural"]
     if classical is None and network is None:
         return "neither"
-    if network is None:
-        return f"C {classical['seconds']:.2g} s; N —"
-    if classical is None:
-        return f"C —; N {network['seconds']:.2g} s"
+    c = f"C {_number(classical['seconds'])} s" if classical else "C —"
+    n = f"N {_number(network['seconds'])} s" if network else "N —"
+    if classical is None or network is None:
+        return f"{c}; {n}"
     ratio = network["seconds"] / classical["seconds"]
-    lead = f"C {ratio:,.3g}x faster" if ratio >= 1 else f"N {1 / ratio:,.3g}x faster"
-    return f"C {classical['seconds']:.2g} s; N {network['seconds']:.2g} s: {lead}"
+    lead = f"C {_number(ratio)}x faster" if ratio >= 1 else f"N {_number(1 / ratio)}x faster"
+    return f"{c}; {n}: {lead}"
 
 
 def _sentence(verdict: dict) -> str:
