@@ -30,6 +30,7 @@ def test_crossover_is_the_first_dimension_from_which_networks_lead_beyond_a_tie(
     table = {2: _row(0.01, 1.0), 4: _row(0.1, 0.15), 8: _row(10.0, 1.0), 20: _row(None, 3.0)}
     assert sweep.crossover(table, "1e-03") == (4, 8)
     assert sweep.lead(table[20]["1e-03"]) == 0.0 and sweep.lead(table[2]["1e-03"]) == 100.0
+    assert sweep.crossover(table, "1e-03", compared={2, 4}) is None
     table[20] = _row(1.0, None)
     assert sweep.crossover(table, "1e-03") is None
 

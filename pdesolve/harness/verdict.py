@@ -210,15 +210,18 @@ def dimension_table(root: Path | str = "results") -> str:
     data = json.loads((Path(root) / "dimension_sweep" / "sweep.json").read_text("utf-8"))
     tols = list(next(iter(data["dims"].values())))
     lines = ["| f. dimension d | " + " | ".join(tols) + " |", "|---|" + "---|" * len(tols)]
+    compared = set(data.get("compared", map(int, data["dims"])))
     for d, row in sorted(data["dims"].items(), key=lambda item: int(item[0])):
-        lines.append(f"| {d} | " + " | ".join(_cell(row[t]) for t in tols) + " |")
+        cells = [_cell(row[t]) if int(d) in compared else _cell(row[t]).replace(
+            "C —", "C not run") for t in tols]
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
     env = data["environment"]
     crossings = "; ".join(
         f"at {t}: " + (f"from d = {c[1]} (between {c[0]} and {c[1]})" if c else "none")
         for t, c in data["crossover"].items())
     load = f", load {env['load'][0]:.1f}-{env['load'][1]:.1f}" if env.get("load") else ""
-    return ("\n".join(lines) + f"\n\nCrossover (networks ahead by more than 2x from then on): "
-            f"{crossings}. {env['cpus']} CPUs{load}.\n")
+    return ("\n".join(lines) + f"\n\nCrossover (networks ahead by more than 2x from then on, "
+            f"where both families ran): {crossings}. {env['cpus']} CPUs{load}.\n")
 
 
 def write_readme(path: Path | str, root: Path | str = "results") -> None:
