@@ -26,7 +26,7 @@ from pathlib import Path
 from ..harness.case import Case, parse_case, read_case_file
 from ..harness.plots import plt, save_figure
 from ..harness.tolerance import methods, time_to_tolerance
-from ..harness.verdict import FAMILY_NAMES, environment
+from ..harness.verdict import FAMILY_NAMES, environment, number
 from . import markdown_table, runs_note
 from .stored import CASE_DIR
 
@@ -124,7 +124,7 @@ def _ratio(value: float | None, compared: bool = True) -> str:
         return "network only"
     if math.isinf(value):
         return "classical only"
-    return f"C {value:.3g}x faster" if value >= 1 else f"N {1 / value:.3g}x faster"
+    return f"C {number(value)}x faster" if value >= 1 else f"N {number(1 / value)}x faster"
 
 
 def _figure(table: dict[int, dict], path: Path) -> Path:
@@ -149,21 +149,29 @@ def analyse(out_dir: Path, records: dict[str, list[dict]], computed: dict, quick
                                               for family in FAMILY_NAMES}
                                for tol in TOLERANCES}
              for name, runs in records.items()}
+    best = {dimension(name): {family: min((r["metrics"]["l2_rel"] for r in runs
+                                           if r["family"] == family and r.get("metrics")
+                                           and r["metrics"].get("l2_rel") is not None),
+                                          default=None) for family in FAMILY_NAMES}
+            for name, runs in records.items()}
     compared = {dimension(name) for name, runs in records.items()
                 if {r["family"] for r in runs} >= set(FAMILY_NAMES)}
     crossings = {f"{tol:.0e}": crossover(table, f"{tol:.0e}", compared) for tol in TOLERANCES}
     everything = [r for runs in records.values() for r in runs]
     (out_dir / "sweep.json").write_text(json.dumps(
         {"dims": {str(d): row for d, row in table.items()}, "compared": sorted(compared),
+         "best": {str(d): b for d, b in best.items()},
          "crossover": crossings,
          "environment": environment(everything), "quick": quick}, indent=1) + "\n")
     figure = _figure(table, out_dir / "time_vs_dimension.png")
-    rows = [[d, *[x for tol in TOLERANCES for x in (_cell(table[d][f"{tol:.0e}"]["classical"]),
+    rows = [[d, *[f"{best[d][f]:.1e}" if best[d][f] is not None else "—" for f in FAMILY_NAMES],
+             *[x for tol in TOLERANCES for x in (_cell(table[d][f"{tol:.0e}"]["classical"]),
                                                     _cell(table[d][f"{tol:.0e}"]["neural"]),
                                                     _ratio(lead(table[d][f"{tol:.0e}"]),
                                                            d in compared))]]
             for d in sorted(table)]
-    header = ["d", *[f"{h} {tol:.0e}" for tol in TOLERANCES
+    header = ["d", "best classical error", "best network error",
+              *[f"{h} {tol:.0e}" for tol in TOLERANCES
                      for h in ("fastest classical to", "fastest network to", "lead at")]]
     found = []
     for key, cross in crossings.items():

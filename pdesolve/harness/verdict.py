@@ -155,7 +155,7 @@ def markdown(verdict: dict) -> list[str]:
     return lines
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
     """3 significant digits, without exponents from 100 on (1,120 rather than 1.12e+03)."""
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
@@ -164,12 +164,12 @@ def _cell(row: dict) -> str:
     classical, network = row["classical"], row["neural"]
     if classical is None and network is None:
         return "neither"
-    c = f"C {_number(classical['seconds'])} s" if classical else "C —"
-    n = f"N {_number(network['seconds'])} s" if network else "N —"
+    c = f"C {number(classical['seconds'])} s" if classical else "C —"
+    n = f"N {number(network['seconds'])} s" if network else "N —"
     if classical is None or network is None:
         return f"{c}; {n}"
     ratio = network["seconds"] / classical["seconds"]
-    lead = f"C {_number(ratio)}x faster" if ratio >= 1 else f"N {_number(1 / ratio)}x faster"
+    lead = f"C {number(ratio)}x faster" if ratio >= 1 else f"N {number(1 / ratio)}x faster"
     return f"{c}; {n}: {lead}"
 
 
@@ -209,12 +209,17 @@ def dimension_table(root: Path | str = "results") -> str:
     dimension and tolerance the fastest classical and network time, and the crossover."""
     data = json.loads((Path(root) / "dimension_sweep" / "sweep.json").read_text("utf-8"))
     tols = list(next(iter(data["dims"].values())))
-    lines = ["| f. dimension d | " + " | ".join(tols) + " |", "|---|" + "---|" * len(tols)]
+    lines = ["| f. dimension d | " + " | ".join(tols) + " | best error C / N |",
+             "|---|" + "---|" * (len(tols) + 1)]
     compared = set(data.get("compared", map(int, data["dims"])))
     for d, row in sorted(data["dims"].items(), key=lambda item: int(item[0])):
-        cells = [_cell(row[t]) if int(d) in compared else _cell(row[t]).replace(
-            "C —", "C not run") for t in tols]
-        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+        cells = [_cell(row[t]) if int(d) in compared else "C not run; " + (
+            f"N {number(row[t]['neural']['seconds'])} s" if row[t]["neural"] else "N —")
+            for t in tols]
+        best = data.get("best", {}).get(d, {})
+        errors = " / ".join(f"{best[f]:.1e}" if best.get(f) is not None else "—"
+                            for f in FAMILY_NAMES)
+        lines.append(f"| {d} | " + " | ".join(cells) + f" | {errors} |")
     env = data["environment"]
     crossings = "; ".join(
         f"at {t}: " + (f"from d = {c[1]} (between {c[0]} and {c[1]})" if c else "none")
