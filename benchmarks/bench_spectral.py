@@ -11,7 +11,7 @@ where evaluating a sparse grid costs the sum of its components' nodes per point,
 nodes and over-integrated (``quadrature``; many minutes); ``--sweep`` the dimension sweep of
 bump_nd through grid, spectral and sparse grid; ``--sparse10`` the sparse grid in d = 8 and 10
 (PNd and bump_nd, coarsest degree 2 and the raised ``min_degree``; evaluation dominates there,
-see the README).
+see docs/solvers/sparse-grid.md).
 """
 
 from __future__ import annotations

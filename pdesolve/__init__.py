@@ -1,4 +1,5 @@
-"""pdesolve: elliptic PDEs by FEM, grids, Jacobi, Deep Ritz, PINN and MscaleDNN, compared honestly."""
+"""pdesolve: elliptic PDEs by FEM, NGSolve, spectral methods, sparse grids, grids, Jacobi, PINNs,
+Deep Ritz, random features and MscaleDNN, compared honestly."""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -33,7 +33,7 @@ one stalls at the error the kept directions can represent, and the cut-off that 
 by orders of magnitude between problems, seeds and stages of one run. Levenberg-Marquardt
 damping adapted from the ratio at the full step (alpha = 1) keeps the damping wherever full
 steps are only half trusted, which damps exactly the directions that carry the remaining
-residual, and it stalls (README, ENGD section). Here the ratio is taken at the step the line
+residual, and it stalls (docs/reproduced/engd.md). Here the ratio is taken at the step the line
 search achieves: the damping falls while natural-gradient steps make progress, and rises only
 when they stop making any.
 """
