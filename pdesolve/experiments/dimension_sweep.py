@@ -25,8 +25,8 @@ from pathlib import Path
 
 from ..harness.case import Case, parse_case, read_case_file
 from ..harness.plots import plt, save_figure
-from ..harness.tolerance import methods, time_to_tolerance
-from ..harness.verdict import FAMILY_NAMES, environment, number
+from ..harness.tolerance import methods
+from ..harness.verdict import FAMILY_NAMES, environment, fastest, number
 from . import markdown_table, runs_note
 from .stored import CASE_DIR
 
@@ -77,13 +77,6 @@ def case(name: str) -> Case:
     data["solver"] = [s for s in data["solver"]
                       if RANGES[s["label"]][0] <= d <= RANGES[s["label"]][1]]
     return parse_case(data, name, TEMPLATE)
-
-
-def fastest(records: list[dict], family: str, tol: float) -> dict | None:
-    """{method, seconds, dofs} of the family's fastest method to ``tol``, or None."""
-    hits = [(t[0], t[1], m.name) for m in methods(records, "l2_rel")
-            if m.family == family and (t := time_to_tolerance(m, tol))]
-    return dict(zip(("seconds", "dofs", "method"), min(hits))) if hits else None
 
 
 def lead(row: dict) -> float | None:
@@ -145,10 +138,11 @@ def _figure(table: dict[int, dict], path: Path) -> Path:
 
 def analyse(out_dir: Path, records: dict[str, list[dict]], computed: dict, quick: bool) -> Path:
     """``report.md``, ``time_vs_dimension.png`` and ``sweep.json`` from the stored records."""
-    table = {dimension(name): {f"{tol:.0e}": {family: fastest(runs, family, tol)
+    series = {name: methods(runs, "l2_rel") for name, runs in records.items()}
+    table = {dimension(name): {f"{tol:.0e}": {family: fastest(series[name], family, tol)
                                               for family in FAMILY_NAMES}
                                for tol in TOLERANCES}
-             for name, runs in records.items()}
+             for name in records}
     best = {dimension(name): {family: min((r["metrics"]["l2_rel"] for r in runs
                                            if r["family"] == family and r.get("metrics")
                                            and r["metrics"].get("l2_rel") is not None),
@@ -190,7 +184,8 @@ def analyse(out_dir: Path, records: dict[str, list[dict]], computed: dict, quick
             + ", ".join(f"[d = {dimension(n)}]({n}/report.md)" for n in records) + ".\n\n"
             + "## Time to tolerance by dimension\n\n" + markdown_table(header, rows)
             + "\nCrossover (the fastest network method ahead of the fastest classical one):\n\n"
-            + "\n".join(found) + "\n\n" + NO_CLASSICAL + f"\n\n## Figure\n\n![time against dimension]({figure.name})\n")
+            + "\n".join(found) + "\n\n" + NO_CLASSICAL
+            + f"\n\n## Figure\n\n![time against dimension]({figure.name})\n")
     path = out_dir / "report.md"
     path.write_text(text, encoding="utf-8")
     return path

@@ -104,17 +104,19 @@ def _family(records: list[dict], found: list, family: str, metric: str) -> dict 
     return out
 
 
+def fastest(found: list, family: str, tol: float) -> dict | None:
+    """{seconds, dofs, method} of the family's fastest method (of ``found``, the
+    :func:`~pdesolve.harness.tolerance.methods`) to ``tol``, or None."""
+    hits = [(t[0], t[1], m.name) for m in found
+            if m.family == family and (t := time_to_tolerance(m, tol))]
+    return dict(zip(("seconds", "dofs", "method"), min(hits))) if hits else None
+
+
 def problem_verdict(records: list[dict], metric: str) -> dict:
     """The verdict on one problem's records (module docstring)."""
     found = methods(records, metric)
-    rows = {}
-    for tol in VERDICT_TOLERANCES:
-        row = {}
-        for family in FAMILY_NAMES:
-            hits = [(t[0], t[1], m.name) for m in found if m.family == family
-                    and (t := time_to_tolerance(m, tol))]
-            row[family] = dict(zip(("seconds", "dofs", "method"), min(hits))) if hits else None
-        rows[f"{tol:.0e}"] = row
+    rows = {f"{tol:.0e}": {family: fastest(found, family, tol) for family in FAMILY_NAMES}
+            for tol in VERDICT_TOLERANCES}
     return {"problem": problem_name(records[0]), "metric": metric, "rows": rows,
             "families": {f: _family(records, found, f, metric) for f in FAMILY_NAMES}}
 
