@@ -22,8 +22,11 @@ def test_each_dimension_gets_the_solvers_of_its_range():
         d = sweep.dimension(name)
         case = sweep.case(name)
         assert case.problem["dim"] == d and case.problem["width"] == pytest.approx(math.sqrt(d / 5))
-        labels = {s.label for s in expand_case(case)}
+        runs = expand_case(case)
+        labels = {s.label for s in runs}
         assert labels == {label for label, (lo, hi) in sweep.RANGES.items() if lo <= d <= hi}
+        levels = {s.options["level"] for s in runs if s.label == "Sparse grid"}
+        assert levels == (set() if d > 10 else {1} if d == 10 else {1, 2})
 
 
 def test_crossover_is_the_first_dimension_from_which_networks_lead_beyond_a_tie():

@@ -10,11 +10,12 @@ from pdesolve import get_problem, solve
 from pdesolve.combination import components
 from pdesolve.errors import ConfigError
 from pdesolve.grid.tensor import sample
-from pdesolve.legendre.function import TensorCombination, TensorFunction
+from pdesolve.legendre.function import TensorCombination, TensorFunction, contract
 from pdesolve.legendre.gni import PLaplaceEnergy, Rule, Space, Stiffness, fast_inverse, solve_linear
+from pdesolve.legendre.sparse import SparseLegendre
 from pdesolve.metrics import measure_errors
 from pdesolve.quadrature import TensorRule, box_rules
-from pdesolve.solvers import spectral
+from pdesolve.solvers import sparse_grid, spectral
 
 
 def _polynomial(rng, degrees):
@@ -148,9 +149,44 @@ def test_combination_reproduces_additively_separable_functions(rng):
         space = Space.on((0.0,) * dim, (1.0,) * dim, [2**lk for lk in l])
         functions.append(TensorFunction(space, sample(u, space.axes(interior=False))))
         weights.append(float(c))
-    combined = TensorCombination(tuple(weights), tuple(functions))
     x = rng.uniform(0, 1, (300, dim))
-    assert np.abs(combined(x) - u(x)).max() < 1e-10 * np.abs(u(x)).max()
+    for combined in (TensorCombination(tuple(weights), tuple(functions)),
+                     SparseLegendre.combine(weights, functions)):
+        assert np.abs(combined(x) - u(x)).max() < 1e-10 * np.abs(u(x)).max()
+
+
+def test_contraction_equals_the_full_sum(rng):
+    # v(x_j) = sum_i C_i prod_k R_k[j, i_k] and its derivatives, written out by einsum
+    shape = (3, 4, 2, 5)
+    coefficients = rng.standard_normal(shape)
+    rows = [rng.standard_normal((7, s)) for s in shape]
+    drows = [rng.standard_normal((7, s)) for s in shape]
+    full = lambda r: np.einsum("abcd,ma,mb,mc,md->m", coefficients, *r)
+    value, grad = contract(coefficients, rows, drows)
+    assert np.allclose(contract(coefficients, rows), full(rows), rtol=1e-13, atol=1e-13)
+    assert np.allclose(value, full(rows), rtol=1e-13, atol=1e-13)
+    for k in range(len(shape)):
+        swapped = rows[:k] + [drows[k]] + rows[k + 1:]
+        assert np.allclose(grad[:, k], full(swapped), rtol=1e-13, atol=1e-13)
+
+
+def test_legendre_blocks_equal_the_sum_of_the_components(rng):
+    # d = 4, level 2, degrees 3, 5, 7: the union of the components' index boxes is smaller
+    # than the sum of their nodes, and the two forms agree at points, gradients and on grids
+    # (measured differences below 1e-13)
+    problem = get_problem("bump_nd", dim=4)
+    options = sparse_grid.Options(level=2, min_degree=3, growth="linear")
+    parts = sparse_grid.sizes(4, options)
+    functions = [sparse_grid._solve_one(problem, options, n)[0] for _, n in parts]
+    summed = TensorCombination(tuple(float(c) for c, _ in parts), tuple(functions))
+    blocks = solve(problem, "sparse_grid", level=2, min_degree=3, growth="linear").u
+    assert isinstance(blocks, SparseLegendre)
+    assert blocks.size < 0.5 * sum(f.values.size for f in functions)
+    x = rng.uniform(0, 1, (200, 4))
+    axes = [np.linspace(0, 1, 4)] * 4
+    assert np.abs(blocks(x) - summed(x)).max() < 1e-12
+    assert np.abs(blocks.grad(x) - summed.grad(x)).max() < 1e-11
+    assert np.abs(blocks.on_grid(axes, 2) - summed.on_grid(axes, 2)).max() < 1e-11
 
 
 @pytest.mark.parametrize("component,level,bound", [("spectral", 4, 1e-7), ("grid", 4, 3e-3)])

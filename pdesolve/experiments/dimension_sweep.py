@@ -4,7 +4,7 @@ dimension.
 One case per dimension d, built from the template ``cases/dimension_sweep.toml``: the problem
 ``bump_nd`` with ``dim = d`` and width w = sqrt(d / 5) (|x - c|^2 / w^2 has the same mean in
 every d, so u varies by the same factor), and the solvers that run in that dimension
-(:data:`RANGES`: the full-tensor spectral method to d = 6, the sparse grid to d = 8, random
+(:data:`RANGES`: the full-tensor spectral method to d = 6, the sparse grid to d = 10, random
 features everywhere, ENGD to d = 10 and SPRING, its scalable form, from d = 20).
 
 For each d and each tolerance of :data:`TOLERANCES` the analysis takes the fastest classical
@@ -33,24 +33,21 @@ from .stored import CASE_DIR
 TEMPLATE = CASE_DIR / "dimension_sweep.toml"
 DIMS = (2, 3, 4, 5, 6, 8, 10, 20, 50, 100)
 QUICK_DIMS = (2, 4, 20)
-RANGES = {"Spectral": (2, 6), "Sparse grid": (2, 6), "RF collocation": (2, 100),
+RANGES = {"Spectral": (2, 6), "Sparse grid": (2, 10), "RF collocation": (2, 100),
           "PINN ENGD": (2, 10), "PINN SPRING": (20, 100)}
 """The dimensions each solver of the template runs in (by label): beyond them the full tensor
-(spectral: (n - 1)^d unknowns), the evaluation of the combination (components carry all
-their boundary nodes: 34 s for 1,024 points at d = 10, level 2) or the Gauss-Newton matrix's
-size make a run take more than the sweep's budget. The sparse grid solves bump_nd in d = 8
-(1.1e-5 in 4.2 s, degree 4) and d = 10 (1.35e-5 in about 2 minutes) outside the harness
-(``benchmarks/bench_spectral.py``), but the harness's measurement of the combination and its
-gradient took over 9 minutes in d = 8 (degree 3 and 4) without finishing: from d = 8 the sweep
-has no classical run, and a dimension without one is *not* evidence that networks are
-faster there (:data:`NO_CLASSICAL`)."""
+(spectral: (n - 1)^d unknowns), the combination's coarsest component (the full grid of degree
+min_degree = 4: 5^d nodes, 1e14 in d = 20) or the Gauss-Newton matrix's size make a run take
+more than the sweep's budget."""
 
-NO_CLASSICAL = ("From d = 8 the sweep has no classical run: the sparse grid solves these "
-                "problems (bump_nd 1.1e-5 in 4.2 s in d = 8, 1.35e-5 in about 2 minutes in "
-                "d = 10, outside the harness, `benchmarks/bench_spectral.py`), but the "
-                "harness's measurement of the combination's values and gradients took over 9 "
-                "minutes in d = 8 without finishing. Rows without a classical time there are "
-                "not evidence that networks are faster: the comparison is one-sided.")
+HIGH = {"Sparse grid": (10, {"level": [1]})}
+"""From the given d on, these options replace the template's: level 2 in d = 10 would have
+about 1e7 unknowns and 1.6e8 Legendre coefficients to sum per evaluation point."""
+
+NO_CLASSICAL = ("From d = 20 the sweep has no classical run: pdesolve's sparse grid combines "
+                "components whose coarsest is the full grid of degree 4 (5^d nodes), and no "
+                "other classical solver it has scales either. Rows without a classical time "
+                "there are not evidence that networks are faster: the comparison is one-sided.")
 
 TOLERANCES = (1e-3, 1e-6)
 SUMMARY = ("Regime (f) of the verdict: for each dimension d, the wall time (set-up and solve or "
@@ -69,12 +66,14 @@ def dimension(name: str) -> int:
 
 
 def case(name: str) -> Case:
-    """The template with dim = d, width = sqrt(d / 5) and the solvers of dimension d."""
+    """The template with dim = d, width = sqrt(d / 5) and the solvers of dimension d (options
+    of :data:`HIGH` from their dimension on)."""
     d = dimension(name)
     data = read_case_file(TEMPLATE)
     data["name"] = name
     data["problem"] = {**data["problem"], "dim": d, "width": math.sqrt(d / 5)}
-    data["solver"] = [s for s in data["solver"]
+    data["solver"] = [s | HIGH[s["label"]][1] if s["label"] in HIGH and d >= HIGH[s["label"]][0]
+                      else s for s in data["solver"]
                       if RANGES[s["label"]][0] <= d <= RANGES[s["label"]][1]]
     return parse_case(data, name, TEMPLATE)
 

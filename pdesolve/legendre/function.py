@@ -1,10 +1,9 @@
 """Tensor-product polynomials given by their values at the GLL nodes, as solution functions.
 
 u(x) = sum_i U_i prod_k l_(k, i_k)(x_k) (all nodes, boundary included) is evaluated at m
-points by contracting one axis at a time with the (m, N_k + 1) Lagrange matrices of
-:meth:`.basis.Basis.lagrange`: the first axis by one matrix product, the others point by point,
-O(m prod_k (N_k + 1)) work; grad u contracts l_k' instead of l_k along axis k. On a tensor
-grid of points the same contractions are 1-D matrices applied along each axis
+points from the (m, N_k + 1) Lagrange matrices of :meth:`.basis.Basis.lagrange` by
+:func:`contract` (one matrix product, O(m prod_k (N_k + 1)) work); grad u takes l_k' instead
+of l_k along axis k. On a tensor grid of points the same contractions are 1-D matrices applied along each axis
 (:func:`tensor_values`), which makes a tensor Gauss rule on the box its cheap error rule.
 """
 
@@ -27,30 +26,71 @@ GAUSS_EXTRA = 2
 """Error rule of level l: N_max + GAUSS_EXTRA (1 + l) Gauss points per direction."""
 
 
-def _contract(space: Space, values: np.ndarray, x: np.ndarray, gradient: bool) -> np.ndarray:
-    """u (m,) or grad u (m, d) at points x (m, d) for one chunk (module docstring)."""
-    m = len(x)
-    first, *rest = space.bases
-    flat = values.reshape(values.shape[0], -1)
-    val = first.lagrange(x[:, 0]) @ flat
-    ders = (first.lagrange(x[:, 0], derivative=True) @ flat)[:, None] if gradient else None
-    for k, basis in enumerate(rest, start=1):
-        lk = basis.lagrange(x[:, k])
-        old = val.reshape(m, basis.degree + 1, -1)
-        val = np.einsum("mi,mir->mr", lk, old)
-        if gradient:
-            ders = np.einsum("mi,mjir->mjr", lk, ders.reshape(m, k, basis.degree + 1, -1))
-            new = np.einsum("mi,mir->mr", basis.lagrange(x[:, k], derivative=True), old)
-            ders = np.concatenate([ders, new[:, None]], axis=1)
-    return ders.reshape(m, -1) if gradient else val.reshape(m)
+def _kron(rows: list[np.ndarray]) -> np.ndarray:
+    """Row-wise Kronecker product of (m, s_k) matrices: (m, prod_k s_k)."""
+    out = rows[0]
+    for r in rows[1:]:
+        out = (out[:, :, None] * r[:, None, :]).reshape(len(r), -1)
+    return out
+
+
+def split(shape: tuple[int, ...]) -> int:
+    """The number t of leading axes whose sizes multiply nearest to the square root of the
+    whole tensor's (at least one, at most all but one when there are two or more)."""
+    logs = np.cumsum(np.log(shape))
+    return int(np.argmin(np.abs(2 * logs[:-1] - logs[-1]))) + 1 if len(shape) > 1 else 1
+
+
+def contract(coefficients: np.ndarray, rows: list[np.ndarray], drows=None):
+    """v(x_j) = sum_i C_i prod_k R_k[j, i_k] at m points, and its d partial derivatives.
+
+    ``rows`` are the (m, s_k) values of the 1-D functions along each axis (``drows`` their
+    derivatives). With C as a (K, R) matrix, K the sizes of the leading axes (:func:`split`,
+    K about R), v = rowsum((H C) * T), H (m, K) and T (m, R) the row-wise Kronecker products
+    of the leading and the trailing rows: one matrix product, O(m K R) work at its speed.
+    The derivative along a trailing axis swaps its rows for ``drows`` in T; along a leading
+    axis, in H of rowsum((T C^T) * H): two products in all for the whole gradient. Returns
+    v (m,), or (v, grad (m, d)) with ``drows``.
+    """
+    shape = coefficients.shape
+    head = split(shape)
+    flat = coefficients.reshape(int(np.prod(shape[:head])), -1)
+    front, back = rows[:head], rows[head:]
+    partial = _kron(front) @ flat
+    tail = _kron(back) if back else np.ones((len(partial), 1))
+    value = np.einsum("mr,mr->m", partial, tail)
+    if drows is None:
+        return value
+    grad = np.empty((len(value), len(shape)))
+    for k in range(head, len(shape)):
+        j = k - head
+        grad[:, k] = np.einsum("mr,mr->m", partial, _kron(back[:j] + [drows[k]] + back[j + 1:]))
+    other = tail @ flat.T
+    for k in range(head):
+        grad[:, k] = np.einsum("mr,mr->m", other, _kron(front[:k] + [drows[k]] + front[k + 1:]))
+    return value, grad
+
+
+def chunked(size: int, x: np.ndarray, gradient: bool, rows) -> np.ndarray:
+    """u (m,) or grad u (m, d) at points x (m, d) from ``rows(chunk, gradient)``, by chunks of
+    points whose (points, sqrt(size)) intermediates stay near :data:`BLOCK` entries."""
+    x = np.asarray(x, dtype=float)
+    step = max(1, int(BLOCK / (4 * np.sqrt(max(size, 1)))))
+    parts = [rows(x[i:i + step], gradient) for i in range(0, len(x), step)]
+    if not parts:
+        return np.zeros((0, x.shape[1]) if gradient else 0)
+    return np.concatenate(parts)
 
 
 def evaluate(space: Space, values: np.ndarray, x: np.ndarray, gradient: bool = False):
     """u (m,) (or grad u (m, d)) of the nodal ``values`` (all nodes) at points x (m, d)."""
-    x = np.asarray(x, dtype=float)
-    step = max(1, BLOCK // (values.size // values.shape[0]))
-    parts = [_contract(space, values, x[i:i + step], gradient) for i in range(0, len(x), step)]
-    return np.concatenate(parts) if parts else np.zeros((0, space.dim) if gradient else 0)
+    def at(chunk: np.ndarray, gradient: bool) -> np.ndarray:
+        lag = [b.lagrange(chunk[:, k]) for k, b in enumerate(space.bases)]
+        if not gradient:
+            return contract(values, lag)
+        der = [b.lagrange(chunk[:, k], derivative=True) for k, b in enumerate(space.bases)]
+        return contract(values, lag, der)[1]
+    return chunked(values.size, x, gradient, at)
 
 
 def tensor_values(space: Space, values: np.ndarray, axes: list[np.ndarray], derivative=None):

@@ -6,11 +6,12 @@ u_l the solution on an anisotropic tensor grid: by default the Legendre spectral
 ("linear") in direction k, m = ``min_degree``, or (``component = "grid"``) the
 finite-difference grid with 2^l_k - 1 interior nodes. Each u_l takes g at its own boundary
 nodes, so the combined function uses g on the boundary only; it evaluates at any point as the
-same sum of the components' interpolants. Where g is not zero, a component's faces carry g
-interpolated while its interior carries the 1-D Galerkin error of its coarse directions; the
-mismatch spreads inside, depends on all degrees at once and does not cancel in the
-combination, so the error stalls near the 1-D error of degree m: m sets the floor, the level
-the rest.
+same sum of the components' interpolants (spectral components: summed once into Legendre
+blocks, :mod:`pdesolve.legendre.sparse`, so a point costs the union of their index sets).
+Where g is not zero, a component's faces carry g interpolated while its interior carries the
+1-D Galerkin error of its coarse directions; the mismatch spreads inside, depends on all
+degrees at once and does not cancel in the combination, so the error stalls near the 1-D
+error of degree m: m sets the floor, the level the rest.
 The components are independent: they run in a pool of ``workers`` threads (NumPy releases
 the GIL in its array operations, so large components overlap; small ones gain little).
 p = 2 only (the combination of p = 2 solves; the spectral kind solves p != 2).
@@ -33,8 +34,9 @@ from ..errors import ConfigError
 from ..grid import multigrid, stencil
 from ..grid.function import GridFunction
 from ..grid.tensor import TensorGrid
-from ..legendre.function import TensorCombination, TensorFunction
+from ..legendre.function import TensorFunction
 from ..legendre.gni import Space, solve_linear
+from ..legendre.sparse import SparseLegendre
 from ..problems.base import Problem
 from ..resources import require_memory
 from ..result import Result, Status
@@ -127,8 +129,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
             "cg_iterations_total": sum(its), "workers": options.workers}
     log.info("sparse grid level %d d=%d: %d components, %d unknowns, %.3f s", options.level,
              problem.dim, len(parts), sum(unknowns), seconds)
-    combine = CombinedFunction if options.component == "grid" else TensorCombination
-    fn = combine(tuple(float(c) for c, _ in parts), functions)
+    weights = tuple(float(c) for c, _ in parts)
+    fn = (CombinedFunction(weights, functions) if options.component == "grid"
+          else SparseLegendre.combine(weights, functions))
     return Result(solver="sparse_grid", u=fn, grad=fn.grad, dofs=int(sum(unknowns)),
                   seconds=seconds, info=info,
                   status=Status.OK if converged else Status.NOT_CONVERGED,
