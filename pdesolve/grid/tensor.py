@@ -150,11 +150,26 @@ def interp_matrix(src: np.ndarray, dst: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((vals, (rows, cols)), shape=(len(dst), len(src)))
 
 
-def apply_along(mat: sp.spmatrix, arr: np.ndarray, axis: int) -> np.ndarray:
-    """Multiply ``arr`` by the matrix ``mat`` along ``axis`` (a mode-``axis`` product)."""
-    moved = np.moveaxis(arr, axis, 0)
-    out = mat @ moved.reshape(moved.shape[0], -1)
-    return np.moveaxis(out.reshape((mat.shape[0],) + moved.shape[1:]), 0, axis)
+def apply_along(mat: sp.spmatrix | np.ndarray, arr: np.ndarray, axis: int) -> np.ndarray:
+    """Multiply ``arr`` by the matrix ``mat`` along ``axis`` (a mode-``axis`` product).
+
+    A dense ``mat`` multiplies ``arr`` seen as (before, n, after) in place of the axis, one
+    stacked matrix product without moving axes (no copies of ``arr``); a sparse one moves the
+    axis first."""
+    shape = arr.shape
+    if sp.issparse(mat):
+        moved = np.moveaxis(arr, axis, 0)
+        out = mat @ moved.reshape(moved.shape[0], -1)
+        return np.moveaxis(out.reshape((mat.shape[0],) + moved.shape[1:]), 0, axis)
+    before, after = int(np.prod(shape[:axis])), int(np.prod(shape[axis + 1:]))
+    stacked = arr.reshape(before, shape[axis], after)
+    if after == 1:
+        out = stacked[:, :, 0] @ mat.T
+    elif before == 1:
+        out = mat @ stacked[0]
+    else:
+        out = np.matmul(mat, stacked)
+    return out.reshape(shape[:axis] + (mat.shape[0],) + shape[axis + 1:])
 
 
 def interpolate(grid: TensorGrid, values: np.ndarray, x: np.ndarray,
