@@ -17,7 +17,8 @@ once the uncertainty is below :data:`TARGET` for l2_rel and h1_rel, or, for an e
 round-off, its absolute uncertainty (value times relative uncertainty) is below
 :data:`ROUNDOFF` (a 1e-13 error needs no finer rule to be told from 1e-8, the tightest
 tolerance reports use; refining it would only sample round-off), or after
-:data:`MAX_LEVELS` rules.
+:data:`MAX_LEVELS` rules, or when the next rule would take the measurement past its time
+budget (the harness's :data:`pdesolve.harness.execute.MEASURE_SECONDS`).
 
 The family is the solution's own cells when it has them (``u_h.error_rules``, e.g. a
 finite element function: the error is smooth on each cell, so a rule exact for the element
@@ -34,6 +35,7 @@ run record stores.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -204,6 +206,13 @@ def measured_enough(values: dict, uncertainty: dict, target: float = TARGET) -> 
                for k, u in uncertainty.items())
 
 
+def _beyond(seconds: np.ndarray, budget: float) -> bool:
+    """Whether the next level, predicted to take the last level's time times its growth over
+    the one before, would end past ``budget`` seconds in all."""
+    growth = max(seconds[-1] / max(seconds[-2], 1e-9), 1.0)
+    return float(seconds.sum() + seconds[-1] * growth) > budget
+
+
 def _ratio(num: float, den: float) -> float | None:
     if np.isnan(num):
         return None
@@ -223,12 +232,15 @@ def own_family(u_h, u_ref) -> tuple[RuleFamily | None, str | None]:
 
 def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | None = None,
                    *, domain=None, default: RuleFamily | None = None, target: float = TARGET,
-                   max_levels: int = MAX_LEVELS) -> ErrorMeasurement:
+                   max_levels: int = MAX_LEVELS, budget: float | None = None) -> ErrorMeasurement:
     """Errors of u_h against u_ref with their measurement uncertainty (module docstring).
 
     ``default`` is the family used when neither function has cells of its own
     (:func:`pdesolve.quadrature.box_rules`); given ``domain`` instead, that domain's
-    (``domain.error_rules()``: any domain).
+    (``domain.error_rules()``: any domain). With ``budget`` (seconds), a rule from level 2
+    on is not started when the time spent plus its predicted time (the last level's times
+    its growth over the one before) would exceed it: the values then carry the uncertainty
+    reached, which reports flag above :data:`FLAG`.
 
     Returns an :class:`ErrorMeasurement`. Raises FloatingPointError for non-finite values
     and ValueError when the family has no rule.
@@ -242,15 +254,20 @@ def measure_errors(u_h: Fn, u_ref: Fn, grad_h: Fn | None = None, grad_ref: Fn | 
     rules = [family(0)]
     if rules[0] is None:
         raise ValueError("the measurement family has no rule at level 0")
+    clock = [time.perf_counter()]
     estimates = [integrate(rules[0], u_h, u_ref, grad_h, grad_ref, owner)]
+    clock.append(time.perf_counter())
     uncertainty = {"l2_rel": float("inf"), "h1_rel": None if grad_h is None or grad_ref is None
                    else float("inf")}
     for level in range(1, max_levels):
+        if budget is not None and level >= 2 and _beyond(np.diff(clock), budget):
+            break
         rule = family(level)
         if rule is None:
             break
         rules.append(rule)
         estimates.append(integrate(rule, u_h, u_ref, grad_h, grad_ref, owner))
+        clock.append(time.perf_counter())
         uncertainty = _uncertainty(estimates[-2], estimates[-1])
         values = {"l2_rel": _ratio(*estimates[-1].totals[:2]),
                   "h1_rel": _ratio(*estimates[-1].totals[2:])}

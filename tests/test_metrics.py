@@ -174,3 +174,19 @@ def test_an_error_at_round_off_needs_no_finer_rule():
     assert not measured_enough({"l2_rel": 1e-6, "h1_rel": 1e-5}, {"l2_rel": 0.5, "h1_rel": 1e-3})
     assert measured_enough({"l2_rel": 1e-6, "h1_rel": None},
                            {"l2_rel": TARGET / 2, "h1_rel": None})
+
+
+def test_a_time_budget_stops_the_refinement_with_the_uncertainty_reached():
+    # a rough error (|x|-type kinks) needs more than two Sobol levels for 0.25 %; with a
+    # budget of zero seconds only the two levels an uncertainty needs are evaluated
+    problem = get_problem("poisson_sine", dim=5)
+
+    def u_h(x):
+        return problem.exact(x) + 1e-3 * np.abs(np.sin(40 * x.sum(axis=1)))
+
+    rules = box_rules(problem.domain, n_sobol=2**9)
+    free = measure_errors(u_h, problem.exact, default=rules)
+    stopped = measure_errors(u_h, problem.exact, default=rules, budget=0.0)
+    assert free.levels > 2 and stopped.levels == 2
+    assert stopped.uncertainty["l2_rel"] > free.uncertainty["l2_rel"]
+    assert abs(stopped.l2_rel / free.l2_rel - 1) <= stopped.uncertainty["l2_rel"]

@@ -100,6 +100,11 @@ def library_versions() -> dict[str, str]:
 TIMING_POINTS = 2**16
 """Scrambled Sobol points at which the time to evaluate a solution is measured."""
 
+MEASURE_SECONDS = 300.0
+"""Time budget of one run's error measurement (:func:`pdesolve.metrics.measure_errors`): the
+rules of a slow-to-evaluate solution (a 10-D sparse grid, a 5-D network at 1e5 points) stop
+refining there, with the uncertainty reached recorded and flagged above 1 %."""
+
 
 @functools.lru_cache(maxsize=4)
 def _timing_points(lower: tuple, upper: tuple, seed: int) -> np.ndarray:
@@ -167,7 +172,7 @@ def _measure(spec: RunSpec, problem, result: Result, reference) -> dict:
     t0 = time.perf_counter()
     try:
         measured = measure_errors(result.u, u_ref, result.grad, grad_ref,
-                                  default=domain.error_rules(**rules))
+                                  default=domain.error_rules(**rules), budget=MEASURE_SECONDS)
     except FloatingPointError as exc:
         return {"status": Status.DIVERGED.value, "message": str(exc), "error_reference": source}
     out = {**measured.record(), "eval_seconds": time.perf_counter() - t0,
