@@ -127,3 +127,22 @@ def test_variable_kappa_and_p_keep_the_general_path():
     table = {"exact": "sin(x)*y", "dim": 2, "kappa": "1 + x^2"}
     assert solve(problem_from_table(table), "fem", element="Q3", n=2
                  ).info["linear_solver"] != FAST
+
+
+def test_a_tensor_product_reference_is_cached_and_rebuilt(tmp_path, monkeypatch, rng):
+    """A Qk reference on the box is stored (its coefficients) and rebuilt without a solve."""
+    from pdesolve.harness import reference
+
+    problem = problem_from_table({"f": "2 pi^2 sin(pi x) sin(pi y)", "g": "0"})
+    coarse = {"kind": "fem", "options": {"element": "Q4", "n": 4}}
+    u, grad = reference.reference_solution(problem, tmp_path, **coarse)
+    assert isinstance(u, TensorFunction) and len(list(tmp_path.glob("*.npz"))) == 1
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("the cached reference should have been loaded")
+
+    monkeypatch.setattr(reference, "_loaded", {})
+    monkeypatch.setattr(reference, "solve", no_solve)
+    u2, grad2 = reference.reference_solution(problem, tmp_path, **coarse)
+    x = rng.random((50, 2))
+    assert np.array_equal(u(x), u2(x)) and np.array_equal(grad(x), grad2(x))

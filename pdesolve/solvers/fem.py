@@ -111,6 +111,25 @@ def _tensor_product(problem: Problem, options: Options) -> bool:
             and int(options.element[1:]) * options.n + 1 <= MAX_AXIS_NODES)
 
 
+def _box_function(problem: Problem, system, coefficients: np.ndarray):
+    """u_h of a structured run's system (a TensorSystem or the cell tables' Discretisation)."""
+    if isinstance(system, TensorSystem):
+        return TensorFunction(problem.domain, system.axes, coefficients)
+    return structured_function(system, coefficients)
+
+
+def structured_solution(problem: Problem, options: Options, coefficients: np.ndarray):
+    """u_h of a structured run (:func:`solve` on a box) from its coefficients (N,), on the
+    system :func:`solve` builds for these options: a stored solution rebuilt. ValueError
+    when their number is not the space's."""
+    system = (TensorSystem.build(problem, int(options.element[1:]), options.n)
+              if _tensor_product(problem, options)
+              else Discretisation.build(problem, options.element, options.n, options.mesh))
+    if coefficients.shape != (system.N,):
+        raise ValueError(f"{coefficients.shape[0]} coefficients for {system.N} DOFs")
+    return _box_function(problem, system, coefficients)
+
+
 ADAPT_GROWTH = 1.9
 """Factor by which an adaptive step multiplies the DOFs (Doerfler marking with theta = 0.5 on
 the L-shape from n = 4: 9 -> 81,228 DOFs in 14 steps, 2.0x per step at first, 1.85x later)."""
@@ -189,14 +208,13 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
         discretised = time.perf_counter() - start
         solution = solve_system(disc, problem.p, **solve_options)
         system, history = disc, []
+        fn = _box_function(problem, disc, solution.u)
         if tensor:
-            fn = TensorFunction(problem.domain, disc.axes, solution.u)
             info = {"h": max(axis.h for axis in disc.axes), "mesh": "tensor",
                     "cell": MESH_TYPES[problem.dim, "tensor"].__name__,
                     "basis": f"integrated Legendre Q{degree} (tensor product)",
                     "total_dofs": disc.N, "intorder": 2 * degree}
         else:
-            fn = structured_function(disc, solution.u)
             info = {"h": disc.boxmesh.h, "mesh": disc.boxmesh.kind,
                     "cell": type(disc.boxmesh.mesh).__name__,
                     "basis": type(disc.tables.elem).__name__, "total_dofs": int(disc.N),
