@@ -187,10 +187,12 @@ def report(rows: dict[str, list[dict]]) -> None:
           f"({low['ngsolve']['element']} n = {low['ngsolve']['n']}) | - |")
 
 
-def p1_lines(small: bool) -> None:
-    """bench_fem.py and bench_fem_mesh.py in subprocesses: their ratio lines."""
+def p1_lines(small: bool, repeat: int) -> None:
+    """bench_fem.py and bench_fem_mesh.py in subprocesses (``--repeat`` passed on): their
+    ratio lines."""
     for script in ("bench_fem.py", "bench_fem_mesh.py"):
-        args = [sys.executable, str(HERE / script)] + (["--small"] if small else [])
+        args = ([sys.executable, str(HERE / script), "--repeat", str(repeat)]
+                + (["--small"] if small else []))
         proc = subprocess.run(args, capture_output=True, text=True, check=True)
         for line in proc.stdout.splitlines():
             if "speed-up" in line and not line.lstrip().startswith(("bare", "pdesolve")):
@@ -215,7 +217,7 @@ def main() -> None:
     report(fastest_rows(configs, args.repeat))
     print("load average after (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg(), flush=True)
     if args.p1:
-        p1_lines(args.small)
+        p1_lines(args.small, args.repeat)
         print("load average after P1 (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
 
 
