@@ -141,26 +141,26 @@ class Axis:
         cells = np.arange(self.n)[:, None] + gll_points(self.k)[None, :-1]
         return self.lower + self.h * np.append(cells.ravel(), self.n)
 
-    @cached_property
-    def from_nodal(self) -> np.ndarray:
-        """Coefficients from values at :attr:`nodes`, (nk + 1, nk + 1) (T^-1 per cell)."""
-        return self._assemble(self.ref.from_nodal, add=False)
+    def from_nodal(self, V: np.ndarray, axis: int) -> np.ndarray:
+        """Coefficients from values at :attr:`nodes` along ``axis`` of V (size nk + 1): T^-1
+        cell by cell (its hat rows are unit vectors, so neighbours agree on a shared hat)."""
+        index = np.arange(self.n)[:, None] * self.k + np.arange(self.k + 1)
+        V = np.swapaxes(V, axis, -1)
+        out = np.empty_like(V)
+        out[..., index] = V[..., index] @ self.ref.from_nodal.T
+        return np.swapaxes(out, axis, -1)
 
     @property
     def quadrature_points(self) -> np.ndarray:
         """The Gauss points of every cell, cell by cell (n (k+1),)."""
         return self.lower + self.h * (np.arange(self.n)[:, None] + self.ref.gauss).ravel()
 
-    def _assemble(self, local: np.ndarray, add: bool = True) -> np.ndarray:
-        """The cells' blocks of ``local`` (k+1, k+1), summed where cells share a hat (else
-        written: ``local``'s hat rows agree between neighbours)."""
+    def _assemble(self, local: np.ndarray) -> np.ndarray:
+        """The cells' blocks of ``local`` (k+1, k+1), summed where cells share a hat."""
         index = np.arange(self.n)[:, None] * self.k + np.arange(self.k + 1)
         out = np.zeros((self.size, self.size))
-        blocks = np.broadcast_to(local, (self.n,) + local.shape)
-        if add:
-            np.add.at(out, (index[:, :, None], index[:, None, :]), blocks)
-        else:
-            out[index[:, :, None], index[:, None, :]] = blocks
+        np.add.at(out, (index[:, :, None], index[:, None, :]),
+                  np.broadcast_to(local, (self.n,) + local.shape))
         return out
 
     @cached_property

@@ -135,7 +135,7 @@ class TensorSystem:
         values = np.zeros(shape)
         values[index] = problem.g(np.stack([axis.nodes[i] for axis, i in zip(axes, index)], 1))
         for a, axis in enumerate(axes):  # a face's coefficients need only its own values
-            values = mode_product(values, axis.from_nodal, a)
+            values = axis.from_nodal(values, a)
         u_bc = np.zeros(on_boundary.size)
         u_bc[boundary] = values.ravel()[boundary]
         return cls(axes, boundary, interior, f_q, u_bc)

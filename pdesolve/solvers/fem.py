@@ -99,7 +99,9 @@ def _structured(problem: Problem, options: Options) -> bool:
 
 MAX_AXIS_NODES = 1025
 """Most nodes per direction (n k + 1) of the tensor-product path: its dense 1-D
-eigendecompositions cost O(N_a^3) (0.1-0.5 s at this size); beyond it the cell tables."""
+eigendecompositions cost O(N_a^3) and its transforms O(N N_a); beyond it the cell tables.
+At this size (1e6 unknowns in 2-D) it still beats AMG-CG end to end (Q1 n = 1000: 4.6 s
+against 7.9 s; Q2 n = 500: 2.3 s against 22 s; one thread, load 6)."""
 
 
 def _tensor_product(problem: Problem, options: Options) -> bool:
