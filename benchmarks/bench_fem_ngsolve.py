@@ -199,6 +199,10 @@ def p1_lines(small: bool, repeat: int) -> None:
                 print(f"{script}: {line}", flush=True)
 
 
+def _load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="alternated rounds per side")
@@ -212,13 +216,13 @@ def main() -> None:
         run = {"pdesolve": run_pdesolve, "ngsolve": run_ngsolve}[variant]
         sys.stdout.write(json.dumps(run([tuple(c) for c in json.loads(configs)])) + "\n")
         return
-    print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg(), flush=True)
+    print(f"load average (1, 5, 15 min): {_load()}", flush=True)
     configs = SMALL if args.small else {"pdesolve": PDESOLVE, "ngsolve": NGSOLVE}
     report(fastest_rows(configs, args.repeat))
-    print("load average after (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg(), flush=True)
+    print(f"load average after (1, 5, 15 min): {_load()}", flush=True)
     if args.p1:
         p1_lines(args.small, args.repeat)
-        print("load average after P1 (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+        print(f"load average after P1 (1, 5, 15 min): {_load()}")
 
 
 if __name__ == "__main__":

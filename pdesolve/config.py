@@ -144,7 +144,7 @@ def build_options(cls, mapping: dict | None = None, where: str = "options"):
     return cls(**values)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _type_hints(cls) -> dict:
     """``typing.get_type_hints(cls)``, resolved once per options class (it compiles every
     string annotation: a fifth of a small FEM solve's time)."""

@@ -14,7 +14,7 @@ from pdesolve.fem.linear import LinearSolver
 from pdesolve.fem.system import solve_system
 from pdesolve.fem.tensor_axis import reference
 from pdesolve.fem.tensor_function import TensorFunction
-from pdesolve.fem.tensor_system import KroneckerSum, TensorSystem
+from pdesolve.fem.tensor_system import KroneckerSum
 from pdesolve.metrics import measure_errors
 from pdesolve.problems import get_problem
 from pdesolve.problems.tables import problem_from_table

@@ -154,8 +154,7 @@ class TensorSystem:
                             [axis.stiffness for axis in self.axes])
 
     def lower_order(self) -> None:
-        """No reaction or Robin term on this path."""
-        return None
+        """No reaction or Robin term on this path: None."""
 
     def load(self) -> np.ndarray:
         """b = (L_1 (x) ... (x) L_d) f(x_q), flat (N,)."""
