@@ -9,6 +9,7 @@ or raises ConfigError naming the field and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -126,7 +127,7 @@ def build_options(cls, mapping: dict | None = None, where: str = "options"):
     """
     mapping = dict(mapping or {})
     fields = option_fields(cls)
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     errors = ErrorCollector()
     values = {}
     for name, value in mapping.items():
@@ -143,8 +144,15 @@ def build_options(cls, mapping: dict | None = None, where: str = "options"):
     return cls(**values)
 
 
+@functools.cache
+def _type_hints(cls) -> dict:
+    """``typing.get_type_hints(cls)``, resolved once per options class (it compiles every
+    string annotation: a fifth of a small FEM solve's time)."""
+    return typing.get_type_hints(cls)
+
+
 def _alternatives(cls, name: str) -> tuple:
-    tp = typing.get_type_hints(cls).get(name)
+    tp = _type_hints(cls).get(name)
     return get_args(tp) if get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
 
 

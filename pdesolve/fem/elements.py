@@ -15,6 +15,7 @@ translation-invariant tables work as for P1.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -65,25 +66,35 @@ def available_elements(dim: int, kind: str) -> list[str]:
             and not (name.startswith("Q") and kind == "simplex")]
 
 
+def check_element(dim: int, kind: str, element: str) -> None:
+    """ConfigError naming what is available unless ``element`` exists on a ``kind`` mesh in
+    ``dim`` dimensions (without building it)."""
+    available = available_elements(dim, kind)
+    if element not in available:
+        raise ConfigError(f"element: {element!r} is not available on {CELL_NAMES[kind, dim]} "
+                          f"({dim}-D {kind} mesh); available there: {', '.join(available)}")
+
+
 def make_element(dim: int, kind: str, element: str) -> skfem.Element:
     """The element ``element`` ("Pk"/"Qk") on a ``kind`` mesh in ``dim`` dimensions.
 
     Raises ConfigError naming what is available there.
     """
-    available = available_elements(dim, kind)
-    if element not in available:
-        raise ConfigError(f"element: {element!r} is not available on {CELL_NAMES[kind, dim]} "
-                          f"({dim}-D {kind} mesh); available there: {', '.join(available)}")
+    check_element(dim, kind, element)
     degree = int(element[1:])
     if degree in SCIKIT_FEM[kind, dim]:
         return SCIKIT_FEM[kind, dim][degree]()
     return ElementTensorGLL(dim, degree)
 
 
+@functools.lru_cache(maxsize=16)
 def gll_points(k: int) -> np.ndarray:
-    """The k + 1 Gauss-Lobatto-Legendre points on [0, 1]: 0, 1 and the roots of P_k'."""
+    """The k + 1 Gauss-Lobatto-Legendre points on [0, 1]: 0, 1 and the roots of P_k'
+    (computed once per degree, read-only)."""
     inner = legendre.Legendre.basis(k).deriv().roots()
-    return np.concatenate([[0.0], np.sort((inner.real + 1) / 2), [1.0]])
+    out = np.concatenate([[0.0], np.sort((inner.real + 1) / 2), [1.0]])
+    out.flags.writeable = False
+    return out
 
 
 class ElementTensorGLL(ElementH1):

@@ -3,7 +3,9 @@
 A :class:`FEMSystem` is a Lagrange space on a mesh with one problem's data. Two build it:
 :class:`pdesolve.fem.assembly.Discretisation` (a box's structured mesh, assembled from
 translation-invariant cell tables: the accelerator) and
-:class:`pdesolve.fem.mesh_system.MeshSystem` (any mesh, scikit-fem's forms). Everything after
+:class:`pdesolve.fem.mesh_system.MeshSystem` (any mesh, scikit-fem's forms), and for Qk with
+kappa = 1 on a box :class:`pdesolve.fem.tensor_system.TensorSystem` (Kronecker sums of 1-D
+matrices, fast diagonalisation; p = 2 only: it has no ``basis``). Everything after
 assembly is here, once:
 
     p = 2:   (A + M) u = l  condensed on the Dirichlet DOFs, A the stiffness, M the
@@ -46,7 +48,9 @@ class FEMSystem(Protocol):
         """int f phi_i + flux data, (N,)."""
 
     def condense(self, A: sp.spmatrix, b: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-        """(A_II, b_I - A_ID g_D)."""
+        """(A_II, b_I - A_ID g_D): A_II a sparse matrix for the configured linear solver, or an
+        operator with an exact ``solve(b) -> (x, stats)`` of its own (the tensor-product
+        system's fast diagonalisation)."""
 
     def expand(self, u_interior: np.ndarray) -> np.ndarray:
         """(N,) from the interior values and g."""
@@ -79,7 +83,7 @@ def solve_system(system: FEMSystem, p: float, linear: LinearSolver, *, newton_to
     A_II, b_I = system.condense(A, system.load())
     del A
     timings = {"assemble": lap()}
-    u_I, stats = linear(A_II, b_I)
+    u_I, stats = linear(A_II, b_I) if sp.issparse(A_II) else A_II.solve(b_I)
     del A_II
     u = system.expand(u_I)
     timings["linear_solve"] = lap()

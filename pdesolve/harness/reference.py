@@ -129,10 +129,13 @@ def _evaluators(result) -> tuple[Evaluator, Evaluator]:
 def _arrays(result) -> dict[str, np.ndarray] | None:
     """The arrays the solution is rebuilt from: FEM coefficients or padded grid values."""
     from ..fem.evaluate import FEMFunction, StructuredCells
+    from ..fem.tensor_function import TensorFunction
     from ..grid.tensor import interpolate
 
     if isinstance(result.u, FEMFunction) and isinstance(result.u.cells, StructuredCells):
         return {"coefficients": result.u.coefficients}
+    if isinstance(result.u, TensorFunction):
+        return {"coefficients": result.u.U.ravel()}
     if isinstance(result.u, partial) and result.u.func is interpolate:
         return {"values": result.u.args[1]}
     return None
@@ -145,14 +148,9 @@ def _rebuild(problem: Problem, kind: str, options: dict, arrays) -> tuple[Evalua
 
     opts = build_options(solver_module(kind).Options, options)
     if kind == "fem":
-        from ..fem.assembly import Discretisation
-        from ..fem.evaluate import structured_function
+        from ..solvers.fem import structured_solution
 
-        disc = Discretisation.build(problem, opts.element, opts.n, opts.mesh)
-        coefficients = arrays["coefficients"]
-        if coefficients.shape != (disc.N,):
-            raise ValueError(f"{coefficients.shape[0]} coefficients for {disc.N} DOFs")
-        fn = structured_function(disc, coefficients)
+        fn = structured_solution(problem, opts, arrays["coefficients"])
         return fn, fn.grad
     from ..grid.tensor import interpolate
     from ..solvers.grid import make_grid
