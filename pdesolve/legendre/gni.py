@@ -43,8 +43,11 @@ from ..grid.tensor import apply_along, boundary_values, sample
 from ..problems import operator
 from .basis import Basis
 
-FLOOR = 1e-3
-"""Smallest relative coefficient the preconditioner's scaling takes (a may vanish)."""
+FLOOR = 0.1
+"""Smallest relative coefficient the preconditioner's scaling takes (a may vanish). For p = 3
+on ``plaplace_5d`` (a = kappa |grad u| vanishes at the centre and on the edges), n = 8,
+Newton on the G-NI then the 12^5-point energy: 214 CG iterations in all with 0.1, against
+292 with 1e-2, 300 with 0.3 and 355 with 1e-3, the same solution."""
 
 
 @dataclass(frozen=True)
