@@ -12,8 +12,8 @@ integrates the stiffness exactly and is the rule of the load, at the tensor Gaus
 A coefficient vector is an array U (N_1, ..., N_d) of the products phi_i1 ... phi_id of the 1-D
 hierarchical functions, flattened in C order; those with an index at either end of some
 direction (a hat at the box's boundary) are the boundary's. A U is a sum of mode products
-(sum factorisation), never a matrix of size N. The exact 1-D stiffness keeps the round-off
-floor of Q8 near 1e-15.
+(sum factorisation, :func:`pdesolve.grid.tensor.apply_along`), never a matrix of size N. The
+exact 1-D stiffness keeps the round-off floor of Q8 near 1e-15.
 
 The condensed system A_II u_I = b_I - A_ID g_D is solved by fast diagonalisation: with the
 generalised eigendecompositions K_a V_a = M_a V_a Lambda_a, V_a^T M_a V_a = I of the
@@ -32,14 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
+from ..grid.tensor import apply_along
 from ..problems.base import Problem
 from .tensor_axis import Axis
-
-
-def mode_product(T: np.ndarray, matrix: np.ndarray, axis: int) -> np.ndarray:
-    """T x_axis matrix: sum_j matrix[i, j] T[..., j, ...] along ``axis`` (one stacked matmul
-    on a view with that axis last)."""
-    return np.swapaxes(np.swapaxes(T, axis, -1) @ matrix.T, axis, -1)
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,7 @@ class KroneckerSum:
         for a in range(len(self.mass)):
             term = U
             for b, (M, K) in enumerate(zip(self.mass, self.stiffness)):
-                term = mode_product(term, K if b == a else M, b)
+                term = apply_along(K if b == a else M, term, b)
             out += term
         return out
 
@@ -84,10 +79,10 @@ class KroneckerSum:
 
         def diagonalised(R: np.ndarray) -> np.ndarray:
             for a, (_, V) in enumerate(pairs):
-                R = mode_product(R, V.T, a)
+                R = apply_along(V.T, R, a)
             R = R / denominator
             for a, (_, V) in enumerate(pairs):
-                R = mode_product(R, V, a)
+                R = apply_along(V, R, a)
             return R
 
         R = r.reshape(self.shape)
