@@ -8,7 +8,10 @@ zero columns left at 0), and solve by a rank-revealing factorisation with a stat
                     dropping the trailing part where the estimated condition exceeds 1 / rcond;
                     the minimum-norm solution of the numerically kept rank, as lstsq's;
     Gram            A^T A c = r (a Ritz Hessian A^T A and gradient r) from the pivoted QR of
-                    A D alone, so that the condition number is that of A, not its square.
+                    A D alone, so that the condition number is that of A, not its square;
+                    the columns kept are returned, so that an iteration can go on with those
+                    features only (a fixed subspace, on which Newton converges; a cut-off
+                    that picks other columns at each step leaves ||J'|| stalled).
 
 Sparse matrices (the partition of unity) are solved densely up to :data:`DENSE_COLUMNS`
 columns; beyond, by LSMR preconditioned per block of ``block`` columns (a patch's features):
@@ -67,10 +70,11 @@ def least_squares(A, b: np.ndarray, rcond: float,
     return D * y, {"rank": int(rank), "residual": float(np.linalg.norm((dense * D) @ y - b))}
 
 
-def gram_solve(A, r: np.ndarray, rcond: float) -> tuple[np.ndarray, dict]:
+def gram_solve(A, r: np.ndarray, rcond: float) -> tuple[np.ndarray, dict, np.ndarray]:
     """c with A^T A c = r (a Ritz Hessian given by its square root A), never forming A^T A:
     A D P = Q R by pivoted QR of the column-scaled A, rank k where |R_ii| > rcond |R_11|,
-    then R_k^T R_k y = (P^T D r)_k by two triangular solves, c = D P y (zero beyond k)."""
+    then R_k^T R_k y = (P^T D r)_k by two triangular solves, c = D P y (zero beyond k).
+    Returns c, info and the kept columns P[:k] (sorted)."""
     dense = A.toarray() if sp.issparse(A) else np.asarray(A)
     D = _scaling(np.linalg.norm(dense, axis=0))
     R, perm = scipy.linalg.qr(dense * D, mode="r", pivoting=True, check_finite=False)
@@ -80,4 +84,4 @@ def gram_solve(A, r: np.ndarray, rcond: float) -> tuple[np.ndarray, dict]:
     y = scipy.linalg.solve_triangular(Rk, (D * r)[perm[:rank]], trans="T", check_finite=False)
     coef = np.zeros(A.shape[1])
     coef[perm[:rank]] = scipy.linalg.solve_triangular(Rk, y, check_finite=False)
-    return D * coef, {"rank": rank}
+    return D * coef, {"rank": rank}, np.sort(perm[:rank])
