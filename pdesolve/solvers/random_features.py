@@ -102,13 +102,21 @@ def check(problem: Problem, options: Options) -> None:
     if options.loss == "collocation" and problem.p != 2 and problem.fluxes:
         raise ConfigError(f"loss: collocation has flux rows for p = 2 only; the problem has "
                           f"p = {problem.p:g} and {problem.beyond_dirichlet}; use loss = 'ritz'")
+    from ..rfm.lstsq import DENSE_COLUMNS
+
     columns = options.features * options.patches ** problem.dim
     rows = (options.batch_interior if options.sampler in ("uniform", "sobol")
             else (options.batch_interior * options.quadrature_order) ** problem.dim)
-    # value, gradient and Laplacian matrices (a point meets at most 2^d patches), a QR's R
+    # value, gradient and Laplacian matrices (a point meets at most 2^d patches), and a QR's R,
+    # or for lstsq's sparse path those in CSR, the Jacobian and its product with the per-patch
+    # blocks, and B^T B (a patch meets 3^d patches) with its LU (measured: 4x its nonzeros)
     stored = rows * min(columns, options.features * 2 ** problem.dim)
-    require_memory(8.0 * (3 + problem.dim) * stored + 16.0 * columns**2,
-                   f"features: {columns} features on {rows} points")
+    if options.loss == "collocation" and options.patches > 1 and columns > DENSE_COLUMNS:
+        need = (12.0 * (5 + problem.dim) * stored
+                + 12.0 * 5 * columns * options.features * 3 ** problem.dim)
+    else:
+        need = 8.0 * (3 + problem.dim) * stored + 16.0 * columns**2
+    require_memory(need, f"features: {columns} features on {rows} points")
 
 
 def _training_points(problem: Problem, options: Options):
