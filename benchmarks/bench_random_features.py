@@ -9,8 +9,9 @@ Variants, each run in its own process (its peak resident memory is its own):
 - global: K tanh features on the unit square, ``weight_scale = k`` (k/2 periods across the
   box), one column-scaled pivoted-QR least-squares solve (dense, cost ~ n K^2);
 - pou dense: P x P patches of ``per-patch`` features, the same dense solve of the sparse
-  matrices densified (``lstsq.DENSE_COLUMNS`` raised above K);
-- pou sparse: the same features, the sparse path (``lstsq.DENSE_COLUMNS = 0``): each patch's
+  matrices densified (``lstsq.DENSE_COLUMNS`` raised above K, ``lstsq.MAX_DENSITY = 0``);
+- pou sparse: the same features, the sparse path (``lstsq.DENSE_COLUMNS = 0``,
+  ``lstsq.MAX_DENSITY = 1``, also where B^T B is dense, as with 2 x 2 patches): each patch's
   columns orthonormalised by its SVD, then the normal equations of the sparse result by a
   sparse LU (cost ~ the LU's fill, printed as its nonzeros).
 Collocation points: ``points-per-feature`` x K interior (scrambled Sobol), K / 4 (at least
@@ -39,7 +40,8 @@ def run(variant: str, k: float, features: int, patches: int, points: int) -> dic
     from pdesolve.rfm import lstsq
     from pdesolve.solvers import solve
 
-    lstsq.DENSE_COLUMNS = 0 if variant == "pou sparse" else 10**9
+    sparse = variant == "pou sparse"
+    lstsq.DENSE_COLUMNS, lstsq.MAX_DENSITY = (0, 1.0) if sparse else (10**9, 0.0)
     problem = get_problem("poisson_sine", dim=2, k=k)
     options = {"features": features, "patches": patches, "batch_interior": points,
                "batch_boundary": max(400, points // 16)}

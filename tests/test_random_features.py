@@ -128,6 +128,7 @@ def test_block_normal_equations_match_the_dense_solve(monkeypatch):
     x = np.random.default_rng(5).uniform(0, 1, (500, 2))
     dense = solve(problem, "random_features", **options)
     monkeypatch.setattr(lstsq, "DENSE_COLUMNS", 0)
+    monkeypatch.setattr(lstsq, "MAX_DENSITY", 1.0)
     sparse = solve(problem, "random_features", **options)
     assert "lu_nonzeros" in sparse.info
     scale = np.max(np.abs(problem.exact(x)))
@@ -151,6 +152,7 @@ def test_sparse_least_squares_equals_the_dense_coefficients(monkeypatch):
     b = b + 0.01 * rng.standard_normal(len(b))   # a nonzero residual, as collocation's
     dense, info = least_squares(A, b, 1e-15)
     monkeypatch.setattr(lstsq, "DENSE_COLUMNS", 0)
+    monkeypatch.setattr(lstsq, "MAX_DENSITY", 1.0)
     sparse, sparse_info = least_squares(A, b, 1e-15, basis.count)
     assert info["rank"] == sparse_info["rank"] == 24 and "lu_nonzeros" in sparse_info
     # the normal equations of B = AM (each patch's columns orthonormalised) err by
@@ -159,6 +161,21 @@ def test_sparse_least_squares_equals_the_dense_coefficients(monkeypatch):
     bound = (np.finfo(float).eps * np.linalg.cond((A @ M).toarray()) ** 2
              * np.linalg.cond(M.toarray()))
     assert np.linalg.norm(sparse - dense) <= bound * np.linalg.norm(dense)
+
+
+@pytest.mark.parametrize("patches", [2, 3, 4])
+def test_block_fill_counts_the_patch_pairs_that_meet(patches):
+    import scipy.sparse as sp
+
+    from pdesolve.rfm import lstsq
+
+    rng = np.random.default_rng(0)
+    basis = PartitionFeatures([0, 0], [1, 1], patches, 5, activation("tanh", 3), [1.0], 1.0,
+                              0.5, rng)
+    A = basis.evaluate(rng.uniform(0, 1, (4000, 2)), lap=False).value
+    # patch i of a row of P meets min(i + 1, P - 1) - max(i - 1, 0) + 1 patches of that row
+    per_row = sum(min(i + 1, patches - 1) - max(i - 1, 0) + 1 for i in range(patches))
+    assert lstsq._block_fill(sp.csr_matrix(A), 5) == pytest.approx(per_row**2 / patches**4)
 
 
 def test_p3_newton_on_the_kept_features_reaches_1e_6():

@@ -14,7 +14,8 @@ zero columns left at 0), and solve by a rank-revealing factorisation with a stat
                     that picks other columns at each step leaves ||J'|| stalled).
 
 Sparse matrices (the partition of unity) are solved densely up to :data:`DENSE_COLUMNS`
-columns; beyond, block by block of ``block`` columns (a patch's features, which meet only
+columns and where B^T B below would be more than :data:`MAX_DENSITY` full; otherwise block by
+block of ``block`` columns (a patch's features, which meet only
 the points of its patch): each block A_j = U_j S_j V_j^T (its nonzero rows, SVD) is replaced
 by B_j = A_j V_j S_j^-1 over the singular values above rcond s_1 (the stated cut-off), so that
 every block has orthonormal columns and B = A M, M = blockdiag(V_j S_j^-1), is conditioned
@@ -39,6 +40,12 @@ DENSE_COLUMNS = 800
 measured by benchmarks/bench_random_features.py (the dense solve faster at 400 columns, the
 sparse one from 900)."""
 
+MAX_DENSITY = 0.5
+"""Largest fill of B^T B (the fraction of patch pairs that share a point) solved sparsely: a
+patch meets at most 3^d patches, so in 2-D from 4 patches per direction (fill 0.39); with 2
+every pair meets, and the dense solve is faster (measured: 2 x 2 patches of 400 features,
+5.5 s against 8.4 s)."""
+
 
 def _scaling(norms: np.ndarray) -> np.ndarray:
     return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
@@ -59,6 +66,15 @@ def _block_preconditioner(A: sp.csc_matrix, block: int, rcond: float) -> sp.csr_
     return sp.block_diag(blocks, format="csr")
 
 
+def _block_fill(A: sp.csr_matrix, block: int) -> float:
+    """The fraction of pairs of column blocks that share a nonzero row: the fill of B^T B."""
+    count = -(-A.shape[1] // block)
+    rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+    touches = sp.csr_matrix((np.ones(A.nnz, dtype=bool), (rows, A.indices // block)),
+                            shape=(A.shape[0], count))
+    return (touches.T @ touches).nnz / count**2
+
+
 def _block_normal_equations(A, b: np.ndarray, block: int,
                             rcond: float) -> tuple[np.ndarray, dict]:
     """The sparse path of the module docstring."""
@@ -76,7 +92,8 @@ def least_squares(A, b: np.ndarray, rcond: float,
     """c minimising ||A c - b|| (module docstring) and info (rank, residual; the LU's
     nonzeros ``lu_nonzeros`` on the sparse path);
     ``block``: the column count of one patch's features (sparse A only)."""
-    if sp.issparse(A) and A.shape[1] > DENSE_COLUMNS:
+    if (sp.issparse(A) and A.shape[1] > DENSE_COLUMNS
+            and _block_fill(sp.csr_matrix(A), block or A.shape[1]) <= MAX_DENSITY):
         return _block_normal_equations(A, b, block or A.shape[1], rcond)
     dense = A.toarray() if sp.issparse(A) else A
     D = _scaling(np.linalg.norm(dense, axis=0))
