@@ -192,3 +192,21 @@ class PartitionFeatures:
         return Evaluated(matrix(parts["value"]),
                          tuple(matrix(parts[f"grad{i}"]) for i in range(x.shape[1])),
                          matrix(parts["lap"]) if lap else None)
+
+
+class Selected:
+    """The features ``columns`` (sorted indices into ``basis``) of a basis: its matrices with
+    those columns only, as one block (``count`` = ``size``)."""
+
+    def __init__(self, basis, columns: np.ndarray):
+        self.basis, self.columns = basis, columns
+        self.count = self.size = len(columns)
+
+    def evaluate(self, x: np.ndarray, lap: bool = True) -> Evaluated:
+        at, cols = self.basis.evaluate(x, lap), self.columns
+        return Evaluated(at.value[:, cols], tuple(g[:, cols] for g in at.grad),
+                         None if at.lap is None else at.lap[:, cols])
+
+    def hessian_along(self, x: np.ndarray, g: np.ndarray) -> tuple:
+        return tuple(m[:, self.columns] for m in self.basis.hessian_along(x, g))
+

@@ -95,7 +95,8 @@ def _partials(kappa, sq, lap, flux_dot, gHg, p: float):
 class StrongForm:
     """The weighted collocation residual r(c) of the module docstring and its Jacobian, and
     Gauss-Newton on the merit 1/2 ||r||^2 as the :class:`pdesolve.newton.Energy` protocol
-    (the step: the least-squares solution of J delta = -r, cut-off ``rcond``).
+    (the step: the least-squares solution of J delta = -r, cut-off ``rcond``; ``kept``: every
+    column, the minimum-norm solution uses them all).
 
     r_i = sqrt(w_i / |Omega|) (S(kappa, |g|^2, Lap u, grad kappa . g, g^T H g) + c u - f),
     g = grad u, H = Hess u, S = :func:`pdesolve.problems.operator.strong_form`, so that
@@ -128,7 +129,7 @@ class StrongForm:
             rhs.append(weight * points.h)
         self.boundary_rows = blocks
         self.boundary_rhs = np.concatenate(rhs) if rhs else np.zeros(0)
-        self.start = np.zeros(basis.size)
+        self.start, self.kept = np.zeros(basis.size), np.arange(basis.size)
 
     def system(self, coef: np.ndarray, jacobian: bool = True):
         """(J, r): the Jacobian (rows, K; None unless ``jacobian``) and the residual (rows,) at
@@ -178,11 +179,11 @@ class StrongForm:
 class RitzEnergy:
     """J, J' and J'' of the module docstring on the coefficients; the Newton step of
     :func:`pdesolve.newton.minimise` by the pivoted QR of the Hessian's square root
-    (:func:`.lstsq.gram_solve`, cut-off ``rcond``)."""
+    (:func:`.lstsq.gram_solve`, cut-off ``rcond``; ``kept``: the columns its last step kept)."""
 
     def __init__(self, problem: Problem, basis, points: Points, beta: float, rcond: float):
         self.p, self.beta, self.rcond, self.points = problem.p, beta, rcond, points
-        self.start, self.solved = np.zeros(basis.size), {}
+        self.start, self.solved, self.kept = np.zeros(basis.size), {}, np.arange(basis.size)
         self.at = basis.evaluate(points.x, lap=False)
         self.kappa = kappa_and_grad(problem, points.x)[0]
         self.f, self.c = problem.f(points.x), reaction(problem, points.x)
@@ -240,5 +241,6 @@ class RitzEnergy:
 
     def newton_step(self, coef: np.ndarray, gradient: np.ndarray,
                     residual: float) -> tuple[np.ndarray, int]:
-        delta, self.solved = gram_solve(self.hessian_root(coef), -gradient, self.rcond)
+        delta, self.solved, self.kept = gram_solve(self.hessian_root(coef), -gradient,
+                                                   self.rcond)
         return delta, 0

@@ -12,7 +12,9 @@ unity for ``patches > 1``). The coefficients solve, in float64 (:mod:`pdesolve.r
   penalty; p = 2 one Newton step (a QR of the Hessian's square root), p != 2 Newton's method.
 
 Both nonlinear iterations start from the p = 2 solution and use the Armijo damping of FEM's
-and the grid's Newton (:func:`pdesolve.newton.minimise`).
+and the grid's Newton (:func:`pdesolve.newton.minimise`), on the features the p = 2 solve's
+cut-off kept (Ritz: the pivoted QR's columns; collocation: all), so that the subspace is
+fixed and ||J'|| on it can reach ``newton_tol``.
 """
 
 from __future__ import annotations
@@ -100,13 +102,21 @@ def check(problem: Problem, options: Options) -> None:
     if options.loss == "collocation" and problem.p != 2 and problem.fluxes:
         raise ConfigError(f"loss: collocation has flux rows for p = 2 only; the problem has "
                           f"p = {problem.p:g} and {problem.beyond_dirichlet}; use loss = 'ritz'")
+    from ..rfm.lstsq import DENSE_COLUMNS
+
     columns = options.features * options.patches ** problem.dim
     rows = (options.batch_interior if options.sampler in ("uniform", "sobol")
             else (options.batch_interior * options.quadrature_order) ** problem.dim)
-    # value, gradient and Laplacian matrices (a point meets at most 2^d patches), a QR's R
+    # value, gradient and Laplacian matrices (a point meets at most 2^d patches), and a QR's R,
+    # or for lstsq's sparse path those in CSR, the Jacobian and its product with the per-patch
+    # blocks, and B^T B (a patch meets 3^d patches) with its LU (measured: 4x its nonzeros)
     stored = rows * min(columns, options.features * 2 ** problem.dim)
-    require_memory(8.0 * (3 + problem.dim) * stored + 16.0 * columns**2,
-                   f"features: {columns} features on {rows} points")
+    if options.loss == "collocation" and options.patches > 1 and columns > DENSE_COLUMNS:
+        need = (12.0 * (5 + problem.dim) * stored
+                + 12.0 * 5 * columns * options.features * 3 ** problem.dim)
+    else:
+        need = 8.0 * (3 + problem.dim) * stored + 16.0 * columns**2
+    require_memory(need, f"features: {columns} features on {rows} points")
 
 
 def _training_points(problem: Problem, options: Options):
@@ -174,21 +184,27 @@ class FeatureFunction:
         return np.concatenate(parts) if parts else np.zeros((0, np.shape(x)[1]))
 
 
-def _minimise(problem: Problem, system, options: Options):
-    """Coefficients from ``system(problem)`` (a StrongForm or RitzEnergy): for p = 2
+def _minimise(problem: Problem, system, basis, options: Options):
+    """Coefficients from ``system(problem, basis)`` (a StrongForm or RitzEnergy): for p = 2
     one step from the system's start; for p != 2 Newton (:func:`pdesolve.newton.minimise`)
-    from the solution for p = 2 (the Poisson problem with the same f and g). Returns
-    (coef, history, info, converged)."""
+    from the solution for p = 2 (the Poisson problem with the same f and g), on the features
+    that solve kept (its ``kept`` columns; the rest stay 0). Returns (coef, history, info,
+    converged)."""
     from ..newton import minimise
+    from ..rfm.basis import Selected
 
-    linear = system(dataclasses.replace(problem, p=2.0) if problem.p != 2 else problem)
+    linear = system(dataclasses.replace(problem, p=2.0) if problem.p != 2 else problem, basis)
     coef = linear.start + linear.newton_step(linear.start, linear.gradient(linear.start), 1.0)[0]
     if problem.p == 2:
         return coef, [], linear.solved, True
-    coef, report = minimise(system(problem), coef, tol=options.newton_tol,
-                            maxiter=options.newton_maxiter)
+    kept = linear.kept
+    on = basis if len(kept) == basis.size else Selected(basis, kept)
+    sub, report = minimise(system(problem, on), coef[kept], tol=options.newton_tol,
+                           maxiter=options.newton_maxiter)
+    coef[kept] = sub
     return coef, report.history, {**linear.solved, "newton_iterations": report.iterations,
-                                  "newton_residual": report.residual}, report.converged
+                                  "newton_residual": report.residual,
+                                  "newton_features": len(kept)}, report.converged
 
 
 def _monitored(problem: Problem, function: FeatureFunction, options: Options) -> dict:
@@ -218,9 +234,9 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
     beta = BETA[options.loss] if options.beta is None else options.beta
     kind = StrongForm if options.loss == "collocation" else RitzEnergy
 
-    def system(p):
-        return kind(p, basis, points, beta, rcond)
-    coef, history, info, converged = _minimise(problem, system, options)
+    def system(p, on):
+        return kind(p, on, points, beta, rcond)
+    coef, history, info, converged = _minimise(problem, system, basis, options)
     seconds = time.perf_counter() - start
     info.update(features=basis.size, interior_points=len(points.x), loss=options.loss,
                 rcond=rcond)
