@@ -134,3 +134,31 @@ def test_kuhn_mesh_has_scikit_fem_simplices_and_known_cells(dim):
     element, cell, slot = ours.locate(centroid)
     np.testing.assert_array_equal(element, np.arange(ours.mesh.t.shape[1]))
     np.testing.assert_array_equal(np.stack([cell, slot]), np.stack(ours.element_cells))
+
+
+@pytest.mark.parametrize("method", ["amg", "gmg"])
+def test_a_sequence_reuses_the_hierarchy_and_solves_each_matrix(many_levels, method):
+    """Second matrix kappa A: the kept prolongations still give CG its usual iterations."""
+    disc, A, b = _system(get_problem("poisson_sine", dim=2), "P1", 32, "simplex")
+    linear = LinearSolver(method, 1e-10, 2, grid=disc.grid)
+    sequence = linear.sequence()
+    first, stats = sequence(A, b)
+    kept = [level.P for level in sequence.ml.levels[:-1]]
+    second, again = sequence(3.0 * A, b)
+    assert all(new.P is old for new, old in zip(sequence.ml.levels[:-1], kept))
+    np.testing.assert_allclose(3.0 * second, first, atol=1e-8 * abs(first).max())
+    assert again["cg_iterations"] <= stats["cg_iterations"] + 1
+
+
+def test_newton_with_one_amg_setup_matches_the_direct_newton():
+    """p = 3 on a disk (the mesh path): AMG with the hierarchy kept across Newton steps."""
+    from pdesolve.problems.tables import problem_from_table
+
+    problem = problem_from_table({"name": "plaplace_sine", "dim": 2, "p": 3,
+                                  "domain": {"kind": "disk", "center": [0.5, 0.5], "radius": 0.5}})
+    direct = solve(problem, "fem", n=24, linear_solver="direct")
+    amg = solve(problem, "fem", n=24, linear_solver="amg", tol=1e-12)
+    assert amg.info["linear_solver"] == "amg"
+    assert amg.info["newton_iterations"] == direct.info["newton_iterations"]
+    x = 0.5 + 0.3 * (np.random.default_rng(1).random((400, 2)) - 0.5)
+    np.testing.assert_allclose(amg.u(x), direct.u(x), atol=1e-9)

@@ -20,6 +20,11 @@ sparse LU; one larger (n odd) is coarsened further by smoothed aggregation (pyam
 n works (an odd n: smoothed aggregation alone). The levels form one pyamg
 ``MultilevelSolver``: its V-cycle with symmetric Gauss-Seidel smoothing, a symmetric
 positive definite preconditioner, preconditions conjugate gradients.
+
+A sequence of matrices with one sparsity pattern (Newton's Hessians) keeps the first
+hierarchy's prolongations, geometric or aggregation-based, and recomputes only the
+coarse operators (:func:`with_matrix`): the V-cycle stays symmetric positive definite for
+each new matrix and the set-up shrinks to the Galerkin products.
 """
 
 from __future__ import annotations
@@ -103,3 +108,19 @@ def multigrid_solver(A: sp.csr_matrix, grid: NodeGrid) -> MultilevelSolver:
         ml = MultilevelSolver(levels + tail.levels)
     change_smoothers(ml, SMOOTHER, SMOOTHER)
     return ml
+
+
+def with_matrix(ml: MultilevelSolver, A: sp.csr_matrix) -> MultilevelSolver:
+    """The hierarchy ``ml`` (its prolongations P_l and restrictions R_l) on a new fine matrix A
+    of the same size: A_{l+1} = R_l A_l P_l recomputed, the coarsest solved by sparse LU."""
+    levels = []
+    for old in ml.levels[:-1]:
+        level = MultilevelSolver.Level()
+        level.A, level.P, level.R = A, old.P, old.R
+        levels.append(level)
+        A = (old.R @ (A @ old.P)).tocsr()
+    levels.append(MultilevelSolver.Level())
+    levels[-1].A = A
+    out = MultilevelSolver(levels, coarse_solver="splu")
+    change_smoothers(out, SMOOTHER, SMOOTHER)
+    return out
