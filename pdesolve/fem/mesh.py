@@ -138,8 +138,10 @@ class BoxMesh:
         """(cell, slot) of every element, each (nel,): by the numbering of :func:`kuhn_mesh` on
         simplices, from the element centroids on scikit-fem's tensor meshes."""
         mesh = self.mesh
-        if self.kind == "simplex":
-            return np.divmod(np.arange(mesh.t.shape[1]), self.simplices_per_cell)
+        if self.kind == "simplex":  # int32 where it fits: two arrays of nel at the peak memory
+            nel = mesh.t.shape[1]
+            element = np.arange(nel, dtype=np.int32 if nel < 2**31 else np.int64)
+            return np.divmod(element, element.dtype.type(self.simplices_per_cell))
         centroid = np.stack([mesh.p[k][mesh.t].mean(axis=0) for k in range(self.dim)], axis=1)
         cell, xi = self.cell_coordinates(centroid)
         return cell, self._slot(xi)
