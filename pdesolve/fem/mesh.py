@@ -109,9 +109,10 @@ class BoxMesh:
         return cell, s - idx
 
     def node_index(self, x: np.ndarray) -> np.ndarray:
-        """Integer multi-index i (0..n per direction) of grid nodes x = a + i h, (d, m) -> (m, d)."""
+        """Integer multi-index i (0..n per direction) of grid nodes x = a + i h, (d, m) -> (m, d)
+        (int32: it is held through the assembly, at the peak memory)."""
         lower = np.asarray(self.domain.lower)[:, None]
-        return np.rint((x - lower) / self.cell_sizes[:, None]).T.astype(np.int64)
+        return np.rint((x - lower) / self.cell_sizes[:, None]).T.astype(np.int32)
 
     @cached_property
     def _origins(self) -> np.ndarray:
