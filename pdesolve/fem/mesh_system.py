@@ -150,6 +150,7 @@ class MeshSystem:
     reaction: object = None
     fluxes: dict = field(default_factory=dict)
     intorder: int | None = None
+    grid = None  # unstructured: no grid for geometric multigrid (smoothed aggregation instead)
 
     @classmethod
     def of(cls, problem, mesh: skfem.Mesh, element: str) -> MeshSystem:

@@ -15,7 +15,7 @@ assembly is here, once:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -24,6 +24,7 @@ import skfem
 
 from ..newton import NewtonReport
 from .linear import LinearSolver
+from .multigrid import NodeGrid
 from .energy import PLaplaceEnergy, solve_newton
 
 
@@ -35,6 +36,7 @@ class FEMSystem(Protocol):
     u_bc: np.ndarray                # (N,) g at the Dirichlet DOFs, 0 elsewhere
     f_q: np.ndarray                 # (nel, nq) f at the quadrature points
     kappa_q: np.ndarray | None      # (nel, nq) kappa there, None for kappa = 1
+    grid: NodeGrid | None           # the interior DOFs as nodes of a box's grid, or None
 
     def stiffness(self) -> sp.csr_matrix:
         """int kappa grad phi_j . grad phi_i, (N, N)."""
@@ -79,6 +81,7 @@ def solve_system(system: FEMSystem, p: float, linear: LinearSolver, *, newton_to
     A_II, b_I = system.condense(A, system.load())
     del A
     timings = {"assemble": lap()}
+    linear = replace(linear, grid=system.grid)  # after the assembly, so not held at its peak
     u_I, stats = linear(A_II, b_I)
     del A_II
     u = system.expand(u_I)

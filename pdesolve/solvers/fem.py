@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -170,7 +170,6 @@ def solve(problem: Problem, options: Options, *, progress: bool = False) -> Resu
                      "newton_maxiter": options.newton_maxiter}
     if structured:
         disc = Discretisation.build(problem, options.element, options.n, options.mesh)
-        solve_options["linear"] = replace(linear, grid=disc.grid)
         discretised = time.perf_counter() - start
         solution = solve_system(disc, problem.p, **solve_options)
         system, history = disc, []
