@@ -21,12 +21,11 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import pyamg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from pyamg.multilevel import MultilevelSolver
 
-from .multigrid import NodeGrid, multigrid_solver, with_matrix
+from .multigrid import NodeGrid, aggregation_solver, multigrid_solver, with_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +80,7 @@ class LinearSolver:
         """The multigrid hierarchy of A: geometric ("gmg") or smoothed aggregation ("amg")."""
         if method == "gmg":
             return multigrid_solver(A.tocsr(), self.grid)
-        # row-local Jacobi weights in the prolongation smoother: no spectral-radius
-        # estimate, which otherwise dominates the setup time on large meshes
-        return pyamg.smoothed_aggregation_solver(A.tocsr(), smooth=("jacobi", {"weighting": "local"}))
+        return aggregation_solver(A.tocsr())
 
     def cg(self, A: sp.spmatrix, b: np.ndarray, x0: np.ndarray | None, ml: MultilevelSolver,
            method: str) -> tuple[np.ndarray, dict]:

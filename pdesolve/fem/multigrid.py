@@ -92,6 +92,12 @@ class NodeGrid:
                              shape=(len(self.index), len(coarse.index)))
 
 
+def aggregation_solver(A: sp.csr_matrix) -> MultilevelSolver:
+    """Smoothed aggregation (pyamg) with row-local Jacobi weights in the prolongation smoother:
+    no spectral-radius estimate, which otherwise dominates the set-up on large meshes."""
+    return pyamg.smoothed_aggregation_solver(A, smooth=("jacobi", {"weighting": "local"}))
+
+
 def multigrid_solver(A: sp.csr_matrix, grid: NodeGrid) -> MultilevelSolver:
     """Geometric levels of A (m, m) on ``grid`` (m nodes), then smoothed aggregation."""
     levels, direct = [], COARSE_DIRECT[grid.index.shape[1]]
@@ -106,10 +112,8 @@ def multigrid_solver(A: sp.csr_matrix, grid: NodeGrid) -> MultilevelSolver:
         levels.append(MultilevelSolver.Level())
         levels[-1].A = A
         ml = MultilevelSolver(levels, coarse_solver=COARSE_SOLVER)
-    else:  # row-local Jacobi weights in the prolongation smoother: no spectral-radius
-        # estimate, which otherwise dominates the setup time on large meshes
-        tail = pyamg.smoothed_aggregation_solver(A, smooth=("jacobi", {"weighting": "local"}))
-        ml = MultilevelSolver(levels + tail.levels)
+    else:
+        ml = MultilevelSolver(levels + aggregation_solver(A).levels)
     change_smoothers(ml, SMOOTHER, SMOOTHER)
     return ml
 
