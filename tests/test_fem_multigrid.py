@@ -162,3 +162,17 @@ def test_newton_with_one_amg_setup_matches_the_direct_newton():
     assert amg.info["newton_iterations"] == direct.info["newton_iterations"]
     x = 0.5 + 0.3 * (np.random.default_rng(1).random((400, 2)) - 0.5)
     np.testing.assert_allclose(amg.u(x), direct.u(x), atol=1e-9)
+
+
+@pytest.mark.parametrize("domain", [{"kind": "disk", "center": [0.5, 0.5], "radius": 0.5},
+                                    {"kind": "ball", "center": [0.5, 0.5, 0.5], "radius": 0.5}])
+def test_closed_form_p1_stiffness_equals_scikit_fem(domain):
+    from pdesolve.fem.mesh_system import MeshSystem, laplace, p1_stiffness
+    from pdesolve.problems.tables import problem_from_table
+
+    dim = len(domain["center"])
+    problem = problem_from_table({"name": "poisson_sine", "dim": dim, "domain": domain})
+    system = MeshSystem.of(problem, problem.domain.mesh_at(6), "P1")
+    A, B = laplace.assemble(system.basis), p1_stiffness(system.basis)
+    assert abs(A - B).max() <= 1e-14 * abs(A).max()
+    assert abs(system.stiffness() - B).max() == 0.0
