@@ -1,9 +1,9 @@
 """End-to-end FEM timing: pdesolve's FEM path against a bare scikit-fem + pyamg script.
 
 Both solve poisson_sine (u = prod sin(pi x_i) on [0,1]^d) with P1 elements on the
-Kuhn simplex mesh of the unit box, eliminate the Dirichlet DOFs, solve with
-smoothed-aggregation AMG + CG to the same relative tolerance, and compute the
-relative L2 error:
+Kuhn simplex mesh of the unit box, eliminate the Dirichlet DOFs, solve by preconditioned CG
+to the same relative tolerance (pdesolve: its default, ``linear_solver = "auto"``, geometric
+multigrid on this mesh; bare: smoothed-aggregation AMG), and compute the relative L2 error:
 
 - "pdesolve": ``solve(problem, "fem", ...)`` then ``measure_errors`` as the harness
   measures (the solution's own cells, an accuracy estimate included);
@@ -15,7 +15,8 @@ REFERENCES.md anchor: P4 with 4,225 DOFs, 6.6e-8 in 0.11 s), both variants with 
 default linear solver (direct), and P4 on a larger mesh with pdesolve's direct and AMG
 solvers (``linear_solver = "auto"`` picks direct for degree >= 3 up to 1e6 unknowns in 2-D).
 
-Each variant runs in its own subprocess so its peak memory (``ru_maxrss``) is its own.
+Each variant runs in its own subprocess so its peak memory (``ru_maxrss``) is its own, with
+one BLAS/OpenMP thread (threaded BLAS dot products stall on a loaded machine).
 
     python benchmarks/bench_fem.py                 # 2-D and 3-D P1 at about 1e6 DOFs
     python benchmarks/bench_fem.py --small         # a quick run (about 4e4 / 3e4 DOFs)
@@ -168,13 +169,18 @@ def main() -> None:
         variant, dim, n, element, solver = args.worker
         worker(variant, int(dim), int(n), element, solver)
         return
+    from pdesolve.harness.execute import THREAD_VARIABLES  # the parent only: children stay bare
+
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))  # children: one thread each
     print("load average (1, 5, 15 min): %.1f %.1f %.1f" % os.getloadavg(), flush=True)
     if args.high_order:
         high_order(args.repeat)
         return
     for dim in args.dims:
         n = SIZES[args.small][dim]
-        bare, ours = fastest(lambda variant: _child(variant, dim, n, "P1", "amg"), args.repeat)
+        bare, ours = fastest(lambda variant: _child(variant, dim, n, "P1",
+                                                    "amg" if variant == "bare" else "auto"),
+                             args.repeat)
         print(f"{dim}-D P1 n={n}: speed-up bare/pdesolve = "
               f"{bare['total_s'] / ours['total_s']:.2f}x, peak memory pdesolve/bare = "
               f"{ours['peak_gb'] / bare['peak_gb']:.2f} ({ours['peak_gb']:.2f} GB vs "

@@ -29,6 +29,7 @@ from ..problems.base import Problem
 from .elements import make_element, mesh_kind
 from .evaluate import element_degree
 from .mesh import BoxMesh
+from .multigrid import NodeGrid
 from .cell_tables import CellTables
 
 
@@ -118,6 +119,15 @@ class Discretisation:
         they are."""
         x = _dof_locations(self.boxmesh, self.tables, self.element_dofs, self.N)
         return (x if dofs is None else x[:, dofs]).T
+
+    @property
+    def grid(self) -> NodeGrid | None:
+        """The interior DOFs as nodes of the box's grid (degree 1: the DOFs are the vertices),
+        for geometric multigrid; None for higher degrees."""
+        if element_degree(self.tables.elem) != 1:
+            return None
+        index = self.boxmesh.node_index(self.boxmesh.mesh.p[:, self.interior])
+        return NodeGrid(index, self.boxmesh.n, self.boxmesh.kind)
 
     @cached_property
     def basis(self) -> skfem.CellBasis:

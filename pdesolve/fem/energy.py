@@ -104,10 +104,11 @@ class PLaplaceEnergy:
 
 class InteriorEnergy:
     """J on the interior DOFs v, the boundary values those of ``u0`` (the
-    :class:`pdesolve.newton.Energy` of the FEM system); steps solved by ``linear``."""
+    :class:`pdesolve.newton.Energy` of the FEM system); steps solved by ``linear``, one
+    multigrid set-up for all of them (:meth:`LinearSolver.sequence`)."""
 
     def __init__(self, energy: PLaplaceEnergy, u0: np.ndarray, linear: LinearSolver):
-        self.whole, self.u0, self.linear = energy, u0, linear
+        self.whole, self.u0, self.linear = energy, u0, linear.sequence()
         self.interior = energy.system.interior
 
     def full(self, v: np.ndarray) -> np.ndarray:

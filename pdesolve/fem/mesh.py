@@ -31,6 +31,25 @@ def _permutation_code(order: np.ndarray, d: int) -> np.ndarray:
     return order @ (d ** np.arange(d))
 
 
+def kuhn_mesh(axes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices p (d, V) and simplices t (d + 1, n^d d!) of the Kuhn mesh on the grid ``axes``.
+
+    Vertex i (multi-index, 0..n per direction) has number i . s, s_k = (n + 1)^k; cell c
+    (0..n-1 per direction, number c . n^k) holds elements c d! + slot, slot the index of the
+    permutation pi in ``itertools.permutations(range(d))``, with vertices
+    c, c + e_pi(1), c + e_pi(1) + e_pi(2), ..., the simplex {xi_pi(1) >= ... >= xi_pi(d)}.
+    """
+    d, n = len(axes), len(axes[0]) - 1
+    strides = (n + 1) ** np.arange(d)
+    p = np.stack([g.ravel(order="F") for g in np.meshgrid(*axes, indexing="ij")])
+    corner = sum(np.arange(n).reshape([-1 if j == k else 1 for j in range(d)]) * strides[k]
+                 for k in range(d)).ravel(order="F")                      # (n^d,)
+    steps = strides[np.array(list(itertools.permutations(range(d))))]     # (d!, d)
+    offsets = np.hstack([np.zeros((len(steps), 1), dtype=np.int64), steps.cumsum(axis=1)])
+    t = corner[None, :, None] + offsets.T[:, None, :]                     # (d + 1, n^d, d!)
+    return p, np.ascontiguousarray(t.reshape(d + 1, -1), dtype=np.int32)
+
+
 @dataclass(frozen=True)
 class BoxMesh:
     """A scikit-fem mesh of ``domain`` with ``n`` cells per direction.
@@ -50,9 +69,14 @@ class BoxMesh:
 
     @classmethod
     def build(cls, domain: Box, n: int, kind: str) -> BoxMesh:
-        """Mesh the box with n cells per direction (d! Kuhn simplices per cell if simplex)."""
+        """Mesh the box with n cells per direction (d! Kuhn simplices per cell if simplex,
+        numbered as :func:`kuhn_mesh` says)."""
         axes = [np.linspace(a, b, n + 1) for a, b in zip(domain.lower, domain.upper)]
-        mesh = MESH_TYPES[domain.dim, kind].init_tensor(*axes)
+        mesh_type = MESH_TYPES[domain.dim, kind]
+        if kind == "simplex":  # vertex numbers grow along each simplex: already sorted
+            mesh = mesh_type(*kuhn_mesh(axes), sort_t=False)
+        else:
+            mesh = mesh_type.init_tensor(*axes)
         return cls(domain, n, kind, mesh)
 
     @property
@@ -84,10 +108,21 @@ class BoxMesh:
         cell = idx.astype(np.int64) @ (self.n ** np.arange(self.dim, dtype=np.int64))
         return cell, s - idx
 
+    def node_index(self, x: np.ndarray) -> np.ndarray:
+        """Integer multi-index i (0..n per direction) of grid nodes x = a + i h, (d, m) -> (m, d)
+        (int32: it is held through the assembly, at the peak memory)."""
+        lower = np.asarray(self.domain.lower)[:, None]
+        return np.rint((x - lower) / self.cell_sizes[:, None]).T.astype(np.int32)
+
+    @cached_property
+    def _origins(self) -> np.ndarray:
+        """Lower corners a + i h of all n^d cells, (n^d, d), in the order of the cell numbers."""
+        axes = [a + h * np.arange(self.n) for a, h in zip(self.domain.lower, self.cell_sizes)]
+        return np.stack([g.ravel(order="F") for g in np.meshgrid(*axes, indexing="ij")], axis=1)
+
     def cell_origin(self, cell: np.ndarray) -> np.ndarray:
         """Lower corner a + i h of each cell (m,) -> (m, d)."""
-        idx = (cell[:, None] // (self.n ** np.arange(self.dim))) % self.n
-        return np.asarray(self.domain.lower) + idx * self.cell_sizes
+        return self._origins[cell]
 
     def _slot(self, xi: np.ndarray) -> np.ndarray:
         """Simplex slot 0..d!-1 within the cell from local coordinates (m, d) -> (m,)."""
@@ -101,11 +136,13 @@ class BoxMesh:
 
     @cached_property
     def element_cells(self) -> tuple[np.ndarray, np.ndarray]:
-        """(cell, slot) of every element, each (nel,), found from the element centroids.
-
-        This does not depend on how scikit-fem numbers its elements.
-        """
+        """(cell, slot) of every element, each (nel,): by the numbering of :func:`kuhn_mesh` on
+        simplices, from the element centroids on scikit-fem's tensor meshes."""
         mesh = self.mesh
+        if self.kind == "simplex":  # int32 where it fits: two arrays of nel at the peak memory
+            nel = mesh.t.shape[1]
+            element = np.arange(nel, dtype=np.int32 if nel < 2**31 else np.int64)
+            return np.divmod(element, element.dtype.type(self.simplices_per_cell))
         centroid = np.stack([mesh.p[k][mesh.t].mean(axis=0) for k in range(self.dim)], axis=1)
         cell, xi = self.cell_coordinates(centroid)
         return cell, self._slot(xi)

@@ -17,6 +17,7 @@ p != 2 (:mod:`pdesolve.fem.system`) run on it as on the box's structured fast pa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -61,6 +62,23 @@ def weighted_load(v, w):
 def weighted_mass(u, v, w):
     """c u v (the reaction term in cells, alpha u v on Robin facets)."""
     return w.c * u * v
+
+
+def p1_stiffness(basis: skfem.CellBasis) -> sp.csr_matrix:
+    """int grad phi_j . grad phi_i of P1 on straight simplices, (N, N), in closed form:
+    K_e = |T_e| G_e G_e^T with the constant gradients G_e = (grad phi_i)_i = R A_e^{-1}, R the
+    reference gradients (-1, ..., -1), e_1, ..., e_d and |T_e| = |det A_e| / d!; equal to the
+    quadrature of :data:`laplace` (which the quadrature integrates exactly), without the
+    basis values at every quadrature point."""
+    mapping = basis.mapping
+    d = mapping.invA.shape[0]
+    reference = np.vstack([-np.ones(d), np.eye(d)])                      # (d + 1, d)
+    G = np.einsum("ik,kjn->nij", reference, mapping.invA)                # (nel, d + 1, d)
+    K = (np.abs(mapping.detA) / math.factorial(d))[:, None, None] * (G @ G.transpose(0, 2, 1))
+    dofs = basis.element_dofs.T
+    rows = np.broadcast_to(dofs[:, :, None], K.shape).ravel()
+    cols = np.broadcast_to(dofs[:, None, :], K.shape).ravel()
+    return sp.coo_matrix((K.ravel(), (rows, cols)), shape=(basis.N, basis.N)).tocsr()
 
 
 class StraightStartMapping(skfem.MappingIsoparametric):
@@ -150,6 +168,7 @@ class MeshSystem:
     reaction: object = None
     fluxes: dict = field(default_factory=dict)
     intorder: int | None = None
+    grid = None  # unstructured: no grid for geometric multigrid (smoothed aggregation instead)
 
     @classmethod
     def of(cls, problem, mesh: skfem.Mesh, element: str) -> MeshSystem:
@@ -238,9 +257,13 @@ class MeshSystem:
         return parts
 
     def stiffness(self) -> sp.csr_matrix:
-        """A_ij = int kappa grad phi_j . grad phi_i, (N, N)."""
+        """A_ij = int kappa grad phi_j . grad phi_i, (N, N); P1 on straight simplices with
+        kappa = 1 in closed form (:func:`p1_stiffness`)."""
         if self.kappa_q is None:
-            return laplace.assemble(self.basis)
+            straight = (isinstance(self.basis.mapping, skfem.MappingAffine)
+                        and self.mesh.t.shape[0] == self.mesh.dim() + 1)
+            return (p1_stiffness(self.basis) if straight and self.degree == 1
+                    else laplace.assemble(self.basis))
         return weighted_laplace.assemble(self.basis, kappa=self.kappa_q)
 
     def lower_order(self) -> sp.csr_matrix | None:

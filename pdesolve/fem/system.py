@@ -17,7 +17,7 @@ assembly is here, once:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -26,6 +26,7 @@ import skfem
 
 from ..newton import NewtonReport
 from .linear import LinearSolver
+from .multigrid import NodeGrid
 from .energy import PLaplaceEnergy, solve_newton
 
 
@@ -37,6 +38,7 @@ class FEMSystem(Protocol):
     u_bc: np.ndarray                # (N,) g at the Dirichlet DOFs, 0 elsewhere
     f_q: np.ndarray                 # (nel, nq) f at the quadrature points
     kappa_q: np.ndarray | None      # (nel, nq) kappa there, None for kappa = 1
+    grid: NodeGrid | None           # the interior DOFs as nodes of a box's grid, or None
 
     def stiffness(self) -> sp.csr_matrix:
         """int kappa grad phi_j . grad phi_i, (N, N)."""
@@ -83,7 +85,11 @@ def solve_system(system: FEMSystem, p: float, linear: LinearSolver, *, newton_to
     A_II, b_I = system.condense(A, system.load())
     del A
     timings = {"assemble": lap()}
-    u_I, stats = linear(A_II, b_I) if sp.issparse(A_II) else A_II.solve(b_I)
+    if sp.issparse(A_II):
+        linear = replace(linear, grid=system.grid)  # after the assembly, so not held at its peak
+        u_I, stats = linear(A_II, b_I)
+    else:  # an operator that solves itself (the tensor-product system)
+        u_I, stats = A_II.solve(b_I)
     del A_II
     u = system.expand(u_I)
     timings["linear_solve"] = lap()

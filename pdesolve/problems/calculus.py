@@ -58,6 +58,13 @@ def product_rule(phi, dphi, d2phi, *, hessian: bool = False):
     return u, grad, lap, xp.stack(rows, axis=1)
 
 
+def laplacian(phi, d2phi):
+    """Lap u = sum_k phi_k'' prod_{i != k} phi_i of u(x) = prod_i phi_i(x_i), (n,), from phi and
+    phi'' (n, d) alone: the Poisson source needs no first derivatives."""
+    xp = array_namespace(phi)
+    return xp.sum(d2phi * _others(phi, xp), axis=1)
+
+
 def plaplace_source(kappa, grad_kappa, grad_u, lap_u, hess_u, p: float):
     """f = -div(kappa |grad u|^(p-2) grad u), shape (n,), by :func:`.operator.strong_form`
     from the closed-form derivatives of u (hess_u may be None for p = 2)."""

@@ -62,8 +62,10 @@ class Options:
     mesh: Literal["auto", "simplex", "tensor"] = opt(
         "auto", help="interval/triangle/tetrahedron or interval/quadrilateral/hexahedron; "
         "auto: tensor for Qk, simplex for Pk")
-    linear_solver: Literal["auto", "direct", "amg"] = opt(
-        "auto", help="sparse direct, pyamg-preconditioned CG, or chosen by size")
+    linear_solver: Literal["auto", "direct", "amg", "gmg"] = opt(
+        "auto", help="sparse direct, CG preconditioned by smoothed-aggregation AMG (pyamg) or "
+        "by geometric multigrid (P1/Q1 on a box's structured mesh), or chosen by size (gmg "
+        "where it applies)")
     tol: float = opt(1e-10, min=1e-16, max=1.0, help="CG relative residual tolerance")
     newton_tol: float = opt(1e-10, min=1e-16, max=1.0,
                             help="Newton stops at ||J'(u)|| <= newton_tol ||load||")
@@ -153,6 +155,10 @@ def check(problem: Problem, options: Options) -> None:
         check_element(problem.dim, cells, options.element)  # ConfigError listing those there
     else:
         _check_mesh_path(problem, options, cells)
+    if options.linear_solver == "gmg" and not (_structured(problem, options) and degree == 1):
+        raise ConfigError("linear_solver: 'gmg' needs P1 or Q1 on the structured mesh of a box "
+                          "with u = g on its whole boundary and uniform refinement; allowed "
+                          "here: 'auto', 'direct', 'amg'")
     dofs = float(degree * options.n + 1) ** problem.dim
     what = f"n: n = {options.n} ({options.element}, d = {problem.dim}, {dofs:.3g} DOFs)"
     if adaptive:
