@@ -189,14 +189,13 @@ def report(rows: dict[str, list[dict]]) -> None:
 
 def p1_lines(small: bool, repeat: int) -> None:
     """bench_fem.py and bench_fem_mesh.py in subprocesses (``--repeat`` passed on): their
-    ratio lines."""
+    output (each run's stage times, the fastest of each side and the ratios)."""
     for script in ("bench_fem.py", "bench_fem_mesh.py"):
         args = ([sys.executable, str(HERE / script), "--repeat", str(repeat)]
                 + (["--small"] if small else []))
         proc = subprocess.run(args, capture_output=True, text=True, check=True)
         for line in proc.stdout.splitlines():
-            if "speed-up" in line and not line.lstrip().startswith(("bare", "pdesolve")):
-                print(f"{script}: {line}", flush=True)
+            print(f"{script}: {line}", flush=True)
 
 
 def _load() -> str:

@@ -304,3 +304,14 @@ def test_auto_linear_solver_keeps_high_order_direct_longer():
               for dim, degree, n in ((2, 1, 3 * 10**5), (2, 4, 3 * 10**5), (2, 4, 2 * 10**6),
                                      (3, 2, 2 * 10**4), (1, 8, 10**6))]
     assert choose == ["amg", "direct", "amg", "amg", "direct"]
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_p1_stiffness_by_diagonals_matches_scikit_fem(dim):
+    """P1 on the Kuhn mesh is summed by lattice diagonals: scikit-fem's assembly, kappa varying
+    (bump_nd: 1 + |x|^2 / (2 d)); measured differences at 1e-16 relative."""
+    disc = Discretisation.build(get_problem("bump_nd", dim=dim), "P1", 5, "simplex")
+    A_ref = weighted_laplace.assemble(disc.basis, kappa=disc.kappa_q)
+    A = disc.stiffness()
+    assert abs(A - A_ref).max() <= 1e-13 * abs(A_ref).max()
+    assert A.nnz == (A_ref != 0).nnz
