@@ -11,8 +11,8 @@ import pytest
 from pdesolve.domains import Box
 from pdesolve.errors import ConfigError
 from pdesolve.fem.assembly import Discretisation
-from pdesolve.fem.linear import LinearSolver
 from pdesolve.fem.energy import PLaplaceEnergy
+from pdesolve.fem.linear import LinearSolver
 from pdesolve.fem.mesh_system import weighted_laplace, weighted_load  # generic assembly
 from pdesolve.metrics import measure_errors
 from pdesolve.problems import get_problem
@@ -21,8 +21,6 @@ from pdesolve.result import Status
 from pdesolve.solvers import solve
 
 from .helpers import fitted_slope
-
-
 
 
 def errors_over_levels(problem, ns, **options):

@@ -161,7 +161,9 @@ def test_contraction_equals_the_full_sum(rng):
     coefficients = rng.standard_normal(shape)
     rows = [rng.standard_normal((7, s)) for s in shape]
     drows = [rng.standard_normal((7, s)) for s in shape]
-    full = lambda r: np.einsum("abcd,ma,mb,mc,md->m", coefficients, *r)
+
+    def full(r):
+        return np.einsum("abcd,ma,mb,mc,md->m", coefficients, *r)
     value, grad = contract(coefficients, rows, drows)
     assert np.allclose(contract(coefficients, rows), full(rows), rtol=1e-13, atol=1e-13)
     assert np.allclose(value, full(rows), rtol=1e-13, atol=1e-13)

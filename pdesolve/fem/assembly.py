@@ -26,11 +26,11 @@ import skfem
 
 from ..problems import operator
 from ..problems.base import Problem
+from .cell_tables import CellTables
 from .elements import make_element, mesh_kind
 from .evaluate import element_degree
 from .mesh import BoxMesh
 from .multigrid import NodeGrid
-from .cell_tables import CellTables
 
 
 def quadrature_order(degree: int, kind: str) -> int:

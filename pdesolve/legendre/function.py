@@ -3,8 +3,9 @@
 u(x) = sum_i U_i prod_k l_(k, i_k)(x_k) (all nodes, boundary included) is evaluated at m
 points from the (m, N_k + 1) Lagrange matrices of :meth:`.basis.Basis.lagrange` by
 :func:`contract` (one matrix product, O(m prod_k (N_k + 1)) work); grad u takes l_k' instead
-of l_k along axis k. On a tensor grid of points the same contractions are 1-D matrices applied along each axis
-(:func:`tensor_values`), which makes a tensor Gauss rule on the box its cheap error rule.
+of l_k along axis k. On a tensor grid of points the same contractions are 1-D matrices
+applied along each axis (:func:`tensor_values`), which makes a tensor Gauss rule on the box
+its cheap error rule.
 """
 
 from __future__ import annotations

@@ -77,8 +77,8 @@ class SparseLegendre:
                 where = tuple(slice(*ranges[k][j]) for k, j in enumerate(index))
                 part = c * a[where]
                 blocks[index] = blocks[index] + part if index in blocks else part
-        start = lambda index: tuple(ranges[k][j][0] for k, j in enumerate(index))
-        return cls(lower, upper, tuple((start(i), b) for i, b in sorted(blocks.items())))
+        starts = {index: tuple(ranges[k][j][0] for k, j in enumerate(index)) for index in blocks}
+        return cls(lower, upper, tuple((starts[i], b) for i, b in sorted(blocks.items())))
 
     @property
     def dim(self) -> int:
